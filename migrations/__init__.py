@@ -1,0 +1,1 @@
+"""Migrations: tortoise-orm migration files for the circlefed app (applied by `circlefed migrate`)."""

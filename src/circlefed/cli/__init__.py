@@ -1,0 +1,1 @@
+"""CLI room: the circlefed command line (serve, worker, migrate, users, circles, ...)."""

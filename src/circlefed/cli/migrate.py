@@ -1,0 +1,62 @@
+"""CLI: `circlefed migrate`, `circlefed setup` (first run) and `circlefed makemigrations` (development)."""
+
+from __future__ import annotations
+
+from tortoise.context import get_current_context
+
+from circlefed.cli.common import database, settings_from_args, site_for
+from circlefed.domain.bootstrap import bootstrap_new_instance
+from circlefed.storage.db import apply_migrations, pending_model_changes
+
+
+def register(subparsers) -> None:
+    subparsers.add_parser("migrate", help="apply pending database migrations").set_defaults(run=migrate)
+    subparsers.add_parser(
+        "setup", help="migrate; on a new database also create the first admin and a sample circle"
+    ).set_defaults(run=setup)
+    make = subparsers.add_parser("makemigrations", help="(development) write a migration for model changes")
+    make.add_argument("--name", default=None, help="name of the new migration")
+    make.set_defaults(run=makemigrations)
+
+
+async def migrate(args) -> int:
+    settings = settings_from_args(args)
+    async with database(settings):
+        applied = await apply_migrations(get_current_context())
+    print(
+        f"applied {len(applied)} migration(s){': ' + ', '.join(applied) if applied else ''}; database is up to date"
+    )
+    return 0
+
+
+async def setup(args) -> int:
+    settings = settings_from_args(args)
+    async with database(settings):
+        applied = await apply_migrations(get_current_context())
+        if applied:
+            print(f"applied {len(applied)} migration(s)")
+        created = await bootstrap_new_instance(site_for(settings))
+    if created is None:
+        print("existing database: nothing to set up")
+        return 0
+    print(f"created admin account '{created.admin_name}'")
+    print(f"admin password (shown once, store it now): {created.admin_password}")
+    print(
+        f"created sample circle '{created.circle_slug}' ({settings.instance.base_url}/c/{created.circle_slug})"
+    )
+    return 0
+
+
+async def makemigrations(args) -> int:
+    settings = settings_from_args(args)
+    async with database(settings):
+        writers = await pending_model_changes(get_current_context())
+    if not writers:
+        print("no model changes")
+        return 0
+    for writer in writers:
+        if args.name:
+            number = writer.name.split("_", 1)[0]
+            writer.name = f"{number}_{args.name}"
+        print(f"wrote {writer.write()}")
+    return 0

@@ -1,0 +1,1 @@
+"""Delivery room: the durable queue, backoff, per-destination health, sender and runner."""

@@ -1,0 +1,1 @@
+"""Domain room: forum rules for accounts, circles, memberships, threads and posts."""

@@ -1,0 +1,81 @@
+"""Domain: local member accounts: create, list, disable, authenticate."""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from circlefed.domain.actors import create_local_actor
+from circlefed.domain.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from circlefed.domain.site import Site
+from circlefed.errors import BadRequest, Conflict, NotFound
+from circlefed.protocol.uris import LOCAL_NAME_RE, RESERVED_NAMES
+from circlefed.storage.models import Account, Actor
+
+
+def check_name(name: str, what: str) -> str:
+    """Validate a member name or circle slug; BadRequest says what a good one looks like."""
+    if name in RESERVED_NAMES:
+        raise BadRequest(f"'{name}' is reserved; choose another {what}")
+    if not LOCAL_NAME_RE.match(name):
+        raise BadRequest(
+            f"invalid {what} '{name}': use 2-30 lowercase letters, digits or underscores, "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+async def ensure_name_free(name: str, what: str) -> None:
+    if await Actor.filter(local_name=name).exists():
+        raise Conflict(f"the name '{name}' is already taken by a member or circle on this instance")
+
+
+async def create_account(site: Site, username: str, password: str, *, is_admin: bool = False) -> Account:
+    check_name(username, "username")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise BadRequest(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    await ensure_name_free(username, "username")
+    password_hash = hash_password(password)
+    async with in_transaction():
+        actor = await create_local_actor(
+            site.uris,
+            site.domain,
+            actor_type="Person",
+            local_name=username,
+            uri=site.uris.member(username),
+            display_name=username,
+        )
+        return await Account.create(
+            username=username, password_hash=password_hash, is_admin=is_admin, actor=actor
+        )
+
+
+async def get_account(username: str) -> Account:
+    account = await Account.get_or_none(username=username)
+    if account is None:
+        raise NotFound(f"no account named '{username}'")
+    return account
+
+
+async def list_accounts() -> list[Account]:
+    return await Account.all().order_by("username")
+
+
+async def disable_account(username: str) -> Account:
+    account = await get_account(username)
+    account.is_disabled = True
+    await account.save(update_fields=["is_disabled"])
+    return account
+
+
+async def authenticate(username: str, password: str) -> Account | None:
+    """The account if the password matches and the account is enabled, else None (no hint which failed)."""
+    account = await Account.get_or_none(username=username)
+    if account is None:
+        verify_password(_DUMMY_HASH, password)  # same work either way: no timing oracle for usernames
+        return None
+    if account.is_disabled or not verify_password(account.password_hash, password):
+        return None
+    return account
+
+
+_DUMMY_HASH = hash_password("circlefed-timing-equaliser")

@@ -1,0 +1,1 @@
+"""Federation room: what activities mean both ways: verify, inbound dispatch, outbound publish."""

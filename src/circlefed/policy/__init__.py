@@ -1,0 +1,1 @@
+"""Policy room: pure verdicts (federation, confidentiality, moderation) behind gate.py."""

@@ -1,0 +1,284 @@
+"""Root: deployment settings from circlefed.toml and CIRCLEFED_<SECTION>__<KEY> variables, as frozen dataclasses."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from circlefed.errors import ConfigError
+
+ENV_PREFIX = "CIRCLEFED_"
+DEFAULT_CONFIG_FILE = Path("circlefed.toml")
+_DURATION_RE = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def setting(default, help: str):
+    """A dataclass field carrying its help text (shown in docs and checked by tests)."""
+    if isinstance(default, (list, tuple)):
+        return field(default_factory=lambda: tuple(default), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+class Duration(float):
+    """Seconds, written in the file as "30s", "10m", "3h" or "7d" (or a bare number of seconds)."""
+
+
+@dataclass(frozen=True)
+class InstanceSettings:
+    base_url: str = setting(
+        "http://127.0.0.1:8080",
+        "Public URL of this instance; its authority (host[:port]) is the instance domain used in handles.",
+    )
+    name: str = setting("circlefed", "Display name of the instance.")
+    description: str = setting("A circlefed instance.", "One-line description shown on the home page.")
+
+    @property
+    def domain(self) -> str:
+        """The instance domain: host[:port] of base_url, lowercase."""
+        return urlsplit(self.base_url).netloc.lower()
+
+    @property
+    def scheme(self) -> str:
+        return urlsplit(self.base_url).scheme
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = setting(
+        "sqlite://./data/circlefed.sqlite3",
+        "sqlite://relative/path, sqlite:///absolute/path or postgres://user@host:port/dbname.",
+    )
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    host: str = setting("127.0.0.1", "Address the web server listens on.")
+    port: int = setting(8080, "Port the web server listens on.")
+    max_body_bytes: int = setting(
+        1_048_576, "Largest request body accepted (inboxes and forms); larger is 413."
+    )
+    run_worker: bool = setting(True, "Run the queue worker inside the web process (false: only enqueue).")
+    tls_cert: str = setting("", "PEM certificate chain to serve HTTPS directly (empty: plain HTTP).")
+    tls_key: str = setting("", "PEM private key for tls_cert.")
+
+
+@dataclass(frozen=True)
+class FederationSettings:
+    allow_http: bool = setting(False, "Allow http:// ids and fetches (local development and tests only).")
+    private_address_allowlist: tuple[str, ...] = setting(
+        (), "Hosts or CIDRs the SSRF guard may reach although private or loopback (tests, lab setups)."
+    )
+    authorized_fetch: bool = setting(
+        False, "Require signed GETs for every AS2 document (non-public content always requires them)."
+    )
+    fetch_timeout: Duration = setting(15.0, "Total time allowed for one outbound request.")
+    max_fetch_bytes: int = setting(1_048_576, "Largest remote document accepted.")
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    level: str = setting("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance: InstanceSettings = field(default_factory=InstanceSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    federation: FederationSettings = field(default_factory=FederationSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+
+    def replace(self, **sections: Mapping[str, object]) -> Settings:
+        """A copy with some keys changed, validated like the file: replace(web={"port": 9000})."""
+        merged = {name: dataclasses.asdict(getattr(self, name)) for name in _section_types()}
+        for name, values in sections.items():
+            merged.setdefault(name, {}).update(values)
+        return _build(merged, origin="override")
+
+
+def _section_types() -> dict[str, type]:
+    hints = typing.get_type_hints(Settings)
+    return {f.name: hints[f.name] for f in dataclasses.fields(Settings)}
+
+
+def iter_settings():
+    """Yield (section, key, default, help) for every setting: the source of the docs and the docs test."""
+    for section, cls in _section_types().items():
+        for f in dataclasses.fields(cls):
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            yield section, f.name, default, f.metadata.get("help", "")
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the file (if any), apply environment overrides, validate everything; ConfigError names the key."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, dict[str, object]] = {}
+    origin = "defaults"
+    file = path if path is not None else (DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None)
+    if file is not None:
+        raw = _read_toml(file)
+        origin = str(file)
+    for section, key, value in _env_overrides(environ):
+        raw.setdefault(section, {})[key] = value
+    return _build(raw, origin=origin)
+
+
+def _read_toml(file: Path) -> dict[str, dict[str, object]]:
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"configuration file {file} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file} is not valid TOML: {exc}") from exc
+    for section, values in data.items():
+        if not isinstance(values, dict):
+            raise ConfigError(f"{file}: '{section}' must be a [section] table")
+    return data
+
+
+def _env_overrides(environ: Mapping[str, str]):
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        yield section, key, _EnvString(value)
+
+
+def _env_name(section: str, key: str) -> str:
+    return f"environment variable {ENV_PREFIX}{section.upper()}__{key.upper()}"
+
+
+class _EnvString(str):
+    """A raw environment value, converted to the setting's type when it is validated."""
+
+
+def _build(raw: Mapping[str, Mapping[str, object]], *, origin: str) -> Settings:
+    sections = _section_types()
+    built = {}
+    for section, values in raw.items():
+        if section not in sections:
+            env_keys = [k for k, v in values.items() if isinstance(v, _EnvString)]
+            where = _env_name(section, env_keys[0]) if env_keys else origin
+            raise ConfigError(f"unknown setting section '{section}' ({where}); known: {', '.join(sections)}")
+    for section, cls in sections.items():
+        built[section] = _build_section(section, cls, raw.get(section, {}), origin)
+    settings = Settings(**built)
+    _validate(settings)
+    return settings
+
+
+def _build_section(section: str, cls: type, values: Mapping[str, object], origin: str):
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in values.items():
+        if key not in known:
+            where = _env_name(section, key) if isinstance(value, _EnvString) else origin
+            raise ConfigError(
+                f"unknown setting '{section}.{key}' ({where}); known: {', '.join(sorted(known))}"
+            )
+        kwargs[key] = _coerce(f"{section}.{key}", hints[key], value)
+    return cls(**kwargs)
+
+
+def _coerce(name: str, kind, value):
+    from_env = isinstance(value, _EnvString)
+    if kind is bool:
+        return _coerce_bool(name, value, from_env)
+    if kind is Duration:
+        return _coerce_duration(name, value)
+    if kind is int:
+        return _coerce_int(name, value, from_env)
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"setting '{name}' must be a string, got {type(value).__name__}")
+        return str(value)
+    if typing.get_origin(kind) is tuple or isinstance(kind, types.GenericAlias):
+        return _coerce_str_tuple(name, value, from_env)
+    raise ConfigError(f"setting '{name}' has an unsupported type")  # pragma: no cover - programming error
+
+
+def _coerce_bool(name: str, value, from_env: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if from_env and value.strip().lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    raise ConfigError(f"setting '{name}' must be true or false, got {value!r}")
+
+
+def _coerce_int(name: str, value, from_env: bool) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(f"setting '{name}' must be an integer, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if from_env and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise ConfigError(f"setting '{name}' must be an integer, got {value!r}")
+
+
+def _coerce_duration(name: str, value) -> Duration:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return Duration(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.replace(".", "", 1).isdigit():
+            return Duration(float(text))
+        match = _DURATION_RE.match(text)
+        if match:
+            return Duration(int(match.group(1)) * _DURATION_UNITS[match.group(2)])
+    raise ConfigError(f'setting \'{name}\' must be a duration like "30s", "10m", "3h" or "7d", got {value!r}')
+
+
+def _coerce_str_tuple(name: str, value, from_env: bool) -> tuple[str, ...]:
+    if from_env:
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise ConfigError(f"setting '{name}' must be a list of strings, got {value!r}")
+
+
+def _validate(settings: Settings) -> None:
+    _validate_base_url(settings.instance.base_url, settings.federation.allow_http)
+    _validate_database_url(settings.database.url)
+    if not 0 < settings.web.port < 65536:
+        raise ConfigError(f"setting 'web.port' must be between 1 and 65535, got {settings.web.port}")
+    if settings.web.max_body_bytes < 1024:
+        raise ConfigError("setting 'web.max_body_bytes' must be at least 1024")
+    if bool(settings.web.tls_cert) != bool(settings.web.tls_key):
+        raise ConfigError("settings 'web.tls_cert' and 'web.tls_key' must be set together")
+    if settings.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(
+            f"setting 'logging.level' must be DEBUG, INFO, WARNING or ERROR, got {settings.logging.level!r}"
+        )
+
+
+def _validate_base_url(url: str, allow_http: bool) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(f"setting 'instance.base_url' must be an http(s) URL with a host, got {url!r}")
+    if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
+        raise ConfigError(f"setting 'instance.base_url' must have no path, query or user, got {url!r}")
+    host = parts.hostname
+    if parts.scheme == "http" and not allow_http and host not in {"localhost", "127.0.0.1", "::1"}:
+        raise ConfigError(
+            f"setting 'instance.base_url' uses http:// for {host}; use https:// or set federation.allow_http = true"
+        )
+
+
+def _validate_database_url(url: str) -> None:
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in {"sqlite", "postgres", "postgresql"} or not rest:
+        raise ConfigError(
+            f"setting 'database.url' must be sqlite://PATH or postgres://USER@HOST:PORT/DB, got {url!r}"
+        )
+    if scheme != "sqlite" and not urlsplit(url).path.strip("/"):
+        raise ConfigError(f"setting 'database.url' must name a database, got {url!r}")

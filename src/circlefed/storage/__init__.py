@@ -1,0 +1,1 @@
+"""Storage room: tortoise-orm models and read-only queries."""

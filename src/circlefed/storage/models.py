@@ -1,0 +1,256 @@
+"""Storage: tortoise-orm models for instances, accounts, actors, circles, memberships, threads, posts and queues."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    MEMBERS = "members"
+    LOCAL = "local"
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    FACILITATOR = "facilitator"
+
+
+class MembershipState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class QueueState(StrEnum):
+    """States of queued work (deliveries and inbox items); legal moves live in delivery/states.py."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    RETRY_WAIT = "retry_wait"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    GONE = "gone"
+    HELD = "held"
+    REJECTED = "rejected"
+
+
+class Instance(Model):
+    """A domain circlefed knows: this instance itself or a remote server (authority host[:port])."""
+
+    id = fields.IntField(primary_key=True)
+    domain = fields.CharField(max_length=255, unique=True)
+    is_local = fields.BooleanField(default=False)
+    software = fields.CharField(max_length=64, null=True)
+    software_version = fields.CharField(max_length=64, null=True)
+    shared_inbox_uri = fields.CharField(max_length=2048, null=True)
+    failure_count = fields.IntField(default=0)
+    backoff_until = fields.DatetimeField(null=True)
+    last_success_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "instances"
+
+
+class Actor(Model):
+    """An ActivityPub actor, local (with its private key) or remote (cached document and public key)."""
+
+    id = fields.IntField(primary_key=True)
+    uri = fields.CharField(max_length=2048, unique=True)
+    type = fields.CharField(max_length=32)
+    instance = fields.ForeignKeyField("models.Instance", related_name="actors", on_delete=fields.CASCADE)
+    is_local = fields.BooleanField(default=False)
+    # Set only for local actors: one namespace for members, circles and the instance actor (WebFinger).
+    local_name = fields.CharField(max_length=64, null=True, unique=True)
+    preferred_username = fields.CharField(max_length=255)
+    display_name = fields.CharField(max_length=255, default="")
+    summary = fields.TextField(default="")
+    url = fields.CharField(max_length=2048, null=True)
+    inbox_uri = fields.CharField(max_length=2048, null=True)
+    shared_inbox_uri = fields.CharField(max_length=2048, null=True)
+    outbox_uri = fields.CharField(max_length=2048, null=True)
+    followers_uri = fields.CharField(max_length=2048, null=True)
+    public_key_id = fields.CharField(max_length=2048, null=True, db_index=True)
+    public_key_pem = fields.TextField(null=True)
+    private_key_pem = fields.TextField(null=True)
+    document = fields.JSONField(null=True)
+    fetched_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "actors"
+
+    def __str__(self) -> str:
+        return self.uri
+
+
+class Account(Model):
+    """A local login: a member of this instance (and maybe its admin)."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    email = fields.CharField(max_length=255, null=True)
+    is_admin = fields.BooleanField(default=False)
+    is_disabled = fields.BooleanField(default=False)
+    actor = fields.OneToOneField("models.Actor", related_name="account", on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_login_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "accounts"
+
+
+class Circle(Model):
+    """A peer-support circle (a Group actor): hosted here (is_local) or a remote circle local members joined."""
+
+    id = fields.IntField(primary_key=True)
+    actor = fields.OneToOneField("models.Actor", related_name="circle", on_delete=fields.CASCADE)
+    is_local = fields.BooleanField(default=True)
+    slug = fields.CharField(max_length=64)
+    name = fields.CharField(max_length=255)
+    description = fields.TextField(default="")
+    rules_source = fields.TextField(default="")
+    rules_html = fields.TextField(default="")
+    visibility = fields.CharEnumField(Visibility, default=Visibility.PUBLIC, max_length=16)
+    requires_approval = fields.BooleanField(default=False)
+    posting_restricted_to_mods = fields.BooleanField(default=False)
+    retention_days = fields.IntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "circles"
+
+
+class Membership(Model):
+    """An actor's place in a circle: its role and whether the join was approved."""
+
+    id = fields.IntField(primary_key=True)
+    circle = fields.ForeignKeyField("models.Circle", related_name="memberships", on_delete=fields.CASCADE)
+    actor = fields.ForeignKeyField("models.Actor", related_name="memberships", on_delete=fields.CASCADE)
+    role = fields.CharEnumField(Role, default=Role.MEMBER, max_length=16)
+    state = fields.CharEnumField(MembershipState, default=MembershipState.PENDING, max_length=16)
+    follow_activity_uri = fields.CharField(max_length=2048, null=True)
+    pseudonym = fields.CharField(max_length=64, null=True)
+    rules_acknowledged_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "memberships"
+        unique_together = (("circle", "actor"),)
+
+
+class Thread(Model):
+    """A thread in a circle (an AS2 Page): its title and opening post."""
+
+    id = fields.IntField(primary_key=True)
+    uri = fields.CharField(max_length=2048, unique=True)
+    circle = fields.ForeignKeyField("models.Circle", related_name="threads", on_delete=fields.CASCADE)
+    author = fields.ForeignKeyField("models.Actor", related_name="threads", on_delete=fields.CASCADE)
+    title = fields.CharField(max_length=255)
+    content_html = fields.TextField(default="")
+    source = fields.TextField(default="")
+    content_warning = fields.CharField(max_length=255, null=True)
+    is_locked = fields.BooleanField(default=False)
+    is_pinned = fields.BooleanField(default=False)
+    published_at = fields.DatetimeField()
+    edited_at = fields.DatetimeField(null=True)
+    last_activity_at = fields.DatetimeField(db_index=True)
+    deleted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "threads"
+
+
+class Post(Model):
+    """A reply in a thread (an AS2 Note)."""
+
+    id = fields.IntField(primary_key=True)
+    uri = fields.CharField(max_length=2048, unique=True)
+    thread = fields.ForeignKeyField("models.Thread", related_name="posts", on_delete=fields.CASCADE)
+    author = fields.ForeignKeyField("models.Actor", related_name="posts", on_delete=fields.CASCADE)
+    in_reply_to_uri = fields.CharField(max_length=2048)
+    content_html = fields.TextField(default="")
+    source = fields.TextField(default="")
+    content_warning = fields.CharField(max_length=255, null=True)
+    published_at = fields.DatetimeField(db_index=True)
+    edited_at = fields.DatetimeField(null=True)
+    deleted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "posts"
+
+
+class OutboxActivity(Model):
+    """An activity this instance sent, kept so that it can be dereferenced at its id."""
+
+    id = fields.IntField(primary_key=True)
+    uri = fields.CharField(max_length=2048, unique=True)
+    type = fields.CharField(max_length=32)
+    actor = fields.ForeignKeyField("models.Actor", related_name="outbox", on_delete=fields.CASCADE)
+    circle = fields.ForeignKeyField(
+        "models.Circle", related_name="activities", null=True, on_delete=fields.CASCADE
+    )
+    object_uri = fields.CharField(max_length=2048, null=True, db_index=True)
+    payload = fields.JSONField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "outbox_activities"
+
+
+class Delivery(Model):
+    """One outgoing activity to one inbox: a row of the transactional outbox queue."""
+
+    id = fields.IntField(primary_key=True)
+    activity = fields.ForeignKeyField(
+        "models.OutboxActivity", related_name="deliveries", on_delete=fields.CASCADE
+    )
+    inbox_uri = fields.CharField(max_length=2048)
+    domain = fields.CharField(max_length=255, db_index=True)
+    state = fields.CharEnumField(QueueState, default=QueueState.PENDING, max_length=16)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    lease_until = fields.DatetimeField(null=True)
+    leased_by = fields.CharField(max_length=64, null=True)
+    last_status = fields.IntField(null=True)
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField(auto_now=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "deliveries"
+        unique_together = (("activity", "inbox_uri"),)
+        indexes = (("state", "next_attempt_at"),)
+
+
+class InboxItem(Model):
+    """A verified incoming activity, stored once by id, processed later by the worker."""
+
+    id = fields.IntField(primary_key=True)
+    activity_uri = fields.CharField(max_length=2048, unique=True)
+    actor_uri = fields.CharField(max_length=2048)
+    domain = fields.CharField(max_length=255, db_index=True)
+    payload = fields.JSONField()
+    state = fields.CharEnumField(QueueState, default=QueueState.PENDING, max_length=16)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    lease_until = fields.DatetimeField(null=True)
+    leased_by = fields.CharField(max_length=64, null=True)
+    last_error = fields.TextField(null=True)
+    received_at = fields.DatetimeField()
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "inbox_items"
+        indexes = (("state", "next_attempt_at"),)

@@ -1,0 +1,18 @@
+"""Web: the typed application keys every handler reads its resources from."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from tortoise.context import TortoiseContext
+
+from circlefed.clock import Clock
+from circlefed.domain.site import Site
+from circlefed.settings import Settings
+from circlefed.web.metrics import WebMetrics
+
+SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Clock)
+SITE = web.AppKey("site", Site)
+DATABASE = web.AppKey("database", TortoiseContext)
+METRICS = web.AppKey("metrics", WebMetrics)
+REQUEST_ID = web.RequestKey("request_id", str)

@@ -1,0 +1,1 @@
+"""Web UI: server-rendered HTML pages."""

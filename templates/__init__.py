@@ -1,0 +1,1 @@
+"""Templates: jinja2 templates for the server-rendered web UI."""

@@ -1,0 +1,142 @@
+"""Test fixtures shared by the whole suite: fresh migrated databases on SQLite (and PostgreSQL), apps, clocks."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from circlefed.clock import FakeClock
+from circlefed.settings import Settings, load_settings
+from circlefed.storage.db import activated, apply_migrations, open_database
+
+REPO = Path(__file__).resolve().parents[1]
+POSTGRES_URL = os.environ.get("CIRCLEFED_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+
+def _migrations_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "migrations").glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+async def _migrate(url: str) -> None:
+    ctx = await open_database(url)
+    try:
+        await apply_migrations(ctx)
+    finally:
+        await ctx.close_connections()
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+
+
+async def _admin_connection() -> asyncpg.Connection:
+    return await asyncpg.connect(POSTGRES_URL.replace("postgres://", "postgresql://", 1))
+
+
+async def _ensure_postgres_template(name: str) -> None:
+    admin = await _admin_connection()
+    try:
+        if await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            return
+        building = f"{name}_building_{uuid.uuid4().hex[:6]}"
+        await admin.execute(f'CREATE DATABASE "{building}"')
+        await _migrate(_with_database(POSTGRES_URL, building))
+        await admin.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory) -> dict[str, str]:
+    """One migrated template per backend, built once per session (PostgreSQL: kept while migrations match)."""
+    fingerprint = _migrations_fingerprint()
+    sqlite_template = tmp_path_factory.mktemp("db-template") / "template.sqlite3"
+    asyncio.run(_migrate(f"sqlite://{sqlite_template}"))
+    templates = {"sqlite": str(sqlite_template)}
+    if POSTGRES_URL:
+        name = f"cf_template_{fingerprint}"
+        asyncio.run(_ensure_postgres_template(name))
+        templates["postgres"] = name
+    return templates
+
+
+@pytest.fixture(params=BACKENDS)
+def db_backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+async def make_database_url(db_backend, database_templates, tmp_path) -> AsyncIterator[Callable]:
+    """Factory of fresh, migrated, empty databases on the test's backend (one per instance under test)."""
+    created: list[str] = []
+
+    async def make() -> str:
+        if db_backend == "sqlite":
+            path = tmp_path / f"db-{len(created)}.sqlite3"
+            shutil.copyfile(database_templates["sqlite"], path)
+            created.append(str(path))
+            return f"sqlite://{path}"
+        name = f"cf_test_{uuid.uuid4().hex[:12]}"
+        admin = await _admin_connection()
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{database_templates["postgres"]}"')
+        finally:
+            await admin.close()
+        created.append(name)
+        return _with_database(POSTGRES_URL, name)
+
+    yield make
+    if db_backend == "postgres" and created:
+        admin = await _admin_connection()
+        try:
+            for name in created:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+async def database_url(make_database_url) -> str:
+    return await make_database_url()
+
+
+@pytest.fixture
+async def db(database_url):
+    """The ORM bound to a fresh database for the body of the test."""
+    ctx = await open_database(database_url)
+    with activated(ctx):
+        yield ctx
+    await ctx.close_connections()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def settings_for(database_url: str, base_url: str = "http://127.0.0.1:8080", **sections) -> Settings:
+    """Settings of an instance under test: defaults + database + base URL + per-section overrides."""
+    base = load_settings(path=REPO / "tests" / "empty.toml", environ={})
+    merged = {"database": {"url": database_url}, "instance": {"base_url": base_url}}
+    for name, values in sections.items():
+        merged.setdefault(name, {}).update(values)
+    return base.replace(**merged)
+
+
+@pytest.fixture
+def settings(database_url) -> Settings:
+    return settings_for(database_url)

@@ -1,0 +1,148 @@
+"""The circlefed command line: first-run setup, users, circles, and clear errors with exit statuses."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from circlefed.cli.main import main
+
+pytestmark = pytest.mark.storage
+
+
+@pytest.fixture
+def cli_env(monkeypatch, database_url, tmp_path):
+    """Run the CLI against the test database from an empty folder (no circlefed.toml)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CIRCLEFED_DATABASE__URL", database_url)
+    return database_url
+
+
+def run(capsys, *argv, stdin: str | None = None, monkeypatch=None):
+    if stdin is not None:
+        import io
+
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_setup_creates_the_first_admin_and_sample_circle_once(cli_env, capsys):
+    status, out, _ = run(capsys, "setup")
+    assert status == 0
+    password_lines = [line for line in out.splitlines() if "password" in line]
+    assert len(password_lines) == 1 and len(password_lines[0].rsplit(" ", 1)[1]) >= 16
+    status, out, _ = run(capsys, "setup")
+    assert status == 0 and "password" not in out and "nothing to set up" in out
+    _, out, _ = run(capsys, "users", "list")
+    assert "admin" in out.splitlines()[1]
+    _, out, _ = run(capsys, "circles", "list")
+    assert "welcome" in out and "public" in out
+
+
+def test_users_create_list_disable(cli_env, capsys, monkeypatch):
+    status, out, _ = run(
+        capsys,
+        "users",
+        "create",
+        "robin",
+        "--password-stdin",
+        stdin="a long enough secret\n",
+        monkeypatch=monkeypatch,
+    )
+    assert status == 0 and "created member account 'robin'" in out and "password" not in out
+    status, out, _ = run(capsys, "users", "create", "sam", "--admin")
+    assert status == 0 and "admin account 'sam'" in out and "password (shown once" in out
+    assert run(capsys, "users", "disable", "robin")[0] == 0
+    _, out, _ = run(capsys, "users", "list")
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
+    assert rows["robin"][1:3] == ["member", "disabled"]
+    assert rows["sam"][1:3] == ["admin", "active"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["users", "create", "Robin!"], "invalid username"),
+        (["users", "create", "actor"], "reserved"),
+        (["users", "disable", "ghost"], "no account named 'ghost'"),
+        (["circles", "create", "x y", "--name", "X"], "invalid circle slug"),
+        (["circles", "create", "fine", "--name", "Fine", "--visibility", "secret"], "invalid visibility"),
+        (
+            ["circles", "create", "fine", "--name", "Fine", "--facilitator", "ghost"],
+            "no account named 'ghost'",
+        ),
+    ],
+)
+def test_bad_input_is_a_clear_error_and_a_non_zero_exit(cli_env, capsys, argv, message):
+    status, _, err = run(capsys, *argv)
+    assert status == 1
+    assert message in err and "Traceback" not in err
+
+
+def test_duplicate_names_are_refused_across_members_and_circles(cli_env, capsys):
+    assert run(capsys, "users", "create", "river")[0] == 0
+    status, _, err = run(capsys, "users", "create", "river")
+    assert status == 1 and "already taken" in err
+    status, _, err = run(capsys, "circles", "create", "river", "--name", "River")
+    assert status == 1 and "already taken" in err
+
+
+def test_circles_create_with_visibility_and_facilitator(cli_env, capsys):
+    run(capsys, "users", "create", "fran")
+    status, out, _ = run(
+        capsys,
+        "circles",
+        "create",
+        "grief",
+        "--name",
+        "Grief support",
+        "--visibility",
+        "members",
+        "--facilitator",
+        "fran",
+    )
+    assert status == 0 and "members circle 'grief'" in out
+    _, out, _ = run(capsys, "circles", "list")
+    row = next(line for line in out.splitlines() if line.startswith("grief"))
+    assert row.split()[-2:] == ["members", "1"]
+
+
+def _subprocess(args, env_extra, cwd):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIRCLEFED_")}
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "-m", "circlefed", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+def test_a_wrong_setting_exits_2_naming_the_key(tmp_path):
+    (tmp_path / "circlefed.toml").write_text("[web]\nport = 'x'\n")
+    result = _subprocess(["users", "list"], {}, tmp_path)
+    assert result.returncode == 2
+    assert "web.port" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unreachable_database_is_a_message_not_a_traceback(tmp_path):
+    result = _subprocess(
+        ["migrate"], {"CIRCLEFED_DATABASE__URL": "postgres://postgres@127.0.0.1:1/none"}, tmp_path
+    )
+    assert result.returncode == 1
+    assert "cannot reach the database at postgres://postgres@127.0.0.1:1/none" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_every_command_accepts_config(tmp_path):
+    config = tmp_path / "elsewhere.toml"
+    config.write_text(f'[database]\nurl = "sqlite://{tmp_path / "x.sqlite3"}"\n')
+    result = _subprocess(["migrate", "--config", str(config)], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    result = _subprocess(["users", "list", "--config", str(config)], {}, tmp_path)
+    assert result.returncode == 0 and "NAME" in result.stdout
