@@ -105,9 +105,7 @@ class Migration(migrations.Migration):
                 ("private_key_pem", fields.TextField(null=True, unique=False)),
                 (
                     "document",
-                    fields.JSONField(
-                        null=True, encoder=functools.partial(dumps, separators=(",", ":")), decoder=loads
-                    ),
+                    fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(",", ":")), decoder=loads),
                 ),
                 ("fetched_at", fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ("created_at", fields.DatetimeField(auto_now=False, auto_now_add=True)),

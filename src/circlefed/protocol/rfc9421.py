@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -178,12 +178,6 @@ class _FieldLines:
 
     def items(self) -> Iterable[tuple[str, str]]:
         return iter(self.lines)
-
-    def __iter__(self) -> Iterator[str]:
-        return (name for name, _ in self.lines)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in _lower_keys(dict(self.lines))
 
 
 def _parse_dictionary(value: str, header: str) -> dict:

@@ -25,6 +25,20 @@ class MembershipState(StrEnum):
     REJECTED = "rejected"
 
 
+class DomainAction(StrEnum):
+    """What the admin decided for a remote domain (enforced by policy/gate.py)."""
+
+    ALLOW = "allow"
+    BLOCK = "block"
+    SILENCE = "silence"
+    REJECT_MEDIA = "reject_media"
+
+
+class SignatureScheme(StrEnum):
+    CAVAGE = "cavage"
+    RFC9421 = "rfc9421"
+
+
 class QueueState(StrEnum):
     """States of queued work (deliveries and inbox items); legal moves live in delivery/states.py."""
 
@@ -48,6 +62,8 @@ class Instance(Model):
     software = fields.CharField(max_length=64, null=True)
     software_version = fields.CharField(max_length=64, null=True)
     shared_inbox_uri = fields.CharField(max_length=2048, null=True)
+    # The HTTP signature scheme this host accepted last (cavage first; RFC 9421 after a 401).
+    signature_scheme = fields.CharEnumField(SignatureScheme, null=True, max_length=16)
     failure_count = fields.IntField(default=0)
     backoff_until = fields.DatetimeField(null=True)
     last_success_at = fields.DatetimeField(null=True)
@@ -56,6 +72,31 @@ class Instance(Model):
 
     class Meta:
         table = "instances"
+
+
+class DomainRule(Model):
+    """An admin's rule for one remote domain: allow (allowlist mode), block, silence or reject media."""
+
+    id = fields.IntField(primary_key=True)
+    domain = fields.CharField(max_length=255, unique=True)
+    action = fields.CharEnumField(DomainAction, max_length=16)
+    reason = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "domain_rules"
+
+
+class SeenSignature(Model):
+    """Replay cache: a signature accepted once is refused again until it would have expired anyway."""
+
+    id = fields.IntField(primary_key=True)
+    replay_key = fields.CharField(max_length=128, unique=True)
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "seen_signatures"
 
 
 class Actor(Model):
@@ -217,6 +258,8 @@ class Delivery(Model):
     )
     inbox_uri = fields.CharField(max_length=2048)
     domain = fields.CharField(max_length=255, db_index=True)
+    # Deliveries sharing an ordering key and inbox go out in id order (an Update never overtakes its Create).
+    ordering_key = fields.CharField(max_length=2048, null=True)
     state = fields.CharEnumField(QueueState, default=QueueState.PENDING, max_length=16)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
