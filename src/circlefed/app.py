@@ -11,12 +11,15 @@ import jinja2
 from aiohttp import web
 
 import circlefed.templates
+from circlefed import __version__
 from circlefed.clock import Clock
 from circlefed.domain.site import Site
+from circlefed.federation.services import build_federation
+from circlefed.http_client import SafeHttpClient
 from circlefed.settings import Settings
 from circlefed.storage.db import describe, open_database
-from circlefed.web import health
-from circlefed.web.keys import CLOCK, DATABASE, METRICS, SETTINGS, SITE
+from circlefed.web import actors, health, inbox, wellknown
+from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS, SETTINGS, SITE
 from circlefed.web.metrics import WebMetrics
 from circlefed.web.middleware import errors, metrics, request_context, security_headers
 from circlefed.web.ui import home
@@ -39,6 +42,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app[METRICS] = WebMetrics()
     _setup_templates(app, settings)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_federation)
     _add_routes(app)
     return app
 
@@ -63,7 +67,33 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await app[DATABASE].close_connections()
 
 
+async def _no_backoff_yet(domain: str) -> None:
+    """Placeholder until the delivery health tracker is wired in."""
+
+
+async def _federation(app: web.Application) -> AsyncIterator[None]:
+    """The one outbound HTTP client (SSRF-guarded) and the federation services built on it."""
+    settings = app[SETTINGS]
+    client = SafeHttpClient(
+        user_agent=f"circlefed/{__version__} (+{settings.instance.base_url})",
+        allow_http=settings.federation.allow_http,
+        private_address_allowlist=settings.federation.private_address_allowlist,
+        total_timeout=float(settings.federation.fetch_timeout),
+        max_response_bytes=settings.federation.max_fetch_bytes,
+    )
+    await client.start()
+    app[HTTP_CLIENT] = client
+    app[FEDERATION] = build_federation(
+        app[SITE], client, app[CLOCK], url_scheme=settings.instance.scheme, on_valid_sender=_no_backoff_yet
+    )
+    yield
+    await client.close()
+
+
 def _add_routes(app: web.Application) -> None:
     home.add_routes(app)
+    inbox.add_routes(app)
     health.add_routes(app)
+    wellknown.add_routes(app)
+    actors.add_routes(app)
     app.router.add_static("/static", TEMPLATES_DIR / "static", name="static")

@@ -7,6 +7,8 @@ from tortoise.context import TortoiseContext
 
 from circlefed.clock import Clock
 from circlefed.domain.site import Site
+from circlefed.federation.services import Federation
+from circlefed.http_client import SafeHttpClient
 from circlefed.settings import Settings
 from circlefed.web.metrics import WebMetrics
 
@@ -15,4 +17,6 @@ CLOCK = web.AppKey("clock", Clock)
 SITE = web.AppKey("site", Site)
 DATABASE = web.AppKey("database", TortoiseContext)
 METRICS = web.AppKey("metrics", WebMetrics)
+HTTP_CLIENT = web.AppKey("http_client", SafeHttpClient)
+FEDERATION = web.AppKey("federation", Federation)
 REQUEST_ID = web.RequestKey("request_id", str)

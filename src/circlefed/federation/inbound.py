@@ -1,0 +1,84 @@
+"""Federation: accepting a delivery at an inbox: gate, verify, origin checks, store once (processing comes later)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+
+from circlefed.clock import Clock
+from circlefed.errors import Forbidden, SignatureError
+from circlefed.federation.verify import Verifier
+from circlefed.policy.verdicts import Reject
+from circlefed.protocol.origin import check_activity_origin
+from circlefed.protocol.parse import authority, is_http_url, load_json_document, parse_activity
+from circlefed.storage.models import InboxItem
+
+log = logging.getLogger(__name__)
+
+GateCheck = Callable[[str], Awaitable[object]]
+OnValidSender = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class InboundRequest:
+    method: str
+    path_qs: str
+    headers: Sequence[tuple[str, str]]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Accepted:
+    activity_id: str
+    is_duplicate: bool
+
+
+class Inbound:
+    """The inbox pipeline of flow 1, up to the stored InboxItem."""
+
+    def __init__(self, verifier: Verifier, gate: GateCheck, clock: Clock, on_valid_sender: OnValidSender) -> None:
+        self._verifier = verifier
+        self._gate = gate
+        self._clock = clock
+        self._on_valid_sender = on_valid_sender
+
+    async def accept(self, request: InboundRequest) -> Accepted:
+        activity = parse_activity(load_json_document(request.body))
+        signed = self._verifier.parse(
+            method=request.method, path_qs=request.path_qs, headers=request.headers, body=request.body
+        )
+        if not is_http_url(signed.key_id):
+            # SPEC: PROTOCOL.md attack 4: acct: and other non-URL keyIds are refused before anything else
+            raise SignatureError("the keyId is not an http(s) URL")
+        for domain in {authority(activity.actor), authority(signed.key_id)}:
+            await self._check_gate(domain)
+        verified = await self._verifier.verify(signed)
+        check_activity_origin(activity, verified.signer.uri)
+        domain = authority(activity.actor)
+        await self._on_valid_sender(domain)
+        is_duplicate = await self._store(activity.id, activity.actor, domain, activity.raw)
+        return Accepted(activity_id=activity.id, is_duplicate=is_duplicate)
+
+    async def _check_gate(self, domain: str) -> None:
+        verdict = await self._gate(domain)
+        if isinstance(verdict, Reject):
+            log.info("refused delivery from %s: %s", domain, verdict.reason)
+            raise Forbidden(verdict.reason)
+
+    async def _store(self, activity_id: str, actor_uri: str, domain: str, payload: dict) -> bool:
+        """Store once by activity id; a duplicate delivery is a no-op. Returns True for a duplicate."""
+        if await InboxItem.exists(activity_uri=activity_id):
+            return True
+        now = self._clock.now()
+        try:
+            await InboxItem.create(
+                activity_uri=activity_id, actor_uri=actor_uri, domain=domain, payload=payload,
+                next_attempt_at=now, received_at=now,
+            )
+        except IntegrityError:
+            return True
+        return False
+

@@ -1,0 +1,144 @@
+"""Federation: resolving remote actors and their keys by URL, keyId or handle, validated and cached."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from urllib.parse import urldefrag
+
+from tortoise.exceptions import IntegrityError
+
+from circlefed.clock import Clock
+from circlefed.errors import BadRequest, CirclefedError, FetchError, SignatureError
+from circlefed.http_client import HttpResponse
+from circlefed.policy.verdicts import Reject
+from circlefed.protocol.parse import authority, is_http_url
+from circlefed.protocol.remote_actor import (
+    InvalidActorDocument,
+    RemoteActorDocument,
+    is_activity_json,
+    parse_actor_document,
+    parse_key_document,
+)
+from circlefed.storage.models import Actor, Instance
+
+log = logging.getLogger(__name__)
+
+Fetch = Callable[[str], Awaitable[HttpResponse]]
+GateCheck = Callable[[str], Awaitable[object]]
+
+ACTOR_CACHE_TTL = timedelta(days=1)
+REFETCH_INTERVAL_PER_HOST = timedelta(minutes=1)
+
+
+class RemoteActors:
+    """Fetches actors through the signed, SSRF-guarded client; the database is the cache."""
+
+    def __init__(self, fetch: Fetch, clock: Clock, gate: GateCheck, *, local_domain: str) -> None:
+        self._fetch = fetch
+        self._clock = clock
+        self._gate = gate
+        self._local_domain = local_domain
+        self._last_refetch: dict[str, float] = {}
+
+    async def by_key_id(self, key_id: str) -> Actor:
+        """The actor owning key_id: cached, or fetched and validated (keyId must be an http(s) URL)."""
+        if not is_http_url(key_id):
+            # SPEC: PROTOCOL.md attack 4: acct: and other non-URL keyIds are refused
+            raise SignatureError("the keyId is not an http(s) URL")
+        cached = await Actor.get_or_none(public_key_id=key_id)
+        if cached is not None and not self._stale(cached):
+            return cached
+        return await self._fetch_for_key(key_id)
+
+    async def refetch_key(self, key_id: str) -> Actor | None:
+        """Fetch the key again after a verification failure, at most once a minute per host (attack 24)."""
+        host = authority(key_id)
+        now = self._clock.monotonic()
+        last = self._last_refetch.get(host)
+        if last is not None and now - last < REFETCH_INTERVAL_PER_HOST.total_seconds():
+            log.info("not refetching key %s: %s was refetched %.0fs ago", key_id, host, now - last)
+            return None
+        self._last_refetch[host] = now
+        return await self._fetch_for_key(key_id)
+
+    async def by_uri(self, uri: str, *, refresh: bool = False) -> Actor:
+        if not is_http_url(uri):
+            raise BadRequest("an actor id must be an http(s) URL")
+        cached = await Actor.get_or_none(uri=uri)
+        if cached is not None and (cached.is_local or not (refresh or self._stale(cached))):
+            return cached
+        document = await self._fetch_json(uri)
+        return await self._store(parse_actor_document(document, requested_url=uri))
+
+    async def _fetch_for_key(self, key_id: str) -> Actor:
+        url = urldefrag(key_id).url
+        document = await self._fetch_json(url)
+        if document.get("type") not in (None, "Key", "CryptographicKey") or "owner" not in document:
+            parsed = parse_actor_document(document, requested_url=url)
+        else:
+            owner = parse_key_document(document, requested_url=key_id if document.get("id") == key_id else url)
+            parsed = parse_actor_document(await self._fetch_json(owner), requested_url=owner)
+        if parsed.key_id != key_id:
+            # SPEC: PROTOCOL.md HTTP signatures: publicKey.id must be the keyId that signed
+            raise InvalidActorDocument(f"{parsed.uri} does not publish the key {key_id}")
+        return await self._store(parsed)
+
+    async def _fetch_json(self, url: str) -> dict:
+        domain = authority(url)
+        if domain == self._local_domain:
+            raise InvalidActorDocument("a remote key or actor cannot live on this instance's own domain")
+        verdict = await self._gate(domain)
+        if isinstance(verdict, Reject):
+            # SPEC: PROTOCOL.md: never fetch from a blocked domain
+            raise SignatureError(f"not fetching from {domain}: {verdict.reason}")
+        try:
+            response = await self._fetch(url)
+        except FetchError as exc:
+            raise SignatureError(f"could not fetch {url}: {exc}") from exc
+        except CirclefedError as exc:  # UnsafeUrlError from the SSRF guard
+            raise SignatureError(f"refused to fetch {url}: {exc}") from exc
+        if response.status != 200:
+            raise SignatureError(f"fetching {url} answered {response.status}")
+        if not is_activity_json(response.headers.get("Content-Type", "")):
+            raise InvalidActorDocument(f"{url} is not served as ActivityStreams JSON")
+        try:
+            document = response.json()
+        except FetchError as exc:
+            raise InvalidActorDocument(f"{url} is not valid JSON") from exc
+        if not isinstance(document, dict):
+            raise InvalidActorDocument(f"{url} is not a JSON object")
+        return document
+
+    def _stale(self, actor: Actor) -> bool:
+        if actor.is_local:
+            return False
+        return actor.fetched_at is None or self._clock.now() - actor.fetched_at > ACTOR_CACHE_TTL
+
+    async def _store(self, parsed: RemoteActorDocument) -> Actor:
+        instance, _ = await Instance.get_or_create(domain=parsed.domain)
+        values = {
+            "type": parsed.type,
+            "instance": instance,
+            "is_local": False,
+            "preferred_username": parsed.preferred_username,
+            "display_name": parsed.display_name,
+            "summary": parsed.summary,
+            "url": parsed.url,
+            "inbox_uri": parsed.inbox_uri,
+            "shared_inbox_uri": parsed.shared_inbox_uri,
+            "outbox_uri": parsed.outbox_uri,
+            "followers_uri": parsed.followers_uri,
+            "public_key_id": parsed.key_id,
+            "public_key_pem": parsed.public_key_pem,
+            "document": parsed.raw,
+            "fetched_at": self._clock.now(),
+        }
+        try:
+            actor, _ = await Actor.update_or_create(defaults=values, uri=parsed.uri)
+        except IntegrityError:
+            # Two requests fetched the same new actor at once; the other insert won.
+            actor = await Actor.get(uri=parsed.uri)
+            await actor.update_from_dict(values).save()
+        return actor

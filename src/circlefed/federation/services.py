@@ -1,0 +1,57 @@
+"""Federation: the services of one instance, built once by app.py from its settings and resources."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from circlefed.clock import Clock
+from circlefed.domain.actors import instance_actor
+from circlefed.domain.site import Site
+from circlefed.federation.domain_policy import origin_verdict
+from circlefed.federation.inbound import Inbound
+from circlefed.federation.remote_actors import RemoteActors
+from circlefed.federation.verify import Verifier
+from circlefed.http_client import HttpResponse, SafeHttpClient
+from circlefed.protocol.httpsig import sign_cavage
+
+FETCH_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+
+
+@dataclass(frozen=True)
+class Federation:
+    site: Site
+    client: SafeHttpClient
+    clock: Clock
+    remote_actors: RemoteActors
+    verifier: Verifier
+    inbound: Inbound
+
+    async def fetch_as_instance(self, url: str) -> HttpResponse:
+        """A GET signed by the instance actor: what authorized-fetch servers require (attack 24)."""
+        actor = await instance_actor(self.site.uris, self.site.domain, self.site.name)
+
+        def sign(method: str, hop_url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
+            return sign_cavage(
+                method=method, url=hop_url, headers=headers, body=body, key_id=actor.public_key_id,
+                private_key_pem=actor.private_key_pem, now=self.clock.now(),
+            )
+
+        return await self.client.get(url, headers={"Accept": FETCH_ACCEPT}, sign=sign)
+
+
+def build_federation(
+    site: Site, client: SafeHttpClient, clock: Clock, *, url_scheme: str,
+    on_valid_sender: Callable[[str], Awaitable[None]],
+) -> Federation:
+    holder: dict[str, Federation] = {}
+
+    async def fetch(url: str) -> HttpResponse:
+        return await holder["federation"].fetch_as_instance(url)
+
+    remote_actors = RemoteActors(fetch, clock, origin_verdict, local_domain=site.domain)
+    verifier = Verifier(remote_actors, clock, expected_host=site.domain, url_scheme=url_scheme)
+    inbound = Inbound(verifier, origin_verdict, clock, on_valid_sender)
+    federation = Federation(site, client, clock, remote_actors, verifier, inbound)
+    holder["federation"] = federation
+    return federation

@@ -1,0 +1,121 @@
+"""Protocol: rendering local actors (Person members, Group circles, the Application instance actor) as AS2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from circlefed.protocol.vocab import format_datetime, with_context
+
+
+@dataclass(frozen=True)
+class ActorBasics:
+    """What every local actor document carries: its id, handle name, endpoints and public key."""
+
+    uri: str
+    preferred_username: str
+    name: str
+    inbox_uri: str
+    outbox_uri: str
+    shared_inbox_uri: str
+    public_key_id: str
+    public_key_pem: str
+    url: str
+    published: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PersonCard:
+    basics: ActorBasics
+    followers_uri: str
+    summary_html: str = ""
+    # Members of support circles stay out of Mastodon's directory and search unless they opt in.
+    discoverable: bool = False
+
+
+@dataclass(frozen=True)
+class GroupCard:
+    """A circle as FEP-1b12 Group: ground rules as summary (HTML) + source (Markdown)."""
+
+    basics: ActorBasics
+    followers_uri: str
+    featured_uri: str
+    moderators_uri: str
+    summary_html: str
+    summary_markdown: str
+    posting_restricted_to_mods: bool
+    manually_approves_followers: bool
+    discoverable: bool
+
+
+@dataclass(frozen=True)
+class ApplicationCard:
+    basics: ActorBasics
+
+
+def render_person(card: PersonCard) -> dict:
+    document = _common("Person", card.basics)
+    document.update(
+        {
+            "summary": card.summary_html,
+            "followers": card.followers_uri,
+            "manuallyApprovesFollowers": False,
+            "discoverable": card.discoverable,
+            "indexable": card.discoverable,
+        }
+    )
+    return with_context(document)
+
+
+def render_group(card: GroupCard) -> dict:
+    # SPEC: FEP-1b12 group actor; field shapes follow Lemmy's community parser (the strictest receiver).
+    document = _common("Group", card.basics)
+    document.update(
+        {
+            "summary": card.summary_html,
+            "source": {"content": card.summary_markdown, "mediaType": "text/markdown"},
+            "followers": card.followers_uri,
+            "featured": card.featured_uri,
+            # Lemmy and NodeBB read the moderators from attributedTo; PieFed also reads `moderators`.
+            "attributedTo": card.moderators_uri,
+            "moderators": card.moderators_uri,
+            "postingRestrictedToMods": card.posting_restricted_to_mods,
+            # Lemmy treats a Group with manuallyApprovesFollowers as a private community.
+            "manuallyApprovesFollowers": card.manually_approves_followers,
+            "discoverable": card.discoverable,
+            "indexable": card.discoverable,
+            # Lemmy reads sensitive: true on a Group as an NSFW community and may delete it; say false outright.
+            "sensitive": False,
+        }
+    )
+    return with_context(document)
+
+
+def render_application(card: ApplicationCard) -> dict:
+    # SPEC: FEP-2677 application actor (also the FEP-d556 server-level actor).
+    document = _common("Application", card.basics)
+    # Nobody should follow the instance actor; Mastodon shows it as a locked account.
+    document["manuallyApprovesFollowers"] = True
+    document["discoverable"] = False
+    return with_context(document)
+
+
+def _common(actor_type: str, basics: ActorBasics) -> dict:
+    document = {
+        "id": basics.uri,
+        "type": actor_type,
+        "preferredUsername": basics.preferred_username,
+        "name": basics.name,
+        "url": basics.url,
+        "inbox": basics.inbox_uri,
+        "outbox": basics.outbox_uri,
+        "endpoints": {"sharedInbox": basics.shared_inbox_uri},
+        "publicKey": {
+            "id": basics.public_key_id,
+            "owner": basics.uri,
+            "publicKeyPem": basics.public_key_pem,
+        },
+    }
+    if basics.published is not None:
+        document["published"] = format_datetime(basics.published)
+    return document

@@ -1,0 +1,63 @@
+"""Storage: the usage counts NodeInfo publishes, computed so that confidential circles never show in them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tortoise.queryset import QuerySet
+
+from circlefed.protocol.nodeinfo import NodeUsage
+from circlefed.storage.models import Account, Post, Thread, Visibility
+
+ACTIVE_MONTH = timedelta(days=30)
+ACTIVE_HALFYEAR = timedelta(days=180)
+
+
+async def nodeinfo_usage(now: datetime) -> NodeUsage:
+    """Users, active users and local posts as NodeInfo 2.1 reports them.
+
+    - users: enabled local accounts.
+    - active: enabled accounts that started a thread or replied in a *public* local circle within the window.
+      Deliberately not last_login_at: a login count would move when someone uses only a members or local
+      circle, and a public number must not reveal activity in confidential circles (PROTOCOL.md attack 15).
+    - localPosts: threads and replies by local authors in public local circles, deleted ones (and replies in
+      deleted threads) excluded. Posts in remote circles are left out: their visibility is the peer's claim.
+    """
+    return NodeUsage(
+        users_total=await Account.filter(is_disabled=False).count(),
+        active_month=await _active_accounts(since=now - ACTIVE_MONTH),
+        active_halfyear=await _active_accounts(since=now - ACTIVE_HALFYEAR),
+        local_posts=await _public_threads().count() + await _public_replies().count(),
+    )
+
+
+def _public_threads() -> QuerySet[Thread]:
+    return Thread.filter(
+        circle__is_local=True,
+        circle__visibility=Visibility.PUBLIC,
+        author__is_local=True,
+        deleted_at__isnull=True,
+    )
+
+
+def _public_replies() -> QuerySet[Post]:
+    return Post.filter(
+        thread__circle__is_local=True,
+        thread__circle__visibility=Visibility.PUBLIC,
+        thread__deleted_at__isnull=True,
+        author__is_local=True,
+        deleted_at__isnull=True,
+    )
+
+
+async def _active_accounts(since: datetime) -> int:
+    thread_authors = (
+        await _public_threads().filter(published_at__gte=since).distinct().values_list("author_id", flat=True)
+    )
+    reply_authors = (
+        await _public_replies().filter(published_at__gte=since).distinct().values_list("author_id", flat=True)
+    )
+    author_ids = set(thread_authors) | set(reply_authors)
+    if not author_ids:
+        return 0
+    return await Account.filter(is_disabled=False, actor_id__in=author_ids).count()

@@ -1,0 +1,92 @@
+"""Web: discovery endpoints: WebFinger, host-meta and NodeInfo (index and the 2.1 document)."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from circlefed import __version__
+from circlefed.domain.directory import find_webfinger_target
+from circlefed.errors import CirclefedError
+from circlefed.protocol.nodeinfo import (
+    NODEINFO_21_CONTENT_TYPE,
+    NODEINFO_21_PATH,
+    SoftwareInfo,
+    render_nodeinfo,
+    render_nodeinfo_links,
+)
+from circlefed.protocol.webfinger import (
+    JRD_CONTENT_TYPE,
+    XRD_CONTENT_TYPE,
+    filter_links,
+    parse_resource,
+    render_host_meta,
+    render_jrd,
+)
+from circlefed.storage.stats import nodeinfo_usage
+from circlefed.web.keys import CLOCK, SETTINGS, SITE
+from circlefed.web.middleware import error_response
+
+# RFC 7033 5: browser-based clients must be able to read every WebFinger answer, errors included.
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
+
+
+async def webfinger(request: web.Request) -> web.StreamResponse:
+    try:
+        jrd = await _webfinger_jrd(request)
+    except CirclefedError as exc:
+        response = error_response(request, exc.status, exc.message)
+        response.headers.update(CORS_HEADERS)
+        return response
+    return _json(jrd, JRD_CONTENT_TYPE, CORS_HEADERS)
+
+
+async def _webfinger_jrd(request: web.Request) -> dict:
+    # SPEC: RFC 7033 4.2 (resource is required; 400 when missing or malformed, 404 when unknown)
+    resource = parse_resource(request.query.get("resource", ""))
+    site = request.app[SITE]
+    target = await find_webfinger_target(site, resource)
+    jrd = render_jrd(
+        target.subject,
+        target.actor_uri,
+        target.profile_url,
+        aliases=[target.actor_uri],
+        actor_type=target.actor_type,
+        server_actor=target.is_server_actor,
+    )
+    return filter_links(jrd, request.query.getall("rel", []))
+
+
+async def host_meta(request: web.Request) -> web.Response:
+    body = render_host_meta(request.app[SETTINGS].instance.base_url)
+    return web.Response(text=body, content_type=XRD_CONTENT_TYPE, headers=CORS_HEADERS)
+
+
+async def nodeinfo_links(request: web.Request) -> web.Response:
+    return _json(render_nodeinfo_links(request.app[SETTINGS].instance.base_url), "application/json", CORS_HEADERS)
+
+
+async def nodeinfo(request: web.Request) -> web.Response:
+    instance = request.app[SETTINGS].instance
+    usage = await nodeinfo_usage(request.app[CLOCK].now())
+    document = render_nodeinfo(
+        SoftwareInfo(version=__version__),
+        usage,
+        node_name=instance.name,
+        node_description=instance.description,
+    )
+    return _json(document, NODEINFO_21_CONTENT_TYPE, CORS_HEADERS)
+
+
+def _json(document: dict, content_type: str, headers: dict[str, str]) -> web.Response:
+    # Set as a raw header: aiohttp's content_type argument cannot carry a profile parameter.
+    body = json.dumps(document).encode("ascii")  # ASCII-only JSON: no charset question for any client
+    return web.Response(body=body, headers={"Content-Type": content_type, **headers})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/.well-known/webfinger", webfinger, name="webfinger")
+    app.router.add_get("/.well-known/host-meta", host_meta, name="host_meta")
+    app.router.add_get("/.well-known/nodeinfo", nodeinfo_links, name="nodeinfo_links")
+    app.router.add_get(NODEINFO_21_PATH, nodeinfo, name="nodeinfo")

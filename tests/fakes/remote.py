@@ -1,0 +1,146 @@
+"""A fake remote ActivityPub server on loopback: serves actors (tweakable documents), signs, records requests."""
+
+from __future__ import annotations
+
+import json
+import socket
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import ClientSession, web
+from aiohttp.test_utils import TestServer
+
+from circlefed.protocol.httpsig import sign_cavage, sign_rfc9421
+from circlefed.protocol.keys import generate_rsa_keypair
+
+AS2 = "application/activity+json"
+CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class FakeActor:
+    name: str
+    uri: str
+    key_id: str
+    private_pem: str
+    public_pem: str
+    document: dict[str, Any]
+
+
+@dataclass
+class FakeRemote:
+    """Start with `await remote.start()`; actors are served at /users/<name>, keys inside the document."""
+
+    actors: dict[str, FakeActor] = field(default_factory=dict)
+    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    received: list[dict[str, Any]] = field(default_factory=list)
+    content_type: str = AS2
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    extra_documents: dict[str, tuple[int, str, bytes]] = field(default_factory=dict)
+    redirects: dict[str, str] = field(default_factory=dict)
+
+    async def start(self) -> FakeRemote:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.domain = f"127.0.0.1:{self.port}"
+        app = web.Application()
+        app.router.add_get("/users/{name}", self._actor)
+        app.router.add_post("/users/{name}/inbox", self._inbox)
+        app.router.add_post("/inbox", self._inbox)
+        app.router.add_get("/{path:.*}", self._extra)
+        self._server = TestServer(app, host="127.0.0.1", port=self.port)
+        await self._server.start_server()
+        return self
+
+    async def close(self) -> None:
+        await self._server.close()
+
+    def add_actor(self, name: str, *, actor_type: str = "Person", key: tuple[str, str] | None = None) -> FakeActor:
+        private_pem, public_pem = key or generate_rsa_keypair()
+        uri = f"{self.base_url}/users/{name}"
+        document = {
+            "@context": CONTEXT,
+            "id": uri,
+            "type": actor_type,
+            "preferredUsername": name,
+            "name": name.title(),
+            "inbox": f"{uri}/inbox",
+            "outbox": f"{uri}/outbox",
+            "followers": f"{uri}/followers",
+            "endpoints": {"sharedInbox": f"{self.base_url}/inbox"},
+            "publicKey": {"id": f"{uri}#main-key", "owner": uri, "publicKeyPem": public_pem},
+        }
+        actor = FakeActor(name, uri, f"{uri}#main-key", private_pem, public_pem, document)
+        self.actors[name] = actor
+        return actor
+
+    def rotate_key(self, name: str) -> None:
+        actor = self.actors[name]
+        actor.private_pem, actor.public_pem = generate_rsa_keypair()
+        actor.document["publicKey"]["publicKeyPem"] = actor.public_pem
+
+    async def _actor(self, request: web.Request) -> web.Response:
+        self.requests.append(("GET", request.path_qs, dict(request.headers)))
+        actor = self.actors.get(request.match_info["name"])
+        if actor is None:
+            return web.Response(status=404)
+        document = {**actor.document, **self.overrides.get(actor.name, {})}
+        return web.Response(body=json.dumps(document).encode(), content_type=self.content_type)
+
+    async def _extra(self, request: web.Request) -> web.Response:
+        self.requests.append(("GET", request.path_qs, dict(request.headers)))
+        if request.path_qs in self.redirects:
+            raise web.HTTPFound(self.redirects[request.path_qs])
+        status, content_type, body = self.extra_documents.get(request.path_qs, (404, "text/plain", b"not found"))
+        return web.Response(status=status, body=body, content_type=content_type)
+
+    async def _inbox(self, request: web.Request) -> web.Response:
+        self.requests.append(("POST", request.path_qs, dict(request.headers)))
+        self.received.append(json.loads(await request.read()))
+        return web.Response(status=202)
+
+    def activity(self, actor: FakeActor, activity_type: str = "Create", **fields: Any) -> dict[str, Any]:
+        number = len(self.received) + len(self.requests) + len(fields) + id(fields) % 100000
+        activity = {
+            "@context": CONTEXT,
+            "id": f"{actor.uri}/activities/{number}",
+            "type": activity_type,
+            "actor": actor.uri,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        }
+        if activity_type == "Create" and "object" not in fields:
+            activity["object"] = {
+                "id": f"{actor.uri}/notes/{number}",
+                "type": "Note",
+                "attributedTo": actor.uri,
+                "content": "<p>hello</p>",
+            }
+        activity.update(fields)
+        return activity
+
+
+def signed_post_headers(
+    actor: FakeActor, url: str, body: bytes, *, now: datetime | None = None, scheme: str = "cavage",
+    key_id: str | None = None, extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    sign = sign_cavage if scheme == "cavage" else sign_rfc9421
+    return sign(
+        method="POST", url=url, headers={"Content-Type": AS2, **(extra or {})}, body=body,
+        key_id=key_id or actor.key_id, private_key_pem=actor.private_pem, now=now or datetime.now(UTC),
+    )
+
+
+async def post_signed(
+    session: ClientSession, actor: FakeActor, url: str, activity: dict[str, Any], **kwargs: Any
+) -> tuple[int, str]:
+    body = json.dumps(activity).encode()
+    headers = signed_post_headers(actor, url, body, **kwargs)
+    async with session.post(url, data=body, headers=headers) as response:
+        return response.status, await response.text()

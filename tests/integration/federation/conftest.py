@@ -1,0 +1,76 @@
+"""Fixtures for federation tests: circlefed instances on their own loopback ports, and fake remote servers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from circlefed.app import create_app
+from circlefed.clock import Clock
+from circlefed.storage.db import activated
+from circlefed.web.keys import DATABASE
+from tests.conftest import settings_for
+from tests.fakes.remote import FakeRemote, free_port
+
+
+@dataclass
+class RunningInstance:
+    app: web.Application
+    server: TestServer
+    base_url: str
+    domain: str
+
+    def db(self):
+        """Bind the ORM to this instance's database (use as `with instance.db():`)."""
+        return activated(self.app[DATABASE])
+
+
+LAB = {"allow_http": True, "private_address_allowlist": ["127.0.0.1"]}
+
+
+@pytest.fixture
+async def start_instance(make_database_url) -> AsyncIterator[Callable]:
+    """Factory: a real circlefed instance served on 127.0.0.1:<own port> (its domain), on a fresh database."""
+    running: list[RunningInstance] = []
+
+    async def start(clock: Clock | None = None, **sections) -> RunningInstance:
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        federation = {**LAB, **sections.pop("federation", {})}
+        settings = settings_for(await make_database_url(), base_url=base_url, federation=federation, **sections)
+        app = create_app(settings, clock=clock)
+        server = TestServer(app, host="127.0.0.1", port=port)
+        await server.start_server()
+        instance = RunningInstance(app, server, base_url, f"127.0.0.1:{port}")
+        running.append(instance)
+        return instance
+
+    yield start
+    for instance in reversed(running):
+        await instance.server.close()
+
+
+@pytest.fixture
+async def remote() -> AsyncIterator[FakeRemote]:
+    server = await FakeRemote().start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def big_public_key_pem() -> str:
+    """An RSA-8192 public key (generated once, stored as a fixture): too big to verify cheaply (attack 22)."""
+    from pathlib import Path
+
+    return (Path(__file__).resolve().parents[2] / "fixtures" / "keys" / "rsa8192-public.pem").read_text()

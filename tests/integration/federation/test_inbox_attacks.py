@@ -1,0 +1,266 @@
+"""The inbox against PROTOCOL.md's attack checklist: real signed HTTP from a fake remote server on loopback."""
+
+import dataclasses
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from circlefed.protocol.keys import generate_rsa_keypair
+from circlefed.storage.models import DomainAction, DomainRule, InboxItem
+from tests.fakes.remote import post_signed, signed_post_headers
+
+pytestmark = pytest.mark.storage
+
+
+@pytest.fixture
+async def instance(start_instance):
+    return await start_instance()
+
+
+@pytest.fixture
+def alice(remote):
+    return remote.add_actor("alice")
+
+
+async def stored(instance) -> list[str]:
+    with instance.db():
+        return [item.activity_uri for item in await InboxItem.all()]
+
+
+async def test_a_valid_signed_create_is_stored_once_and_answered_202(instance, remote, alice, http):
+    activity = remote.activity(alice)
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", activity)
+    assert status == 202
+    later = datetime.now(UTC) + timedelta(seconds=2)
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", activity, now=later)
+    assert status == 202, "a redelivery (signed afresh) of the same activity id is a no-op"
+    assert await stored(instance) == [activity["id"]]
+
+
+async def test_rfc9421_signed_deliveries_are_accepted(instance, remote, alice, http):
+    # SPEC: RFC 9421 (Mastodon >= 4.5, Fedify)
+    activity = remote.activity(alice)
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", activity, scheme="rfc9421")
+    assert status == 202
+    assert await stored(instance) == [activity["id"]]
+
+
+async def test_an_unsigned_delivery_is_401_not_400(instance, remote, alice, http):
+    body = json.dumps(remote.activity(alice)).encode()
+    async with http.post(f"{instance.base_url}/inbox", data=body, headers={"Content-Type": "application/json"}) as r:
+        assert r.status == 401
+    assert await stored(instance) == []
+
+
+async def test_attack_1_a_create_carrying_an_object_from_another_server_is_refused(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 1 (origin spoofing)
+    forged = remote.activity(alice, object={"id": "https://victim.example/notes/1", "type": "Note",
+                                            "attributedTo": "https://victim.example/users/v", "content": "x"})
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", forged)
+    assert status == 401
+    update = remote.activity(alice, "Update", object={"id": "https://victim.example/users/v", "type": "Person"})
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", update)
+    assert status == 401
+    assert await stored(instance) == []
+
+
+async def test_attack_1_an_activity_id_on_another_server_is_refused(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 1
+    activity = remote.activity(alice, id="https://victim.example/activities/1")
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", activity)
+    assert status == 401
+
+
+async def test_attack_3_a_fetched_actor_whose_id_is_not_the_requested_url_is_refused(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 3
+    remote.overrides["alice"] = {"id": f"{remote.base_url}/users/someone-else"}
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
+    assert status == 401
+
+
+async def test_attack_3_an_actor_whose_inbox_is_on_another_host_is_refused(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 3
+    remote.overrides["alice"] = {"inbox": "https://elsewhere.example/inbox"}
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
+    assert status == 401
+
+
+async def test_attack_2_an_actor_served_without_an_activitystreams_type_is_refused(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 2 (a user upload served as JSON must not pass for an actor)
+    remote.content_type = "application/json"
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
+    assert status == 401
+
+
+async def test_attack_4_a_key_owned_by_another_actor_than_the_activity_actor_is_refused(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 4; FEP-fe34
+    mallory = remote.add_actor("mallory")
+    activity = remote.activity(alice)
+    status, _ = await post_signed(http, mallory, f"{instance.base_url}/inbox", activity)
+    assert status == 401
+    remote.overrides["alice"] = {"publicKey": {**alice.document["publicKey"], "owner": mallory.uri}}
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
+    assert status == 401
+    assert await stored(instance) == []
+
+
+async def test_attack_4_acct_key_ids_are_refused_without_fetching(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 4
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice),
+                                  key_id=f"acct:alice@{remote.domain}")
+    assert status == 401
+    assert remote.requests == []
+
+
+async def test_attack_5_a_body_changed_after_signing_is_refused(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 5
+    url = f"{instance.base_url}/inbox"
+    body = json.dumps(remote.activity(alice)).encode()
+    headers = signed_post_headers(alice, url, body)
+    tampered = body.replace(b"hello", b"HELLO")
+    async with http.post(url, data=tampered, headers=headers) as response:
+        assert response.status == 401
+
+
+async def test_attack_5_a_signature_for_another_host_or_path_is_refused(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 5
+    body = json.dumps(remote.activity(alice)).encode()
+    other_host = signed_post_headers(alice, "http://other.example/inbox", body)
+    other_host.pop("Host")
+    async with http.post(f"{instance.base_url}/inbox", data=body, headers=other_host) as response:
+        assert response.status == 401
+    other_path = signed_post_headers(alice, f"{instance.base_url}/actor/inbox", body)
+    async with http.post(f"{instance.base_url}/inbox", data=body, headers=other_path) as response:
+        assert response.status == 401
+
+
+async def test_attack_6_an_hmac_signature_keyed_with_the_public_pem_is_refused(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 6 (algorithm confusion)
+    import base64
+    import hashlib
+    import hmac
+
+    url = f"{instance.base_url}/inbox"
+    body = json.dumps(remote.activity(alice)).encode()
+    headers = signed_post_headers(alice, url, body)
+    covered = "(request-target) host date digest content-type"
+    signing_string = "\n".join([
+        "(request-target): post /inbox", f"host: {headers['Host']}", f"date: {headers['Date']}",
+        f"digest: {headers['Digest']}", f"content-type: {headers['Content-Type']}",
+    ])
+    mac = hmac.new(alice.public_pem.encode(), signing_string.encode(), hashlib.sha256).digest()
+    headers["Signature"] = (f'keyId="{alice.key_id}",algorithm="hmac-sha256",headers="{covered}",'
+                            f'signature="{base64.b64encode(mac).decode()}"')
+    async with http.post(url, data=body, headers=headers) as response:
+        assert response.status == 401
+
+
+async def test_attack_7_and_blocked_domains_are_refused_before_anything_is_fetched(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 7 (domain normalisation) and "never fetch for a blocked domain"
+    with instance.db():
+        host, port = remote.domain.split(":")
+        await DomainRule.create(domain=f"{host}.:{port}", action=DomainAction.BLOCK)
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
+    assert status == 403
+    assert remote.requests == []
+    assert await stored(instance) == []
+
+
+async def test_attack_8_a_key_on_a_private_address_is_never_fetched(start_instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 8 (SSRF): without the lab allowlist, loopback is refused before connecting
+    guarded = await start_instance(federation={"private_address_allowlist": []})
+    status, _ = await post_signed(http, alice, f"{guarded.base_url}/inbox", remote.activity(alice))
+    assert status == 401
+    assert remote.requests == []
+
+
+async def test_attack_9_a_key_url_redirecting_to_a_private_address_is_refused(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 9 (SSRF through redirects); 127.0.0.2 is loopback but not allowlisted
+    key_id = f"{remote.base_url}/moved#main-key"
+    remote.redirects["/moved"] = "http://127.0.0.2:9/users/alice"
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice), key_id=key_id)
+    assert status == 401
+
+
+async def test_attack_11_oversized_and_deeply_nested_bodies_are_refused_cleanly(start_instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 11
+    small = await start_instance(web={"max_body_bytes": 4096})
+    big = remote.activity(alice, padding="x" * 8000)
+    status, _ = await post_signed(http, alice, f"{small.base_url}/inbox", big)
+    assert status == 413
+    medium = await start_instance(web={"max_body_bytes": 4_000_000})
+    url = f"{medium.base_url}/inbox"
+    body = json.dumps(remote.activity(alice)).encode()
+    depth = 100_000
+    deep = body[:-1] + b', "deep": ' + b'{"n": ' * depth + b"1" + b"}" * depth + b"}"
+    async with http.post(url, data=deep, headers=signed_post_headers(alice, url, deep)) as response:
+        assert response.status == 400
+        assert "nested too deeply" in await response.text()
+
+
+async def test_attack_12_json_ld_restructuring_is_not_interpreted(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 12: plain JSON with strict shapes; expanded IRIs are not an actor
+    activity = remote.activity(alice)
+    activity.pop("actor")
+    activity["https://www.w3.org/ns/activitystreams#actor"] = alice.uri
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", activity)
+    assert status == 400
+    mallory = remote.add_actor("mallory")
+    impersonation = remote.activity(alice, signature={"type": "RsaSignature2017", "creator": f"{alice.uri}#main-key"})
+    status, _ = await post_signed(http, mallory, f"{instance.base_url}/inbox", impersonation)
+    assert status == 401, "an embedded LD signature never replaces the HTTP signature"
+
+
+async def test_attack_13_a_replayed_request_is_refused(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 13
+    url = f"{instance.base_url}/inbox"
+    body = json.dumps(remote.activity(alice)).encode()
+    headers = signed_post_headers(alice, url, body)
+    async with http.post(url, data=body, headers=headers) as response:
+        assert response.status == 202
+    async with http.post(url, data=body, headers=headers) as response:
+        assert response.status == 401
+
+
+async def test_stale_and_future_dates_are_refused(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md: Date within 1 h past / 5 min future
+    now = datetime.now(UTC)
+    for when in (now - timedelta(hours=2), now + timedelta(minutes=10)):
+        status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice), now=when)
+        assert status == 401
+
+
+async def test_attack_22_an_oversized_remote_key_is_refused(instance, remote, alice, http, big_public_key_pem):
+    # SPEC: PROTOCOL.md attack 22
+    remote.overrides["alice"] = {"publicKey": {**alice.document["publicKey"], "publicKeyPem": big_public_key_pem}}
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
+    assert status == 401
+
+
+async def test_attack_24_bad_signatures_cannot_amplify_key_fetches(instance, remote, alice, http):
+    # SPEC: PROTOCOL.md attack 24: one refetch per host per minute, however many bad requests arrive
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
+    assert status == 202
+    forger = dataclasses.replace(alice, private_pem=generate_rsa_keypair()[0])
+    before = len(remote.requests)
+    for _ in range(20):
+        status, _ = await post_signed(http, forger, f"{instance.base_url}/inbox", remote.activity(alice))
+        assert status == 401
+    assert len(remote.requests) - before <= 1
+
+
+async def test_a_rotated_key_is_refetched_once_and_then_accepted(instance, remote, alice, http):
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
+    assert status == 202
+    remote.rotate_key("alice")
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
+    assert status == 202
+    assert len(await stored(instance)) == 2
+
+
+async def test_inboxes_of_unknown_or_local_only_actors_do_not_exist(instance, remote, alice, http):
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/u/nobody/inbox", remote.activity(alice))
+    assert status == 404
+    status, _ = await post_signed(http, alice, f"{instance.base_url}/c/nothing/inbox", remote.activity(alice))
+    assert status == 404
