@@ -22,6 +22,7 @@ from circlefed.web import actors, health, inbox, wellknown
 from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS, SETTINGS, SITE
 from circlefed.web.metrics import WebMetrics
 from circlefed.web.middleware import errors, metrics, request_context, security_headers
+from circlefed.web.signed_fetch import authorized_fetch
 from circlefed.web.ui import home
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     """The whole server for one instance; every resource is opened and closed through cleanup_ctx."""
     app = web.Application(
         client_max_size=settings.web.max_body_bytes,
-        middlewares=[request_context, security_headers, metrics, errors],
+        middlewares=[request_context, security_headers, metrics, errors, authorized_fetch],
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock or Clock()
@@ -84,7 +85,8 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
     await client.start()
     app[HTTP_CLIENT] = client
     app[FEDERATION] = build_federation(
-        app[SITE], client, app[CLOCK], url_scheme=settings.instance.scheme, on_valid_sender=_no_backoff_yet
+        app[SITE], client, app[CLOCK], url_scheme=settings.instance.scheme,
+        allow_http=settings.federation.allow_http, on_valid_sender=_no_backoff_yet,
     )
     yield
     await client.close()

@@ -45,12 +45,14 @@ class FakeRemote:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     extra_documents: dict[str, tuple[int, str, bytes]] = field(default_factory=dict)
     redirects: dict[str, str] = field(default_factory=dict)
+    webfinger_links: dict[str, str] = field(default_factory=dict)
 
     async def start(self) -> FakeRemote:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.domain = f"127.0.0.1:{self.port}"
         app = web.Application()
+        app.router.add_get("/.well-known/webfinger", self._webfinger)
         app.router.add_get("/users/{name}", self._actor)
         app.router.add_post("/users/{name}/inbox", self._inbox)
         app.router.add_post("/inbox", self._inbox)
@@ -93,6 +95,22 @@ class FakeRemote:
             return web.Response(status=404)
         document = {**actor.document, **self.overrides.get(actor.name, {})}
         return web.Response(body=json.dumps(document).encode(), content_type=self.content_type)
+
+    async def _webfinger(self, request: web.Request) -> web.Response:
+        """Answers acct:name@<this domain> with the actor's id, unless webfinger_links says otherwise."""
+        resource = request.query.get("resource", "")
+        self.requests.append(("GET", request.path_qs, dict(request.headers)))
+        href = self.webfinger_links.get(resource)
+        name, _, domain = resource.removeprefix("acct:").partition("@")
+        if href is None and domain == self.domain and name in self.actors:
+            href = self.actors[name].uri
+        if href is None and resource in {a.uri for a in self.actors.values()}:
+            href = resource
+            resource = f"acct:{resource.rsplit('/', 1)[1]}@{self.domain}"
+        if href is None:
+            return web.Response(status=404)
+        jrd = {"subject": resource, "links": [{"rel": "self", "type": AS2, "href": href}]}
+        return web.Response(body=json.dumps(jrd).encode(), content_type="application/jrd+json")
 
     async def _extra(self, request: web.Request) -> web.Response:
         self.requests.append(("GET", request.path_qs, dict(request.headers)))

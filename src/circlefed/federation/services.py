@@ -23,6 +23,7 @@ class Federation:
     site: Site
     client: SafeHttpClient
     clock: Clock
+    allow_http: bool
     remote_actors: RemoteActors
     verifier: Verifier
     inbound: Inbound
@@ -41,7 +42,7 @@ class Federation:
 
 
 def build_federation(
-    site: Site, client: SafeHttpClient, clock: Clock, *, url_scheme: str,
+    site: Site, client: SafeHttpClient, clock: Clock, *, url_scheme: str, allow_http: bool,
     on_valid_sender: Callable[[str], Awaitable[None]],
 ) -> Federation:
     holder: dict[str, Federation] = {}
@@ -52,6 +53,6 @@ def build_federation(
     remote_actors = RemoteActors(fetch, clock, origin_verdict, local_domain=site.domain)
     verifier = Verifier(remote_actors, clock, expected_host=site.domain, url_scheme=url_scheme)
     inbound = Inbound(verifier, origin_verdict, clock, on_valid_sender)
-    federation = Federation(site, client, clock, remote_actors, verifier, inbound)
+    federation = Federation(site, client, clock, allow_http, remote_actors, verifier, inbound)
     holder["federation"] = federation
     return federation

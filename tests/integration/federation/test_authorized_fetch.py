@@ -1,0 +1,84 @@
+"""Authorized fetch: signed GETs of ActivityPub documents are verified, and required when configured."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from circlefed.domain.accounts import create_account
+from circlefed.protocol.httpsig import sign_cavage
+from circlefed.storage.models import DomainAction, DomainRule
+from circlefed.web.keys import SITE
+
+pytestmark = pytest.mark.storage
+AS2 = {"Accept": "application/activity+json"}
+
+
+async def member_url(instance, name: str = "robin") -> str:
+    with instance.db():
+        await create_account(instance.app[SITE], name, "a long enough secret")
+    return f"{instance.base_url}/u/{name}"
+
+
+def signed_get_headers(actor, url: str) -> dict[str, str]:
+    return sign_cavage(method="GET", url=url, headers=dict(AS2), body=None, key_id=actor.key_id,
+                       private_key_pem=actor.private_pem, now=datetime.now(UTC))
+
+
+async def test_with_authorized_fetch_unsigned_as2_gets_are_refused_but_pages_are_not(start_instance, http):
+    instance = await start_instance(federation={"authorized_fetch": True})
+    url = await member_url(instance)
+    async with http.get(url, headers=AS2) as response:
+        assert response.status == 401
+    async with http.get(url, headers={"Accept": "text/html"}) as response:
+        assert response.status == 200
+
+
+async def test_attack_24_the_instance_actor_stays_fetchable_unsigned(start_instance, http):
+    # SPEC: PROTOCOL.md attack 24 (signed-fetch deadlock between two authorized-fetch servers); FEP-2677
+    instance = await start_instance(federation={"authorized_fetch": True})
+    async with http.get(f"{instance.base_url}/actor", headers=AS2) as response:
+        assert response.status == 200
+        assert (await response.json())["type"] == "Application"
+
+
+async def test_a_validly_signed_get_is_served_under_authorized_fetch(start_instance, remote, http):
+    instance = await start_instance(federation={"authorized_fetch": True})
+    url = await member_url(instance)
+    alice = remote.add_actor("alice")
+    async with http.get(url, headers=signed_get_headers(alice, url)) as response:
+        assert response.status == 200
+        assert (await response.json())["id"] == url
+
+
+async def test_a_badly_signed_get_is_401_even_without_authorized_fetch(start_instance, remote, http):
+    instance = await start_instance()
+    url = await member_url(instance)
+    alice = remote.add_actor("alice")
+    headers = signed_get_headers(alice, f"{instance.base_url}/u/someone-else")
+    async with http.get(url, headers=headers) as response:
+        assert response.status == 401
+    async with http.get(url, headers=AS2) as response:
+        assert response.status == 200, "unsigned fetches of public documents are fine by default"
+
+
+async def test_attack_13_a_replayed_signed_get_is_refused(start_instance, remote, http):
+    # SPEC: PROTOCOL.md attack 13
+    instance = await start_instance(federation={"authorized_fetch": True})
+    url = await member_url(instance)
+    alice = remote.add_actor("alice")
+    headers = signed_get_headers(alice, url)
+    async with http.get(url, headers=headers) as response:
+        assert response.status == 200
+    async with http.get(url, headers=headers) as response:
+        assert response.status == 401
+
+
+async def test_a_signed_get_from_a_blocked_domain_is_refused_without_fetching_its_key(start_instance, remote, http):
+    instance = await start_instance(federation={"authorized_fetch": True})
+    url = await member_url(instance)
+    alice = remote.add_actor("alice")
+    with instance.db():
+        await DomainRule.create(domain=remote.domain, action=DomainAction.BLOCK)
+    async with http.get(url, headers=signed_get_headers(alice, url)) as response:
+        assert response.status == 403
+    assert remote.requests == []
