@@ -34,6 +34,7 @@ class InboundRequest:
 class Accepted:
     activity_id: str
     is_duplicate: bool
+    scheme: str
 
 
 class Inbound:
@@ -60,7 +61,7 @@ class Inbound:
         domain = authority(activity.actor)
         await self._on_valid_sender(domain)
         is_duplicate = await self._store(activity.id, activity.actor, domain, activity.raw)
-        return Accepted(activity_id=activity.id, is_duplicate=is_duplicate)
+        return Accepted(activity_id=activity.id, is_duplicate=is_duplicate, scheme=signed.scheme)
 
     async def _check_gate(self, domain: str) -> None:
         verdict = await self._gate(domain)

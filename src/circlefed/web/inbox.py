@@ -10,7 +10,7 @@ from aiohttp import web
 from circlefed.errors import CirclefedError, NotFound, PayloadTooLarge
 from circlefed.federation.inbound import InboundRequest
 from circlefed.storage.models import Actor, Circle, Visibility
-from circlefed.web.keys import FEDERATION, SETTINGS
+from circlefed.web.keys import FEDERATION, METRICS, SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +67,16 @@ async def _accept(request: web.Request) -> web.Response:
         accepted = await request.app[FEDERATION].inbound.accept(inbound)
     except CirclefedError as exc:
         log.info("inbox refused %s from %s: %s (%s)", request.path, request.remote, exc.status, exc)
+        request.app[METRICS].inbox.labels(_scheme_of(inbound.headers), f"refused_{exc.status}").inc()
         raise
+    request.app[METRICS].inbox.labels(accepted.scheme, "duplicate" if accepted.is_duplicate else "stored").inc()
     log.debug("inbox accepted %s (duplicate=%s)", accepted.activity_id, accepted.is_duplicate)
     return web.Response(status=202)
+
+
+def _scheme_of(headers: tuple[tuple[str, str], ...]) -> str:
+    names = {name.lower() for name, _ in headers}
+    return "rfc9421" if "signature-input" in names else "cavage" if "signature" in names else "unsigned"
 
 
 def add_routes(app: web.Application) -> None:

@@ -24,6 +24,11 @@ class WebMetrics:
             registry=self.registry,
         )
 
+        self.inbox = Counter(
+            "circlefed_inbox_deliveries", "Inbox POSTs by signature scheme and outcome.",
+            ["scheme", "outcome"], registry=self.registry,
+        )
+
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
