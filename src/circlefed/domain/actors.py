@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tortoise.exceptions import IntegrityError
+
 from circlefed.protocol.keys import generate_rsa_keypair
 from circlefed.protocol.uris import Uris
 from circlefed.storage.models import Actor, Instance
@@ -10,8 +12,13 @@ INSTANCE_ACTOR_NAME = "actor"
 
 
 async def local_instance(domain: str) -> Instance:
-    instance, _ = await Instance.get_or_create(domain=domain, defaults={"is_local": True})
-    return instance
+    instance = await Instance.get_or_none(domain=domain)
+    if instance is not None:
+        return instance
+    try:
+        return await Instance.create(domain=domain, is_local=True)
+    except IntegrityError:
+        return await Instance.get(domain=domain)
 
 
 async def create_local_actor(

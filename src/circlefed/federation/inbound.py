@@ -6,15 +6,13 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from tortoise.exceptions import IntegrityError
-
 from circlefed.clock import Clock
 from circlefed.errors import Forbidden, SignatureError
+from circlefed.federation.inbox_writer import InboxWriter, PendingItem
 from circlefed.federation.verify import Verifier
 from circlefed.policy.verdicts import Reject
 from circlefed.protocol.origin import check_activity_origin
 from circlefed.protocol.parse import authority, is_http_url, load_json_document, parse_activity
-from circlefed.storage.models import InboxItem
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +43,7 @@ class Inbound:
         self._gate = gate
         self._clock = clock
         self._on_valid_sender = on_valid_sender
+        self._writer = InboxWriter()
 
     async def accept(self, request: InboundRequest) -> Accepted:
         activity = parse_activity(load_json_document(request.body))
@@ -60,7 +59,11 @@ class Inbound:
         check_activity_origin(activity, verified.signer.uri)
         domain = authority(activity.actor)
         await self._on_valid_sender(domain)
-        is_duplicate = await self._store(activity.id, activity.actor, domain, activity.raw)
+        now = self._clock.now()
+        is_duplicate = await self._writer.store(PendingItem(
+            replay_key=signed.replay_key, replay_expires_at=self._verifier.replay_expiry(now),
+            activity_id=activity.id, actor_uri=activity.actor, domain=domain, payload=activity.raw, received_at=now,
+        ))
         return Accepted(activity_id=activity.id, is_duplicate=is_duplicate, scheme=signed.scheme)
 
     async def _check_gate(self, domain: str) -> None:
@@ -68,18 +71,3 @@ class Inbound:
         if isinstance(verdict, Reject):
             log.info("refused delivery from %s: %s", domain, verdict.reason)
             raise Forbidden(verdict.reason)
-
-    async def _store(self, activity_id: str, actor_uri: str, domain: str, payload: dict) -> bool:
-        """Store once by activity id; a duplicate delivery is a no-op. Returns True for a duplicate."""
-        if await InboxItem.exists(activity_uri=activity_id):
-            return True
-        now = self._clock.now()
-        try:
-            await InboxItem.create(
-                activity_uri=activity_id, actor_uri=actor_uri, domain=domain, payload=payload,
-                next_attempt_at=now, received_at=now,
-            )
-        except IntegrityError:
-            return True
-        return False
-

@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 
 from circlefed.clock import Clock
 from circlefed.errors import BadRequest, CirclefedError, FetchError, SignatureError
+from circlefed.federation.caches import TtlCache
 from circlefed.http_client import HttpResponse
 from circlefed.policy.verdicts import Reject
 from circlefed.protocol.parse import authority, is_http_url
@@ -30,6 +31,8 @@ GateCheck = Callable[[str], Awaitable[object]]
 
 ACTOR_CACHE_TTL = timedelta(days=1)
 REFETCH_INTERVAL_PER_HOST = timedelta(minutes=1)
+# Keys verified in this process are reused from memory; a rotated key is refetched on the first failure.
+KEY_CACHE_SECONDS = 600.0
 
 
 class RemoteActors:
@@ -41,14 +44,16 @@ class RemoteActors:
         self._gate = gate
         self._local_domain = local_domain
         self._last_refetch: dict[str, float] = {}
+        self._by_key = TtlCache[str, Actor](clock, KEY_CACHE_SECONDS)
 
     async def by_key_id(self, key_id: str) -> Actor:
         """The actor owning key_id: cached, or fetched and validated (keyId must be an http(s) URL)."""
         if not is_http_url(key_id):
             # SPEC: PROTOCOL.md attack 4: acct: and other non-URL keyIds are refused
             raise SignatureError("the keyId is not an http(s) URL")
-        cached = await Actor.get_or_none(public_key_id=key_id)
+        cached = self._by_key.get(key_id) or await Actor.get_or_none(public_key_id=key_id)
         if cached is not None and not self._stale(cached):
+            self._by_key.put(key_id, cached)
             return cached
         return await self._fetch_for_key(key_id)
 
@@ -117,7 +122,12 @@ class RemoteActors:
         return actor.fetched_at is None or self._clock.now() - actor.fetched_at > ACTOR_CACHE_TTL
 
     async def _store(self, parsed: RemoteActorDocument) -> Actor:
-        instance, _ = await Instance.get_or_create(domain=parsed.domain)
+        instance = await Instance.get_or_none(domain=parsed.domain)
+        if instance is None:
+            try:
+                instance = await Instance.create(domain=parsed.domain)
+            except IntegrityError:
+                instance = await Instance.get(domain=parsed.domain)
         values = {
             "type": parsed.type,
             "instance": instance,
@@ -141,4 +151,5 @@ class RemoteActors:
             # Two requests fetched the same new actor at once; the other insert won.
             actor = await Actor.get(uri=parsed.uri)
             await actor.update_from_dict(values).save()
+        self._by_key.put(parsed.key_id, actor)
         return actor

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from circlefed.clock import Clock
 from circlefed.domain.actors import instance_actor
 from circlefed.domain.site import Site
-from circlefed.federation.domain_policy import origin_verdict
+from circlefed.federation.caches import Throttled
+from circlefed.federation.domain_policy import DomainGate
 from circlefed.federation.inbound import Inbound
 from circlefed.federation.remote_actors import RemoteActors
 from circlefed.federation.verify import Verifier
@@ -24,6 +25,7 @@ class Federation:
     client: SafeHttpClient
     clock: Clock
     allow_http: bool
+    domain_gate: DomainGate
     remote_actors: RemoteActors
     verifier: Verifier
     inbound: Inbound
@@ -50,9 +52,11 @@ def build_federation(
     async def fetch(url: str) -> HttpResponse:
         return await holder["federation"].fetch_as_instance(url)
 
-    remote_actors = RemoteActors(fetch, clock, origin_verdict, local_domain=site.domain)
+    domain_gate = DomainGate(clock)
+    remote_actors = RemoteActors(fetch, clock, domain_gate.origin, local_domain=site.domain)
     verifier = Verifier(remote_actors, clock, expected_host=site.domain, url_scheme=url_scheme)
-    inbound = Inbound(verifier, origin_verdict, clock, on_valid_sender)
-    federation = Federation(site, client, clock, allow_http, remote_actors, verifier, inbound)
+    # A valid request proves the sender is up; resetting its delivery backoff once a minute is enough.
+    inbound = Inbound(verifier, domain_gate.origin, clock, Throttled(on_valid_sender, clock, 60.0))
+    federation = Federation(site, client, clock, allow_http, domain_gate, remote_actors, verifier, inbound)
     holder["federation"] = federation
     return federation

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
@@ -57,7 +57,6 @@ class Verifier:
                 raise first_failure
             signer = refreshed
             self._check(signed, signer)
-        await self._remember(signed)
         return VerifiedRequest(signer=signer, signed=signed)
 
     def _check(self, signed: SignedRequest, signer: Actor) -> None:
@@ -73,8 +72,13 @@ class Verifier:
             url_scheme=self._url_scheme,
         )
 
-    async def _remember(self, signed: SignedRequest) -> None:
-        """Replay cache over the whole acceptance window (attack 13)."""
+    def replay_expiry(self, now: datetime) -> datetime:
+        """Until when a seen signature must be remembered: the whole window in which it would verify."""
+        return now + MAX_PAST + MAX_FUTURE
+
+    async def remember(self, signed: SignedRequest) -> None:
+        """Replay cache over the whole acceptance window (attack 13); call after verify, in the caller's
+        transaction when the request also stores something."""
         now = self._clock.now()
         await self._purge_expired(now)
         try:

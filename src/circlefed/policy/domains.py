@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ OPEN, ALLOWLIST, CLOSED = "open", "allowlist", "closed"
 FEDERATION_MODES = (OPEN, ALLOWLIST, CLOSED)
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_domain(domain: str) -> str:
     """Canonical host[:port]: lowercase, trailing dot removed, IDN as punycode (attack 7)."""
     domain = domain.strip().lower()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
@@ -37,6 +39,8 @@ def public_key_to_pem(public_key: PublicKey) -> str:
     return pem.decode("ascii")
 
 
+# Parsing validates RSA private keys (tens of milliseconds each); every delivery signs, so parse once per key.
+@functools.lru_cache(maxsize=1024)
 def load_private_key(pem: str) -> PrivateKey:
     """Load an unencrypted PEM private key; only RSA (within the key policy) and Ed25519 are accepted."""
     try:
@@ -50,6 +54,7 @@ def load_private_key(pem: str) -> PrivateKey:
     return private_key
 
 
+@functools.lru_cache(maxsize=4096)
 def load_public_key(pem: str) -> PublicKey:
     """Load a PEM public key, refusing anything outside the key policy before it is ever used to verify."""
     try:

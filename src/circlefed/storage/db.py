@@ -37,7 +37,7 @@ def tortoise_config(database_url: str) -> dict:
         connection = {
             "engine": "tortoise.backends.sqlite",
             # WAL lets the web process read while a worker process writes; busy_timeout waits for locks.
-            "credentials": {"file_path": str(path), "journal_mode": "WAL", "busy_timeout": 5000},
+            "credentials": {"file_path": str(path), "journal_mode": "WAL", "synchronous": "NORMAL", "busy_timeout": 5000},
         }
     else:
         parts = urlsplit(database_url)

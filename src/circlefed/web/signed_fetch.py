@@ -7,7 +7,6 @@ import logging
 from aiohttp import web
 
 from circlefed.errors import Forbidden, SignatureError
-from circlefed.federation.domain_policy import origin_verdict
 from circlefed.policy.verdicts import Reject
 from circlefed.protocol.parse import authority, is_http_url
 from circlefed.storage.models import Actor
@@ -49,8 +48,10 @@ async def _verify(request: web.Request) -> Actor:
     signed = verifier.parse(method=request.method, path_qs=request.raw_path, headers=headers, body=None)
     if not is_http_url(signed.key_id):
         raise SignatureError("the keyId is not an http(s) URL")
-    verdict = await origin_verdict(authority(signed.key_id))
+    verdict = await request.app[FEDERATION].domain_gate.origin(authority(signed.key_id))
     if isinstance(verdict, Reject):
         log.info("refused signed fetch of %s: %s", request.path, verdict.reason)
         raise Forbidden(verdict.reason)
-    return (await verifier.verify(signed)).signer
+    verified = await verifier.verify(signed)
+    await verifier.remember(signed)
+    return verified.signer

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from circlefed import __version__
 from circlefed.domain.directory import find_webfinger_target
-from circlefed.errors import CirclefedError
+from circlefed.errors import BadRequest, NotFound
 from circlefed.protocol.nodeinfo import (
     NODEINFO_21_CONTENT_TYPE,
     NODEINFO_21_PATH,
@@ -35,7 +35,7 @@ CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
 async def webfinger(request: web.Request) -> web.StreamResponse:
     try:
         jrd = await _webfinger_jrd(request)
-    except CirclefedError as exc:
+    except (BadRequest, NotFound) as exc:
         response = error_response(request, exc.status, exc.message)
         response.headers.update(CORS_HEADERS)
         return response

@@ -264,3 +264,15 @@ async def test_inboxes_of_unknown_or_local_only_actors_do_not_exist(instance, re
     assert status == 404
     status, _ = await post_signed(http, alice, f"{instance.base_url}/c/nothing/inbox", remote.activity(alice))
     assert status == 404
+
+
+async def test_concurrent_first_deliveries_from_several_new_actors_all_succeed(instance, remote, http):
+    import asyncio
+
+    senders = [remote.add_actor(f"sender{n}") for n in range(8)]
+    results = await asyncio.gather(*(
+        post_signed(http, sender, f"{instance.base_url}/inbox", remote.activity(sender)) for sender in senders
+        for _ in range(2)
+    ))
+    assert [status for status, _ in results] == [202] * 16
+    assert len(await stored(instance)) == 16
