@@ -14,16 +14,13 @@ from aiohttp import web
 import circlefed.templates
 from circlefed import __version__
 from circlefed.clock import Clock
-from circlefed.delivery.health import record_inbound_success
-from circlefed.delivery.runner import Runner
-from circlefed.delivery.wiring import build_runner
 from circlefed.domain.site import Site
 from circlefed.federation.services import build_federation
 from circlefed.http_client import SafeHttpClient
 from circlefed.settings import Settings
 from circlefed.storage.db import activated, describe, open_database
 from circlefed.web import actors, health, inbox, wellknown
-from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS, RUNNER, SETTINGS, SITE
+from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS, SETTINGS, SITE
 from circlefed.web.metrics import WebMetrics
 from circlefed.web.middleware import errors, metrics, request_context, security_headers
 from circlefed.web.signed_fetch import authorized_fetch
@@ -48,7 +45,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     _setup_templates(app, settings)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_federation)
-    app.cleanup_ctx.append(_worker)
     _add_routes(app)
     return app
 
@@ -89,31 +85,14 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
     app[HTTP_CLIENT] = client
     app[FEDERATION] = build_federation(
         app[SITE], client, app[CLOCK], url_scheme=settings.instance.scheme,
-        allow_http=settings.federation.allow_http, on_valid_sender=record_inbound_success,
+        allow_http=settings.federation.allow_http, on_valid_sender=_no_backoff_yet,
     )
     yield
     await client.close()
 
 
-def register_jobs(runner: Runner) -> None:
-    """The job handlers of the queue runner, for the in-process worker and `circlefed worker` alike.
-
-    The inbox handler goes here: runner.register("inbox", <federation inbound processing>)."""
-
-
-async def _worker(app: web.Application) -> AsyncIterator[None]:
-    """The queue worker inside the web process (web.run_worker); on shutdown it finishes or releases its work."""
-    settings = app[SETTINGS]
-    if not settings.web.run_worker:
-        yield
-        return
-    runner = build_runner(settings, client=app[HTTP_CLIENT], clock=app[CLOCK], registry=app[METRICS].registry)
-    register_jobs(runner)
-    app[RUNNER] = runner
-    with activated(app[DATABASE]):
-        await runner.start()
-    yield
-    await runner.stop()
+async def _no_backoff_yet(domain: str) -> None:
+    """Placeholder until the delivery health tracker is wired in."""
 
 
 def _add_routes(app: web.Application) -> None:
