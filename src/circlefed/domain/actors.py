@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from circlefed.protocol.keys import generate_rsa_keypair
 from circlefed.protocol.uris import Uris
@@ -59,11 +60,16 @@ async def instance_actor(uris: Uris, domain: str, name: str) -> Actor:
     actor = await Actor.get_or_none(local_name=INSTANCE_ACTOR_NAME)
     if actor is not None:
         return actor
-    return await create_local_actor(
-        uris,
-        domain,
-        actor_type="Application",
-        local_name=INSTANCE_ACTOR_NAME,
-        uri=uris.instance_actor(),
-        display_name=name,
-    )
+    try:
+        async with in_transaction():
+            return await create_local_actor(
+                uris,
+                domain,
+                actor_type="Application",
+                local_name=INSTANCE_ACTOR_NAME,
+                uri=uris.instance_actor(),
+                display_name=name,
+            )
+    except IntegrityError:
+        # Two first requests raced to create it; the other one won.
+        return await Actor.get(local_name=INSTANCE_ACTOR_NAME)
