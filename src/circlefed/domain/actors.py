@@ -17,7 +17,8 @@ async def local_instance(domain: str) -> Instance:
     if instance is not None:
         return instance
     try:
-        return await Instance.create(domain=domain, is_local=True)
+        async with in_transaction():  # a savepoint when nested: a lost race must not abort the caller's transaction
+            return await Instance.create(domain=domain, is_local=True)
     except IntegrityError:
         return await Instance.get(domain=domain)
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from urllib.parse import urldefrag
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from circlefed.clock import Clock
 from circlefed.errors import BadRequest, CirclefedError, FetchError, SignatureError
@@ -125,7 +126,8 @@ class RemoteActors:
         instance = await Instance.get_or_none(domain=parsed.domain)
         if instance is None:
             try:
-                instance = await Instance.create(domain=parsed.domain)
+                async with in_transaction():
+                    instance = await Instance.create(domain=parsed.domain)
             except IntegrityError:
                 instance = await Instance.get(domain=parsed.domain)
         values = {
