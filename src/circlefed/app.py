@@ -18,7 +18,7 @@ from circlefed.domain.site import Site
 from circlefed.federation.services import build_federation
 from circlefed.http_client import SafeHttpClient
 from circlefed.settings import Settings
-from circlefed.storage.db import activated, describe, open_database
+from circlefed.storage.db import describe, open_database
 from circlefed.web import actors, health, inbox, wellknown
 from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS, SETTINGS, SITE
 from circlefed.web.metrics import WebMetrics

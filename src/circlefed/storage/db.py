@@ -37,7 +37,13 @@ def tortoise_config(database_url: str) -> dict:
         connection = {
             "engine": "tortoise.backends.sqlite",
             # WAL lets the web process read while a worker process writes; busy_timeout waits for locks.
-            "credentials": {"file_path": str(path), "journal_mode": "WAL", "synchronous": "NORMAL", "busy_timeout": 5000},
+            "credentials": {
+                "file_path": str(path),
+                "journal_mode": "WAL",
+                # WAL + NORMAL never corrupts; only a power cut can undo the last commits (process crashes cannot).
+                "synchronous": "NORMAL",
+                "busy_timeout": 5000,
+            },
         }
     else:
         parts = urlsplit(database_url)
