@@ -79,11 +79,16 @@ async def test_fedify_rfc9421_signed_follow_is_accepted(circlefed, fedify_peer):
     assert circlefed[METRICS].inbox.labels("rfc9421", "refused_401")._value.get() == 0
 
 
-async def test_fedify_cavage_signed_follow_is_accepted(circlefed, start_fedify_peer):
+@pytest.fixture(scope="module")
+def cavage_peer(start_fedify_peer):
+    """A second peer that knocks with draft-cavage first (started once for the module)."""
+    return start_fedify_peer("peer2.test", first_knock="draft-cavage-http-signatures-12")
+
+
+async def test_fedify_cavage_signed_follow_is_accepted(circlefed, cavage_peer):
     # SPEC: draft-cavage-http-signatures-12 inbound
-    peer = start_fedify_peer("peer2.test", first_knock="draft-cavage-http-signatures-12")
-    await asyncio.to_thread(peer.admin_post, "follow", target="acct:grief@circlefed.test")
-    await wait_for_follow(circlefed, peer.actor_url)
+    await asyncio.to_thread(cavage_peer.admin_post, "follow", target="acct:grief@circlefed.test")
+    await wait_for_follow(circlefed, cavage_peer.actor_url)
     assert inbox_count(circlefed, "cavage") >= 1
 
 
