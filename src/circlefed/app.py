@@ -14,13 +14,17 @@ from aiohttp import web
 import circlefed.templates
 from circlefed import __version__
 from circlefed.clock import Clock
+from circlefed.delivery.health import record_inbound_success
+from circlefed.delivery.runner import Runner
+from circlefed.delivery.wiring import build_runner
+from circlefed.domain.actors import instance_actor
 from circlefed.domain.site import Site
 from circlefed.federation.services import build_federation
 from circlefed.http_client import SafeHttpClient
 from circlefed.settings import Settings
-from circlefed.storage.db import describe, open_database
+from circlefed.storage.db import activated, describe, open_database
 from circlefed.web import actors, health, inbox, wellknown
-from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS, SETTINGS, SITE
+from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS, RUNNER, SETTINGS, SITE
 from circlefed.web.metrics import WebMetrics
 from circlefed.web.middleware import errors, metrics, request_context, security_headers
 from circlefed.web.signed_fetch import authorized_fetch
@@ -38,27 +42,24 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock or Clock()
-    app[SITE] = Site.for_base_url(
-        settings.instance.base_url, settings.instance.domain, settings.instance.name
-    )
+    app[SITE] = Site.for_base_url(settings.instance.base_url, settings.instance.domain, settings.instance.name)
     app[METRICS] = WebMetrics()
     _setup_templates(app, settings)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_federation)
+    app.cleanup_ctx.append(_worker)
     _add_routes(app)
     return app
 
 
 def _setup_templates(app: web.Application, settings: Settings) -> None:
-    async def instance_context(request: web.Request) -> dict:
-        return {"instance_name": settings.instance.name}
-
-    aiohttp_jinja2.setup(
+    environment = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=jinja2.select_autoescape(default=True),
-        context_processors=[instance_context],
     )
+    # A global rather than a context processor: processors add a middleware to every request, HTML or not.
+    environment.globals["instance_name"] = settings.instance.name
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -83,16 +84,39 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
     )
     await client.start()
     app[HTTP_CLIENT] = client
+    with activated(app[DATABASE]):
+        await instance_actor(app[SITE].uris, app[SITE].domain, app[SITE].name)  # keys exist before any fetch
     app[FEDERATION] = build_federation(
-        app[SITE], client, app[CLOCK], url_scheme=settings.instance.scheme,
-        allow_http=settings.federation.allow_http, on_valid_sender=_no_backoff_yet,
+        app[SITE],
+        client,
+        app[CLOCK],
+        url_scheme=settings.instance.scheme,
+        allow_http=settings.federation.allow_http,
+        on_valid_sender=record_inbound_success,
     )
     yield
     await client.close()
 
 
-async def _no_backoff_yet(domain: str) -> None:
-    """Placeholder until the delivery health tracker is wired in."""
+def register_jobs(runner: Runner) -> None:
+    """The job handlers of the queue runner, for the in-process worker and `circlefed worker` alike.
+
+    The inbox handler goes here: runner.register("inbox", <federation inbound processing>)."""
+
+
+async def _worker(app: web.Application) -> AsyncIterator[None]:
+    """The queue worker inside the web process (web.run_worker); on shutdown it finishes or releases its work."""
+    settings = app[SETTINGS]
+    if not settings.web.run_worker:
+        yield
+        return
+    runner = build_runner(settings, client=app[HTTP_CLIENT], clock=app[CLOCK], registry=app[METRICS].registry)
+    register_jobs(runner)
+    app[RUNNER] = runner
+    with activated(app[DATABASE]):
+        await runner.start()
+    yield
+    await runner.stop()
 
 
 def _add_routes(app: web.Application) -> None:

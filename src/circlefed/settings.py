@@ -85,6 +85,18 @@ class FederationSettings:
 
 
 @dataclass(frozen=True)
+class DeliverySettings:
+    concurrency: int = setting(16, "Deliveries and inbox items one worker processes at the same time.")
+    max_attempts: int = setting(16, "Attempts before a delivery is marked failed.")
+    max_age: Duration = setting(3 * 86400.0, "A delivery still not done this long after it was queued fails.")
+    base_backoff: Duration = setting(30.0, "Wait after the first failed attempt; doubles each time (with jitter).")
+    max_backoff: Duration = setting(6 * 3600.0, "Longest wait between two attempts, for a delivery or a domain.")
+    lease: Duration = setting(120.0, "How long a worker owns a claimed row; an expired lease returns to pending.")
+    poll_interval: Duration = setting(1.0, "How often an idle worker looks for due work.")
+    request_timeout: Duration = setting(10.0, "Total time allowed for one delivery POST.")
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = setting("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
 
@@ -95,6 +107,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     web: WebSettings = field(default_factory=WebSettings)
     federation: FederationSettings = field(default_factory=FederationSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 
     def replace(self, **sections: Mapping[str, object]) -> Settings:

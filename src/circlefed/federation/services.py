@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from circlefed.clock import Clock
+from circlefed.delivery.signed_http import SignedHttp
 from circlefed.domain.actors import instance_actor
 from circlefed.domain.site import Site
 from circlefed.federation.caches import Throttled
@@ -14,7 +15,6 @@ from circlefed.federation.inbound import Inbound
 from circlefed.federation.remote_actors import RemoteActors
 from circlefed.federation.verify import Verifier
 from circlefed.http_client import HttpResponse, SafeHttpClient
-from circlefed.protocol.httpsig import sign_cavage
 
 FETCH_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
@@ -23,6 +23,7 @@ FETCH_ACCEPT = 'application/activity+json, application/ld+json; profile="https:/
 class Federation:
     site: Site
     client: SafeHttpClient
+    signed_http: SignedHttp
     clock: Clock
     allow_http: bool
     domain_gate: DomainGate
@@ -31,16 +32,12 @@ class Federation:
     inbound: Inbound
 
     async def fetch_as_instance(self, url: str) -> HttpResponse:
-        """A GET signed by the instance actor: what authorized-fetch servers require (attack 24)."""
+        """A GET signed by the instance actor (cavage first, RFC 9421 after a 401): what authorized-fetch
+        servers require (attack 24)."""
         actor = await instance_actor(self.site.uris, self.site.domain, self.site.name)
-
-        def sign(method: str, hop_url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
-            return sign_cavage(
-                method=method, url=hop_url, headers=headers, body=body, key_id=actor.public_key_id,
-                private_key_pem=actor.private_key_pem, now=self.clock.now(),
-            )
-
-        return await self.client.get(url, headers={"Accept": FETCH_ACCEPT}, sign=sign)
+        return await self.signed_http.get(
+            url, key_id=actor.public_key_id, private_key_pem=actor.private_key_pem, accept=FETCH_ACCEPT
+        )
 
 
 def build_federation(
@@ -57,6 +54,8 @@ def build_federation(
     verifier = Verifier(remote_actors, clock, expected_host=site.domain, url_scheme=url_scheme)
     # A valid request proves the sender is up; resetting its delivery backoff once a minute is enough.
     inbound = Inbound(verifier, domain_gate.origin, clock, Throttled(on_valid_sender, clock, 60.0))
-    federation = Federation(site, client, clock, allow_http, domain_gate, remote_actors, verifier, inbound)
+    federation = Federation(
+        site, client, SignedHttp(client, clock), clock, allow_http, domain_gate, remote_actors, verifier, inbound
+    )
     holder["federation"] = federation
     return federation

@@ -259,7 +259,9 @@ class Delivery(Model):
     inbox_uri = fields.CharField(max_length=2048)
     domain = fields.CharField(max_length=255, db_index=True)
     # Deliveries sharing an ordering key and inbox go out in id order (an Update never overtakes its Create).
-    ordering_key = fields.CharField(max_length=2048, null=True)
+    ordering_key = fields.CharField(max_length=2048, null=True, db_index=True)
+    # The delivery this one waits for: the newest unfinished one of the same ordering key and inbox when queued.
+    after_id = fields.IntField(null=True)
     state = fields.CharEnumField(QueueState, default=QueueState.PENDING, max_length=16)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()

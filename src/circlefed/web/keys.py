@@ -6,6 +6,7 @@ from aiohttp import web
 from tortoise.context import TortoiseContext
 
 from circlefed.clock import Clock
+from circlefed.delivery.runner import Runner
 from circlefed.domain.site import Site
 from circlefed.federation.services import Federation
 from circlefed.http_client import SafeHttpClient
@@ -17,6 +18,7 @@ CLOCK = web.AppKey("clock", Clock)
 SITE = web.AppKey("site", Site)
 DATABASE = web.AppKey("database", TortoiseContext)
 METRICS = web.AppKey("metrics", WebMetrics)
+RUNNER = web.AppKey("runner", Runner)
 HTTP_CLIENT = web.AppKey("http_client", SafeHttpClient)
 FEDERATION = web.AppKey("federation", Federation)
 REQUEST_ID = web.RequestKey("request_id", str)

@@ -1,0 +1,51 @@
+"""CLI: `circlefed worker`: run the delivery and inbox worker in its own process until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from prometheus_client import CollectorRegistry, start_http_server
+
+from circlefed.app import register_jobs
+from circlefed.cli.common import database, settings_from_args
+from circlefed.clock import Clock
+from circlefed.delivery.wiring import build_http_client, build_runner
+from circlefed.log import configure_logging
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers) -> None:
+    worker = subparsers.add_parser("worker", help="run the queue worker (deliveries and inbound activities)")
+    worker.add_argument("--concurrency", type=int, help="rows worked at the same time (default: delivery.concurrency)")
+    worker.add_argument(
+        "--metrics-port", type=int, help="serve this worker's Prometheus metrics on 127.0.0.1:PORT/metrics"
+    )
+    worker.set_defaults(run=worker_command)
+
+
+async def worker_command(args) -> int:
+    settings = settings_from_args(args)
+    if args.concurrency is not None:
+        settings = settings.replace(delivery={"concurrency": args.concurrency})
+    configure_logging(settings.logging.level)
+    registry = CollectorRegistry() if args.metrics_port else None
+    async with database(settings):
+        client = build_http_client(settings)
+        await client.start()
+        try:
+            runner = build_runner(settings, client=client, clock=Clock(), registry=registry)
+            register_jobs(runner)
+            if registry is not None:
+                start_http_server(args.metrics_port, addr="127.0.0.1", registry=registry)
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, runner.request_stop)
+            print(f"circlefed worker {runner.worker_id} running (SIGTERM or Ctrl-C to stop)", flush=True)
+            await runner.run_forever()
+        finally:
+            await client.close()
+    print("circlefed worker stopped", flush=True)
+    return 0

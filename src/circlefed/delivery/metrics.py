@@ -1,0 +1,57 @@
+"""Delivery: Prometheus metrics of the worker: queue depth, attempts by outcome, latency, domains backing off."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from circlefed.storage.models import Instance, QueueState
+from circlefed.storage.queries import queue_depths
+
+# From a loopback answer to a day of retries.
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 86400)
+
+
+class DeliveryMetrics:
+    """Registered on a given registry (the web app's, or the worker's own)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.queue_depth = Gauge(
+            "circlefed_queue_depth",
+            "Rows in the delivery and inbox queues, by state (refreshed by the worker).",
+            ["queue", "state"],
+            registry=registry,
+        )
+        self.attempts = Counter(
+            "circlefed_delivery_attempts",
+            "Attempts made by the worker, by queue (delivery, inbox) and outcome.",
+            ["queue", "outcome"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "circlefed_delivery_latency_seconds",
+            "Time from queueing an outgoing activity to its delivery to one inbox.",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.domains_backing_off = Gauge(
+            "circlefed_domains_backing_off",
+            "Remote domains whose deliveries wait because they kept failing.",
+            registry=registry,
+        )
+
+    def attempt(self, queue: str, outcome: str) -> None:
+        self.attempts.labels(queue, outcome).inc()
+
+    def delivered(self, seconds: float) -> None:
+        self.latency.observe(max(0.0, seconds))
+
+    async def refresh(self, now: datetime) -> None:
+        """Read queue depths and backing-off domains from the database."""
+        depths = await queue_depths()
+        for queue, name in (("delivery", "deliveries"), ("inbox", "inbox")):
+            counts = depths.get(name, {})
+            for state in QueueState:
+                self.queue_depth.labels(queue, state.value).set(counts.get(state.value, 0))
+        self.domains_backing_off.set(await Instance.filter(backoff_until__gt=now).count())

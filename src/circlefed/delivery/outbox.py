@@ -1,0 +1,147 @@
+"""Delivery: the transactional outbox: store an outgoing activity and one Delivery row per remote inbox."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from tortoise.backends.base.client import TransactionalDBClient
+
+from circlefed.delivery.states import UNFINISHED
+from circlefed.errors import BadRequest
+from circlefed.protocol.parse import authority
+from circlefed.storage.models import Actor, Circle, Delivery, OutboxActivity, QueueState
+
+log = logging.getLogger(__name__)
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_BATCH = 500
+
+
+class OutsideTransaction(RuntimeError):
+    """enqueue_deliveries was called outside a transaction: the forum change and its rows could split."""
+
+
+@functools.lru_cache(maxsize=4096)  # called for every request; inbox URLs repeat across activities
+def domain_of(uri: str) -> str:
+    """The destination domain of a URL as circlefed keys it (host[:port], lowercase); "" when unreadable."""
+    try:
+        return authority(uri.strip())
+    except BadRequest:
+        return ""
+
+
+def _normalise_local_domain(local_domain: str) -> str:
+    domain = local_domain.strip().lower().rstrip(".")
+    for suffix in (":443", ":80"):
+        if domain.endswith(suffix):
+            return domain[: -len(suffix)]
+    return domain
+
+
+async def store_activity(
+    *,
+    uri: str,
+    type: str,
+    actor: Actor,
+    payload: dict,
+    now: datetime,
+    circle: Circle | None = None,
+    object_uri: str | None = None,
+) -> OutboxActivity:
+    """Keep an outgoing activity so that it can be dereferenced at its id and delivered (call in a transaction)."""
+    return await OutboxActivity.create(
+        uri=uri, type=type, actor=actor, circle=circle, object_uri=object_uri, payload=payload, created_at=now
+    )
+
+
+def plan_inboxes(inbox_uris: Iterable[str], *, local_domain: str) -> list[tuple[str, str]]:
+    """(inbox, domain) pairs to deliver to: duplicates (shared inboxes) once, local and non-http(s) ones never."""
+    local = _normalise_local_domain(local_domain)
+    seen: set[str] = set()
+    planned: list[tuple[str, str]] = []
+    for raw in inbox_uris:
+        inbox = raw.strip()
+        scheme = urlsplit(inbox).scheme.lower()
+        domain = domain_of(inbox)
+        if scheme not in _DEFAULT_PORTS or not domain:
+            log.warning("not delivering to %r: not an absolute http(s) URL", inbox[:200])
+            continue
+        if domain == local or inbox in seen:
+            continue
+        seen.add(inbox)
+        planned.append((inbox, domain))
+    return planned
+
+
+async def enqueue_deliveries(
+    activity: OutboxActivity,
+    inbox_uris: Iterable[str],
+    *,
+    local_domain: str,
+    ordering_key: str | None,
+    now: datetime,
+) -> list[str]:
+    """Write one pending Delivery per new remote inbox, inside the caller's transaction; returns those inboxes.
+
+    ordering_key (typically the object's URI) keeps deliveries to one inbox in order: an Update of an
+    object is not sent before its Create. None means no ordering."""
+    connection = Delivery._meta.db
+    if not isinstance(connection, TransactionalDBClient):
+        raise OutsideTransaction("enqueue_deliveries must run inside the transaction of the change it delivers")
+    planned = plan_inboxes(inbox_uris, local_domain=local_domain)
+    if not planned:
+        return []
+    inboxes = [inbox for inbox, _ in planned]
+    existing = await _existing(activity.id, inboxes)
+    waits_for = await _predecessors(ordering_key, inboxes) if ordering_key is not None else {}
+    rows = [
+        Delivery(
+            activity_id=activity.id,
+            inbox_uri=inbox,
+            domain=domain,
+            ordering_key=ordering_key,
+            after_id=waits_for.get(inbox),
+            state=QueueState.PENDING,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for inbox, domain in planned
+        if inbox not in existing
+    ]
+    await Delivery.bulk_create(rows, batch_size=_BATCH, ignore_conflicts=True)
+    return [row.inbox_uri for row in rows]
+
+
+async def _existing(activity_id: int, inboxes: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(inboxes):
+        found.update(
+            await Delivery.filter(activity_id=activity_id, inbox_uri__in=chunk).values_list("inbox_uri", flat=True)
+        )
+    return found
+
+
+async def _predecessors(ordering_key: str, inboxes: list[str]) -> dict[str, int]:
+    """inbox -> the newest unfinished delivery with this ordering key, which a new one must wait for."""
+    newest: dict[str, int] = {}
+    for chunk in _chunks(inboxes):
+        rows = await Delivery.filter(ordering_key=ordering_key, inbox_uri__in=chunk, state__in=UNFINISHED).values(
+            "id", "inbox_uri"
+        )
+        for row in rows:
+            newest[row["inbox_uri"]] = max(row["id"], newest.get(row["inbox_uri"], 0))
+    return newest
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[i : i + _BATCH] for i in range(0, len(items), _BATCH)]
+
+
+def activity_body(payload: dict) -> bytes:
+    """The exact bytes sent for an activity (compact UTF-8 JSON)."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
