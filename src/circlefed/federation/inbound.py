@@ -60,10 +60,16 @@ class Inbound:
         domain = authority(activity.actor)
         await self._on_valid_sender(domain)
         now = self._clock.now()
-        is_duplicate = await self._writer.store(PendingItem(
-            replay_key=signed.replay_key, replay_expires_at=self._verifier.replay_expiry(now),
-            activity_id=activity.id, actor_uri=activity.actor, domain=domain, payload=activity.raw, received_at=now,
-        ))
+        is_duplicate = await self._writer.store(
+            PendingItem(
+                replay_key=signed.replay_key,
+                activity_id=activity.id,
+                actor_uri=activity.actor,
+                domain=domain,
+                payload=activity.raw,
+                received_at=now,
+            )
+        )
         return Accepted(activity_id=activity.id, is_duplicate=is_duplicate, scheme=signed.scheme)
 
     async def _check_gate(self, domain: str) -> None:

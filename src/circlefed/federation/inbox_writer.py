@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from circlefed.errors import SignatureError
-from circlefed.storage.models import InboxItem, SeenSignature
+from circlefed.storage.models import InboxItem, QueueState
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +20,6 @@ log = logging.getLogger(__name__)
 @dataclass
 class PendingItem:
     replay_key: str
-    replay_expires_at: datetime
     activity_id: str
     actor_uri: str
     domain: str
@@ -43,6 +44,8 @@ class InboxWriter:
         return await item.result
 
     async def _flush_all(self) -> None:
+        # Let the requests already being parsed reach the queue first: one commit then serves all of them.
+        await asyncio.sleep(0)
         while self._pending:
             batch, self._pending = self._pending, []
             try:
@@ -59,40 +62,60 @@ class InboxWriter:
                     item.result.set_result(outcome)
 
     async def _write(self, batch: list[PendingItem]) -> list[bool | Exception]:
-        async with in_transaction():
-            seen = set(
-                await SeenSignature.filter(replay_key__in=[i.replay_key for i in batch]).values_list(
-                    "replay_key", flat=True
-                )
-            )
-            stored = set(
-                await InboxItem.filter(activity_uri__in=[i.activity_id for i in batch]).values_list(
-                    "activity_uri", flat=True
-                )
-            )
+        """One lookup and one insert for the whole batch; the inbox rows double as the replay cache."""
+        async with in_transaction() as connection:
+            known = await InboxItem.filter(
+                Q(activity_uri__in=[i.activity_id for i in batch]) | Q(replay_key__in=[i.replay_key for i in batch])
+            ).values_list("activity_uri", "replay_key")
+            stored = {activity_uri for activity_uri, _ in known}
+            seen = {replay_key for _, replay_key in known if replay_key}
             outcomes: list[bool | Exception] = []
-            new_signatures: list[SeenSignature] = []
-            new_items: list[InboxItem] = []
+            new_items: list[PendingItem] = []
             for item in batch:
                 if item.replay_key in seen:
                     # SPEC: PROTOCOL.md attack 13: a captured request sent again is refused
                     outcomes.append(SignatureError("this signed request was already received (replay)"))
                     continue
                 seen.add(item.replay_key)
-                new_signatures.append(SeenSignature(replay_key=item.replay_key, expires_at=item.replay_expires_at))
                 outcomes.append(item.activity_id in stored)
                 if item.activity_id not in stored:
+                    # A redelivery signed afresh is a no-op; an identical request is caught by its replay key.
                     stored.add(item.activity_id)
-                    new_items.append(_row(item))
-            if new_signatures:
-                await SeenSignature.bulk_create(new_signatures, ignore_conflicts=True)
+                    new_items.append(item)
             if new_items:
-                await InboxItem.bulk_create(new_items, ignore_conflicts=True)
+                await _insert(connection, new_items)
         return outcomes
 
 
-def _row(item: PendingItem) -> InboxItem:
-    return InboxItem(
-        activity_uri=item.activity_id, actor_uri=item.actor_uri, domain=item.domain, payload=item.payload,
-        next_attempt_at=item.received_at, received_at=item.received_at,
-    )
+_PG_INSERT = (
+    "INSERT INTO inbox_items "
+    "(activity_uri, replay_key, actor_uri, domain, payload, state, attempts, next_attempt_at, received_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING"
+)
+_SQLITE_INSERT = (
+    "INSERT OR IGNORE INTO inbox_items "
+    "(activity_uri, replay_key, actor_uri, domain, payload, state, attempts, next_attempt_at, received_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+async def _insert(connection, items: list[PendingItem]) -> None:
+    """A plain multi-row insert: the hot path of every inbox, where building ORM objects cost more than the
+    database write. Conflicts (a concurrent writer in another process) are skipped like bulk_create would."""
+    sql = _PG_INSERT if connection.capabilities.dialect == "postgres" else _SQLITE_INSERT
+    await connection.execute_many(sql, [_values(item) for item in items])
+
+
+def _values(item: PendingItem) -> list:
+    payload = json.dumps(item.payload, separators=(",", ":"))
+    return [
+        item.activity_id,
+        item.replay_key,
+        item.actor_uri,
+        item.domain,
+        payload,
+        QueueState.PENDING.value,
+        0,
+        item.received_at,
+        item.received_at,
+    ]

@@ -41,7 +41,12 @@ class Federation:
 
 
 def build_federation(
-    site: Site, client: SafeHttpClient, clock: Clock, *, url_scheme: str, allow_http: bool,
+    site: Site,
+    client: SafeHttpClient,
+    clock: Clock,
+    *,
+    url_scheme: str,
+    allow_http: bool,
     on_valid_sender: Callable[[str], Awaitable[None]],
 ) -> Federation:
     holder: dict[str, Federation] = {}

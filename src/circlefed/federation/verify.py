@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
 
@@ -71,10 +71,6 @@ class Verifier:
             max_future=MAX_FUTURE,
             url_scheme=self._url_scheme,
         )
-
-    def replay_expiry(self, now: datetime) -> datetime:
-        """Until when a seen signature must be remembered: the whole window in which it would verify."""
-        return now + MAX_PAST + MAX_FUTURE
 
     async def remember(self, signed: SignedRequest) -> None:
         """Replay cache over the whole acceptance window (attack 13); call after verify, in the caller's

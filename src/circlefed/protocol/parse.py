@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +89,7 @@ def is_http_url(value: str) -> bool:
     return parts.scheme in {"http", "https"} and bool(parts.hostname) and " " not in value
 
 
+@functools.lru_cache(maxsize=8192)
 def authority(url: str) -> str:
     """host[:port] of a URL, lowercase, trailing dot removed, default port dropped: the domain of an id."""
     parts = urlsplit(url)

@@ -284,6 +284,8 @@ class InboxItem(Model):
 
     id = fields.IntField(primary_key=True)
     activity_uri = fields.CharField(max_length=2048, unique=True)
+    # The signature that delivered it: the inbox's replay cache (an identical request sent again is refused).
+    replay_key = fields.CharField(max_length=128, null=True, unique=True)
     actor_uri = fields.CharField(max_length=2048)
     domain = fields.CharField(max_length=255, db_index=True)
     payload = fields.JSONField()
