@@ -1,0 +1,177 @@
+"""Domain: the events domain functions return, for federation.outbound to publish in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from circlefed.storage.models import Actor, Circle, Membership, Post, Thread
+
+# Events hold the rows as they were saved: the publisher renders objects from them without reloading.
+# `is_local` tells the publisher whether to send a Create/Update/Delete of its own (local author or actor)
+# or only relay (Announce) what a remote actor sent.
+
+
+@dataclass(frozen=True)
+class ThreadStarted:
+    circle: Circle
+    thread: Thread
+    author: Actor
+
+    @property
+    def is_local(self) -> bool:
+        return self.author.is_local
+
+
+@dataclass(frozen=True)
+class ThreadEdited:
+    circle: Circle
+    thread: Thread
+    author: Actor
+
+    @property
+    def is_local(self) -> bool:
+        return self.author.is_local
+
+
+@dataclass(frozen=True)
+class ThreadDeleted:
+    """A thread became a Tombstone; `by` is its author or, for a moderation removal, someone else."""
+
+    circle: Circle
+    thread: Thread
+    by: Actor
+    thread_uri: str
+
+    @property
+    def is_local(self) -> bool:
+        return self.by.is_local
+
+    @property
+    def is_removal(self) -> bool:
+        return self.by.id != self.thread.author_id
+
+
+@dataclass(frozen=True)
+class ReplyPosted:
+    circle: Circle
+    thread: Thread
+    post: Post
+    author: Actor
+
+    @property
+    def is_local(self) -> bool:
+        return self.author.is_local
+
+
+@dataclass(frozen=True)
+class ReplyEdited:
+    circle: Circle
+    thread: Thread
+    post: Post
+    author: Actor
+
+    @property
+    def is_local(self) -> bool:
+        return self.author.is_local
+
+
+@dataclass(frozen=True)
+class ReplyDeleted:
+    circle: Circle
+    thread: Thread
+    post: Post
+    by: Actor
+    post_uri: str
+
+    @property
+    def is_local(self) -> bool:
+        return self.by.is_local
+
+    @property
+    def is_removal(self) -> bool:
+        return self.by.id != self.post.author_id
+
+
+@dataclass(frozen=True)
+class MemberJoined:
+    """An approved member from the start (open circle): a remote Follow is answered with Accept."""
+
+    circle: Circle
+    actor: Actor
+    membership: Membership
+    follow_activity_uri: str | None
+
+
+@dataclass(frozen=True)
+class JoinRequested:
+    """A pending request: facilitators decide (local circle), or a Follow goes out (remote circle)."""
+
+    circle: Circle
+    actor: Actor
+    membership: Membership
+    follow_activity_uri: str | None
+
+
+@dataclass(frozen=True)
+class JoinApproved:
+    circle: Circle
+    actor: Actor
+    membership: Membership
+    by: Actor
+    follow_activity_uri: str | None
+
+
+@dataclass(frozen=True)
+class JoinRejected:
+    circle: Circle
+    actor: Actor
+    membership: Membership
+    by: Actor
+    follow_activity_uri: str | None
+
+
+@dataclass(frozen=True)
+class MemberLeft:
+    """A member left or withdrew a pending request; the row is gone (Undo(Follow) for a remote circle)."""
+
+    circle: Circle
+    actor: Actor
+    follow_activity_uri: str | None
+    was_approved: bool
+
+
+@dataclass(frozen=True)
+class ReactionAdded:
+    """A Like/Dislike of a thread or reply (no reactions table yet: see the proposed Reaction model)."""
+
+    circle: Circle
+    actor: Actor
+    object_uri: str
+    kind: str
+    activity_uri: str
+
+
+@dataclass(frozen=True)
+class ReactionRemoved:
+    circle: Circle
+    actor: Actor
+    object_uri: str
+    kind: str
+    activity_uri: str
+
+
+Event = (
+    ThreadStarted
+    | ThreadEdited
+    | ThreadDeleted
+    | ReplyPosted
+    | ReplyEdited
+    | ReplyDeleted
+    | MemberJoined
+    | JoinRequested
+    | JoinApproved
+    | JoinRejected
+    | MemberLeft
+    | ReactionAdded
+    | ReactionRemoved
+)

@@ -1,0 +1,157 @@
+"""Domain: replies in threads: post, edit and delete them, and store remote ones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from circlefed.domain.content import check_cw, check_source, remote_cw, render_markdown, sanitise_html
+from circlefed.domain.events import ReplyDeleted, ReplyEdited, ReplyPosted
+from circlefed.domain.memberships import is_member
+from circlefed.domain.site import Site
+from circlefed.domain.threads import check_may_delete, check_not_deleted, check_remote_object, is_stale
+from circlefed.errors import BadRequest, Conflict, Forbidden
+from circlefed.storage.models import Actor, Circle, Post, Thread
+
+
+async def reply(
+    site: Site,
+    thread: Thread,
+    author: Actor,
+    *,
+    source: str,
+    in_reply_to_uri: str | None = None,
+    content_warning: str | None = None,
+    now: datetime,
+) -> ReplyPosted:
+    """A reply by an approved member to the thread (default) or to a reply in it; the thread moves up."""
+    circle = await thread.circle
+    await _check_may_reply(circle, thread, author)
+    source, cw = check_source(source), check_cw(content_warning)
+    parent_uri = await _parent_uri(thread, in_reply_to_uri)
+    async with in_transaction():
+        post = await Post.create(
+            uri=site.uris.new_post(),
+            thread=thread,
+            author=author,
+            in_reply_to_uri=parent_uri,
+            content_html=render_markdown(source),
+            source=source,
+            content_warning=cw,
+            published_at=now,
+        )
+        await _bump(thread, now)
+    return ReplyPosted(circle, thread, post, author)
+
+
+async def edit_reply(post: Post, by: Actor, *, source: str, content_warning: str | None, now: datetime) -> ReplyEdited:
+    """The author changes the text or warning of a reply."""
+    check_not_deleted(post, "reply")
+    if by.id != post.author_id:
+        raise Forbidden("only the author can edit a reply")
+    post.source = check_source(source)
+    post.content_warning = check_cw(content_warning)
+    post.content_html = render_markdown(post.source)
+    post.edited_at = now
+    await post.save(update_fields=["source", "content_warning", "content_html", "edited_at"])
+    thread = await post.thread
+    return ReplyEdited(await thread.circle, thread, post, by)
+
+
+async def delete_reply(post: Post, by: Actor, *, now: datetime) -> ReplyDeleted:
+    """Soft delete by the author, a facilitator or an instance admin: the row stays, its text is gone."""
+    check_not_deleted(post, "reply")
+    thread = await post.thread
+    circle = await thread.circle
+    await check_may_delete(circle, await post.author, by)
+    post.deleted_at = now
+    post.content_html, post.source, post.content_warning = "", "", None
+    await post.save(update_fields=["deleted_at", "content_html", "source", "content_warning"])
+    return ReplyDeleted(circle, thread, post, by, post.uri)
+
+
+async def store_remote_reply(
+    thread: Thread,
+    author: Actor,
+    *,
+    uri: str,
+    content_html: str,
+    in_reply_to_uri: str,
+    source: str | None = None,
+    content_warning: str | None = None,
+    published_at: datetime | None = None,
+    updated_at: datetime | None = None,
+    now: datetime,
+) -> ReplyPosted | ReplyEdited | None:
+    """A reply parsed from a remote Note in a known thread, stored once by uri (a second store updates it).
+
+    None when nothing changed, the update is not newer than the stored one, or the reply was deleted.
+    """
+    check_remote_object(author, uri)
+    cw = remote_cw(content_warning)
+    fields = {"content_html": sanitise_html(content_html), "source": source or "", "content_warning": cw}
+    circle = await thread.circle
+    existing = await Post.get_or_none(uri=uri)
+    if existing is None:
+        check_not_deleted(thread, "thread")
+        if circle.is_local:  # a remote circle's Group already decided; ours applies its own rules
+            await _check_may_reply(circle, thread, author)
+        published = min(published_at or now, now)
+        try:
+            async with in_transaction():
+                post = await Post.create(
+                    uri=uri,
+                    thread=thread,
+                    author=author,
+                    in_reply_to_uri=in_reply_to_uri,
+                    published_at=published,
+                    **fields,
+                )
+                await _bump(thread, published)
+            return ReplyPosted(circle, thread, post, author)
+        except IntegrityError:
+            existing = await Post.get(uri=uri)  # stored concurrently: treat this one as an update
+    return await _update_remote_reply(existing, circle, thread, author, fields, updated_at or now, now)
+
+
+async def _update_remote_reply(
+    post: Post, circle: Circle, thread: Thread, author: Actor, fields: dict, updated_at: datetime, now: datetime
+) -> ReplyEdited | None:
+    if post.author_id != author.id:
+        raise Forbidden("only its author can update a reply")
+    if post.thread_id != thread.id:
+        raise Conflict("that reply belongs to another thread")
+    if is_stale(post.deleted_at, post.edited_at, updated_at):
+        return None
+    changed = [name for name, value in fields.items() if getattr(post, name) != value]
+    if not changed:
+        return None
+    for name in changed:
+        setattr(post, name, fields[name])
+    post.edited_at = min(updated_at, now)
+    await post.save(update_fields=[*changed, "edited_at"])
+    return ReplyEdited(circle, thread, post, author)
+
+
+async def _check_may_reply(circle: Circle, thread: Thread, author: Actor) -> None:
+    check_not_deleted(thread, "thread")
+    if thread.is_locked:
+        raise Forbidden("this thread is locked: no new replies")
+    if not await is_member(circle, author):
+        raise Forbidden("only approved members of this circle can reply")
+
+
+async def _parent_uri(thread: Thread, in_reply_to_uri: str | None) -> str:
+    if in_reply_to_uri is None or in_reply_to_uri == thread.uri:
+        return thread.uri
+    if await Post.exists(uri=in_reply_to_uri, thread_id=thread.id, deleted_at__isnull=True):
+        return in_reply_to_uri
+    raise BadRequest("a reply answers its thread or a reply in that thread")
+
+
+async def _bump(thread: Thread, when: datetime) -> None:
+    """Move the thread's last activity forward (never back: replies may arrive out of order)."""
+    await Thread.filter(id=thread.id, last_activity_at__lt=when).update(last_activity_at=when)
+    thread.last_activity_at = max(thread.last_activity_at, when)

@@ -1,0 +1,181 @@
+"""Domain: threads: start, edit and delete them, store remote ones, and who may post or delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from circlefed.domain.content import (
+    check_cw,
+    check_source,
+    check_title,
+    remote_cw,
+    render_markdown,
+    sanitise_html,
+    title_from_remote,
+)
+from circlefed.domain.events import ThreadDeleted, ThreadEdited, ThreadStarted
+from circlefed.domain.memberships import can_moderate, is_local_admin, is_member
+from circlefed.domain.site import Site
+from circlefed.errors import BadRequest, Conflict, Forbidden, NotFound
+from circlefed.storage.models import Actor, Circle, Thread
+
+
+async def start_thread(
+    site: Site,
+    circle: Circle,
+    author: Actor,
+    *,
+    title: str,
+    source: str,
+    content_warning: str | None = None,
+    now: datetime,
+) -> ThreadStarted:
+    """A new thread by an approved member (only moderators when the circle restricts posting to them)."""
+    await check_may_start_thread(circle, author)
+    title, source, cw = check_title(title), check_source(source), check_cw(content_warning)
+    thread = await Thread.create(
+        uri=site.uris.new_thread(),
+        circle=circle,
+        author=author,
+        title=title,
+        content_html=render_markdown(source),
+        source=source,
+        content_warning=cw,
+        published_at=now,
+        last_activity_at=now,
+    )
+    return ThreadStarted(circle, thread, author)
+
+
+async def edit_thread(
+    thread: Thread, by: Actor, *, title: str, source: str, content_warning: str | None, now: datetime
+) -> ThreadEdited:
+    """The author changes the title, text or warning of a thread."""
+    check_not_deleted(thread, "thread")
+    if by.id != thread.author_id:
+        raise Forbidden("only the author can edit a thread")
+    thread.title = check_title(title)
+    thread.source = check_source(source)
+    thread.content_warning = check_cw(content_warning)
+    thread.content_html = render_markdown(thread.source)
+    thread.edited_at = now
+    await thread.save(update_fields=["title", "source", "content_warning", "content_html", "edited_at"])
+    return ThreadEdited(await thread.circle, thread, by)
+
+
+async def delete_thread(thread: Thread, by: Actor, *, now: datetime) -> ThreadDeleted:
+    """Soft delete: the row stays (a Tombstone at its id) but its title, text and warning are gone."""
+    check_not_deleted(thread, "thread")
+    circle = await thread.circle
+    await check_may_delete(circle, await thread.author, by)
+    thread.deleted_at = now
+    thread.title, thread.content_html, thread.source, thread.content_warning = "", "", "", None
+    await thread.save(update_fields=["deleted_at", "title", "content_html", "source", "content_warning"])
+    return ThreadDeleted(circle, thread, by, thread.uri)
+
+
+async def store_remote_thread(
+    circle: Circle,
+    author: Actor,
+    *,
+    uri: str,
+    title: str | None,
+    content_html: str,
+    source: str | None = None,
+    content_warning: str | None = None,
+    published_at: datetime | None = None,
+    updated_at: datetime | None = None,
+    now: datetime,
+) -> ThreadStarted | ThreadEdited | None:
+    """A thread parsed from a remote Page (or a Mastodon Note: title None → its first line), stored once by uri.
+
+    Storing the same uri again updates it (ThreadEdited), or returns None when nothing changed, the update is
+    older than what is stored, or the thread was deleted (a Delete is never undone by a late Create).
+    """
+    check_remote_object(author, uri)
+    html = sanitise_html(content_html)
+    title, prefix_cw = title_from_remote(title, html)
+    cw = remote_cw(content_warning) or prefix_cw
+    fields = {"title": title, "content_html": html, "source": source or "", "content_warning": cw}
+    existing = await Thread.get_or_none(uri=uri)
+    if existing is None:
+        if circle.is_local:  # a remote circle's Group already decided; ours applies its own rules
+            await check_may_start_thread(circle, author)
+        published = min(published_at or now, now)
+        try:
+            async with in_transaction():
+                thread = await Thread.create(
+                    uri=uri, circle=circle, author=author, published_at=published, last_activity_at=published, **fields
+                )
+            return ThreadStarted(circle, thread, author)
+        except IntegrityError:
+            existing = await Thread.get(uri=uri)  # stored concurrently: treat this one as an update
+    return await _update_remote_thread(existing, circle, author, fields, updated_at or now, now)
+
+
+async def _update_remote_thread(
+    thread: Thread, circle: Circle, author: Actor, fields: dict, updated_at: datetime, now: datetime
+) -> ThreadEdited | None:
+    if thread.author_id != author.id:
+        raise Forbidden("only its author can update a thread")
+    if thread.circle_id != circle.id:
+        raise Conflict("that thread belongs to another circle")
+    if is_stale(thread.deleted_at, thread.edited_at, updated_at):
+        return None
+    changed = [name for name, value in fields.items() if getattr(thread, name) != value]
+    if not changed:
+        return None
+    for name in changed:
+        setattr(thread, name, fields[name])
+    thread.edited_at = min(updated_at, now)
+    await thread.save(update_fields=[*changed, "edited_at"])
+    return ThreadEdited(circle, thread, author)
+
+
+async def check_may_start_thread(circle: Circle, author: Actor) -> None:
+    if not await is_member(circle, author):
+        raise Forbidden("only approved members of this circle can start threads")
+    if circle.posting_restricted_to_mods and not await can_moderate(circle, author):
+        raise Forbidden("only facilitators can start threads in this circle")
+
+
+async def check_may_delete(circle: Circle, author: Actor, by: Actor) -> None:
+    """SPEC: PROTOCOL.md deletion: the author, a facilitator, or an admin of the author's or circle's instance."""
+    if by.id == author.id or await can_moderate(circle, by):
+        return
+    if author.is_local and await is_local_admin(by):
+        return
+    raise Forbidden("only the author, a facilitator of the circle or an instance admin can delete this")
+
+
+def check_not_deleted(row, what: str) -> None:
+    if row.deleted_at is not None:
+        raise NotFound(f"this {what} was deleted")
+
+
+def check_remote_object(author: Actor, uri: str) -> None:
+    """A remote object is stored only for a remote author on the same origin as its id (attack 1)."""
+    if author.is_local:
+        raise BadRequest("remote objects cannot be attributed to a local actor")
+    if _origin(uri) is None or _origin(uri) != _origin(author.uri):
+        raise BadRequest("the object's id and its author are not on the same origin")
+
+
+def is_stale(deleted_at: datetime | None, edited_at: datetime | None, updated_at: datetime) -> bool:
+    """A remote update changes nothing on a deleted object or when it is not newer than the stored edit."""
+    return deleted_at is not None or (edited_at is not None and updated_at <= edited_at)
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or port is None:
+        return None
+    return parts.scheme.lower(), parts.hostname.rstrip(".").lower(), port
