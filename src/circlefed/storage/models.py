@@ -39,6 +39,17 @@ class SignatureScheme(StrEnum):
     RFC9421 = "rfc9421"
 
 
+class ReactionKind(StrEnum):
+    LIKE = "like"
+    DISLIKE = "dislike"
+
+
+class FederationMode(StrEnum):
+    OPEN = "open"
+    ALLOWLIST = "allowlist"
+    CLOSED = "closed"
+
+
 class QueueState(StrEnum):
     """States of queued work (deliveries and inbox items); legal moves live in delivery/states.py."""
 
@@ -301,3 +312,32 @@ class InboxItem(Model):
     class Meta:
         table = "inbox_items"
         indexes = (("state", "next_attempt_at"),)
+
+
+class Reaction(Model):
+    """A Like or Dislike of a thread or reply; only counts are ever shown, never the voters."""
+
+    id = fields.IntField(primary_key=True)
+    actor = fields.ForeignKeyField("models.Actor", related_name="reactions", on_delete=fields.CASCADE)
+    thread = fields.ForeignKeyField("models.Thread", related_name="reactions", null=True, on_delete=fields.CASCADE)
+    post = fields.ForeignKeyField("models.Post", related_name="reactions", null=True, on_delete=fields.CASCADE)
+    # The reacted-to object's uri: the uniqueness key (a nullable thread/post pair could not be unique).
+    object_uri = fields.CharField(max_length=2048, db_index=True)
+    kind = fields.CharEnumField(ReactionKind, max_length=16)
+    activity_uri = fields.CharField(max_length=2048, unique=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "reactions"
+        unique_together = (("actor", "object_uri", "kind"),)
+
+
+class InstancePolicy(Model):
+    """The admin-editable policy of this instance (one row): federation mode now, more knobs later."""
+
+    id = fields.IntField(primary_key=True)
+    federation_mode = fields.CharEnumField(FederationMode, default=FederationMode.OPEN, max_length=16)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "instance_policy"
