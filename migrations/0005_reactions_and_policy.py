@@ -88,7 +88,7 @@ class Migration(migrations.Migration):
                 "app": "models",
                 "unique_together": (("actor", "object_uri", "kind"),),
                 "pk_attr": "id",
-                "table_description": "A Like or Dislike of a thread or reply; only counts are ever shown, never the voters.",
+                "table_description": "A Like or Dislike of a thread or reply. Only counts are ever shown, never the voters.",
             },
             bases=["Model"],
         ),

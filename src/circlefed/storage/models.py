@@ -315,7 +315,7 @@ class InboxItem(Model):
 
 
 class Reaction(Model):
-    """A Like or Dislike of a thread or reply; only counts are ever shown, never the voters."""
+    """A Like or Dislike of a thread or reply. Only counts are ever shown, never the voters."""
 
     id = fields.IntField(primary_key=True)
     actor = fields.ForeignKeyField("models.Actor", related_name="reactions", on_delete=fields.CASCADE)
