@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -85,24 +86,53 @@ def _require_url(value: Any, field: str) -> str:
 
 
 def is_http_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in {"http", "https"} and bool(parts.hostname) and " " not in value
+    return origin(value) is not None
+
+
+# The common shape of an id: scheme://host[:port]/... with a plain lowercase host. Anything else (userinfo,
+# IPv6 literals, uppercase, odd ports) goes through urlsplit. Origin checks run several times per inbox POST.
+_PLAIN_ORIGIN = re.compile(r"^(https?)://([a-z0-9.-]+?)\.?(?::([0-9]{1,5}))?(?:[/?#]|$)")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str] | None:
+    """(scheme, authority) of an absolute http(s) URL, or None if it is not one; authority as in authority()."""
+    match = _PLAIN_ORIGIN.match(url)
+    if match is not None and " " not in url:
+        scheme, host, port = match.groups()
+        host = host.rstrip(".")
+        if host and (port is None or int(port) == _DEFAULT_PORTS[scheme]):
+            return scheme, host
+        if host and 0 < int(port) < 65536:
+            return scheme, f"{host}:{int(port)}"
+    return _origin_slow(url)
 
 
 @functools.lru_cache(maxsize=8192)
-def authority(url: str) -> str:
-    """host[:port] of a URL, lowercase, trailing dot removed, default port dropped: the domain of an id."""
+def _origin_slow(url: str) -> tuple[str, str] | None:
     parts = urlsplit(url)
-    host = (parts.hostname or "").rstrip(".")
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or " " in url:
+        return None
+    host = parts.hostname.rstrip(".")
+    if not host:
+        return None
     try:
         port = parts.port
     except ValueError:
-        raise BadRequest(f"invalid port in {url!r}") from None
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    if port is None or port == default:
-        return host
-    return f"{host}:{port}"
+        return None
+    if port is None or port == _DEFAULT_PORTS[parts.scheme]:
+        return parts.scheme, host
+    return parts.scheme, f"{host}:{port}"
+
+
+def authority(url: str) -> str:
+    """host[:port] of a URL, lowercase, trailing dot removed, default port dropped: the domain of an id."""
+    found = origin(url)
+    if found is None:
+        raise BadRequest(f"{url!r} is not an absolute http(s) URL with a valid port")
+    return found[1]
 
 
 def same_origin(url_a: str, url_b: str) -> bool:
-    return authority(url_a) == authority(url_b) and urlsplit(url_a).scheme == urlsplit(url_b).scheme
+    first, second = origin(url_a), origin(url_b)
+    return first is not None and first == second
