@@ -1,25 +1,34 @@
-"""Federation: the admin's domain rules from the database, cached briefly, and the gate's verdicts on them."""
+"""Federation: the admin's domain policy from the database, cached briefly, and enforced on the queues."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
 from circlefed.clock import Clock
+from circlefed.delivery.outbox import domain_of, enqueue_deliveries
+from circlefed.delivery.queue import cancel_for_domain
+from circlefed.delivery.states import CLAIMABLE
+from circlefed.domain.federation_policy import load_policy
 from circlefed.federation.caches import TtlCache
-from circlefed.policy.domains import DomainPolicy, normalize_domain
+from circlefed.policy.domains import DomainPolicy, outbound_verdict
 from circlefed.policy.gate import Gate
-from circlefed.policy.verdicts import Verdict
-from circlefed.storage.models import DomainRule
+from circlefed.policy.verdicts import Reject, Verdict
+from circlefed.storage.models import Delivery, OutboxActivity
+
+log = logging.getLogger(__name__)
 
 # Rules changed by another process (the CLI) apply within this many seconds; this process applies its own at once.
 POLICY_TTL_SECONDS = 2.0
 
 
-async def load_domain_policy(mode: str = "open") -> DomainPolicy:
-    rules = {normalize_domain(rule.domain): rule.action.value for rule in await DomainRule.all()}
-    return DomainPolicy(mode=mode, rules=rules)
+async def load_domain_policy() -> DomainPolicy:
+    return await load_policy()
 
 
 class DomainGate:
-    """The gate's verdicts on domains, from rules cached for POLICY_TTL_SECONDS."""
+    """The gate's verdicts on domains, from the mode and rules cached for POLICY_TTL_SECONDS."""
 
     def __init__(self, clock: Clock) -> None:
         self._cache = TtlCache[str, Gate](clock, POLICY_TTL_SECONDS, max_size=1)
@@ -34,6 +43,61 @@ class DomainGate:
     async def origin(self, domain: str) -> Verdict:
         return (await self.gate()).origin(domain)
 
+    async def destination(self, domain: str) -> Verdict:
+        return (await self.gate()).destination(domain)
+
+    async def fetch(self, signer_domain: str | None, *, is_instance_actor: bool, is_discovery: bool) -> Verdict:
+        return (await self.gate()).fetch(signer_domain, is_instance_actor=is_instance_actor, is_discovery=is_discovery)
+
+    async def content(self, domain: str) -> Verdict:
+        return (await self.gate()).content(domain)
+
+    async def media(self, domain: str) -> Verdict:
+        return (await self.gate()).media(domain)
+
     def invalidate(self) -> None:
         """Call after changing rules so that this process applies them immediately."""
         self._cache.clear()
+
+
+async def cancel_refused_deliveries(policy: DomainPolicy, now: datetime) -> int:
+    """Cancel queued deliveries to every domain the policy refuses (blocked, off the allowlist, or all when
+    closed); run inside the transaction that changed the policy. Rows already in flight are not recalled."""
+    queued = await Delivery.filter(state__in=list(CLAIMABLE)).distinct().values_list("domain", flat=True)
+    cancelled = 0
+    for domain in sorted(set(queued)):
+        verdict = outbound_verdict(policy, domain)
+        if isinstance(verdict, Reject):
+            count = await cancel_for_domain(domain, now=now)
+            log.info("cancelled %d queued deliveries to %s: %s", count, domain, verdict.reason)
+            cancelled += count
+    return cancelled
+
+
+async def enqueue_permitted(
+    activity: OutboxActivity,
+    inbox_uris: Iterable[str],
+    *,
+    local_domain: str,
+    ordering_key: str | None,
+    now: datetime,
+) -> list[str]:
+    """enqueue_deliveries (inside the caller's transaction) for the inboxes the policy lets us deliver to.
+
+    The policy is read afresh, not from the gate's cache, so that a rule the CLI just committed is honoured by
+    the next fan-out (its own transaction cancelled what was queued before)."""
+    policy = await load_policy()
+    permitted: list[str] = []
+    refused: dict[str, str] = {}
+    for inbox in inbox_uris:
+        domain = domain_of(inbox)
+        verdict = outbound_verdict(policy, domain) if domain else None
+        if isinstance(verdict, Reject):
+            refused[domain] = verdict.reason
+        else:
+            permitted.append(inbox)
+    for domain, reason in refused.items():
+        log.info("not delivering %s to %s: %s", activity.uri, domain, reason)
+    return await enqueue_deliveries(
+        activity, permitted, local_domain=local_domain, ordering_key=ordering_key, now=now
+    )

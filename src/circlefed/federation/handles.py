@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from circlefed.errors import BadRequest, CirclefedError
+from circlefed.errors import BadRequest, CirclefedError, Forbidden
 from circlefed.federation.services import Federation
+from circlefed.policy.verdicts import Reject
 from circlefed.protocol.parse import authority
 from circlefed.protocol.webfinger import JRD_CONTENT_TYPE, parse_jrd_self_link, parse_resource
 from circlefed.storage.models import Actor
@@ -45,6 +46,10 @@ async def resolve_handle(federation: Federation, handle: str) -> Actor:
 
 
 async def _webfinger(federation: Federation, domain: str, resource: str) -> dict:
+    verdict = await federation.domain_gate.destination(domain)
+    if isinstance(verdict, Reject):
+        log.info("not looking up %s at %s: %s", resource, domain, verdict.reason)
+        raise Forbidden(f"not looking up {resource} at {domain}: {verdict.reason}")
     schemes = ("https", "http") if federation.allow_http else ("https",)
     last_error: CirclefedError | None = None
     for scheme in schemes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -9,12 +10,17 @@ from circlefed.clock import Clock
 from circlefed.delivery.signed_http import SignedHttp
 from circlefed.domain.actors import instance_actor
 from circlefed.domain.site import Site
+from circlefed.errors import Forbidden
 from circlefed.federation.caches import Throttled
 from circlefed.federation.domain_policy import DomainGate
 from circlefed.federation.inbound import Inbound
 from circlefed.federation.remote_actors import RemoteActors
 from circlefed.federation.verify import Verifier
 from circlefed.http_client import HttpResponse, SafeHttpClient
+from circlefed.policy.verdicts import Reject
+from circlefed.protocol.parse import authority
+
+log = logging.getLogger(__name__)
 
 FETCH_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
@@ -33,7 +39,11 @@ class Federation:
 
     async def fetch_as_instance(self, url: str) -> HttpResponse:
         """A GET signed by the instance actor (cavage first, RFC 9421 after a 401): what authorized-fetch
-        servers require (attack 24)."""
+        servers require (attack 24). Nothing is fetched from a domain the policy refuses."""
+        verdict = await self.domain_gate.destination(authority(url))
+        if isinstance(verdict, Reject):
+            log.info("not fetching %s: %s", url, verdict.reason)
+            raise Forbidden(f"not fetching from {authority(url)}: {verdict.reason}")
         actor = await instance_actor(self.site.uris, self.site.domain, self.site.name)
         return await self.signed_http.get(
             url, key_id=actor.public_key_id, private_key_pem=actor.private_key_pem, accept=FETCH_ACCEPT

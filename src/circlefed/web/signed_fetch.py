@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 
 from circlefed.errors import Forbidden, SignatureError
-from circlefed.policy.verdicts import Reject
+from circlefed.policy.verdicts import Reject, Verdict
 from circlefed.protocol.parse import authority, is_http_url
 from circlefed.storage.models import Actor
 from circlefed.web.keys import FEDERATION, SETTINGS
@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 SIGNER = web.RequestKey("signer", Actor)
 SIGNATURE_HEADERS = ("Signature", "Signature-Input", "Authorization")
 # Always fetchable unsigned: discovery, and the instance actor whose key a peer needs to verify our own
-# signed fetches (two authorized-fetch servers would otherwise deadlock; PROTOCOL.md attack 24).
+# signed fetches (two authorized-fetch servers would otherwise deadlock; PROTOCOL.md attack 24). In closed
+# federation mode only the instance actor is (policy/domains.py fetch_verdict).
 UNSIGNED_PATHS = ("/actor", "/.well-known/", "/nodeinfo/")
 
 
@@ -29,17 +30,31 @@ def signer_of(request: web.Request) -> Actor | None:
 
 @web.middleware
 async def authorized_fetch(request: web.Request, handler):
-    if request.method in ("GET", "HEAD") and wants_activity_json(request) and not _exempt(request.path):
-        signed = any(name in request.headers for name in SIGNATURE_HEADERS)
-        if signed:
-            request[SIGNER] = await _verify(request)
-        elif request.app[SETTINGS].federation.authorized_fetch:
-            raise SignatureError("this server requires signed requests for ActivityPub documents")
+    if request.method in ("GET", "HEAD") and wants_activity_json(request):
+        await _check_fetch(request)
     return await handler(request)
 
 
-def _exempt(path: str) -> bool:
-    return path == UNSIGNED_PATHS[0] or path.startswith(UNSIGNED_PATHS[1:])
+async def _check_fetch(request: web.Request) -> None:
+    """The gate's verdict on an AS2 GET (federation mode, domain rules), then the signature when there is one."""
+    is_instance_actor = request.path == UNSIGNED_PATHS[0]
+    is_discovery = request.path.startswith(UNSIGNED_PATHS[1:])
+    signed = any(name in request.headers for name in SIGNATURE_HEADERS)
+    if is_instance_actor or is_discovery or not signed:
+        gate = request.app[FEDERATION].domain_gate
+        _refuse_if_rejected(
+            request, await gate.fetch(None, is_instance_actor=is_instance_actor, is_discovery=is_discovery)
+        )
+        if not (is_instance_actor or is_discovery) and request.app[SETTINGS].federation.authorized_fetch:
+            raise SignatureError("this server requires signed requests for ActivityPub documents")
+        return
+    request[SIGNER] = await _verify(request)
+
+
+def _refuse_if_rejected(request: web.Request, verdict: Verdict) -> None:
+    if isinstance(verdict, Reject):
+        log.info("refused fetch of %s from %s: %s", request.path, request.remote, verdict.reason)
+        raise SignatureError(verdict.reason) if verdict.status == 401 else Forbidden(verdict.reason)
 
 
 async def _verify(request: web.Request) -> Actor:
@@ -48,10 +63,10 @@ async def _verify(request: web.Request) -> Actor:
     signed = verifier.parse(method=request.method, path_qs=request.raw_path, headers=headers, body=None)
     if not is_http_url(signed.key_id):
         raise SignatureError("the keyId is not an http(s) URL")
-    verdict = await request.app[FEDERATION].domain_gate.origin(authority(signed.key_id))
-    if isinstance(verdict, Reject):
-        log.info("refused signed fetch of %s: %s", request.path, verdict.reason)
-        raise Forbidden(verdict.reason)
+    verdict = await request.app[FEDERATION].domain_gate.fetch(
+        authority(signed.key_id), is_instance_actor=False, is_discovery=False
+    )
+    _refuse_if_rejected(request, verdict)
     verified = await verifier.verify(signed)
     await verifier.remember(signed)
     return verified.signer
