@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import socket
 import ssl
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
-from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from circlefed.errors import FetchError, UnsafeUrlError
@@ -22,7 +22,8 @@ from circlefed.netguard import Allowlist, check_url, is_public_address
 
 log = logging.getLogger(__name__)
 
-Signer = Callable[[str, str, dict[str, str], bytes | None], Mapping[str, str]]
+# Returns the headers to send, or an awaitable of them (a signer that works off the event loop).
+Signer = Callable[[str, str, dict[str, str], bytes | None], Mapping[str, str] | Awaitable[Mapping[str, str]]]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _REDIRECTS_TO_GET = frozenset({301, 302, 303})
@@ -173,9 +174,7 @@ class SafeHttpClient:
         sign: Signer | None = None,
         follow_redirects: bool = True,
     ) -> HttpResponse:
-        return await self.request(
-            "POST", url, headers=headers, body=body, sign=sign, follow_redirects=follow_redirects
-        )
+        return await self.request("POST", url, headers=headers, body=body, sign=sign, follow_redirects=follow_redirects)
 
     async def request(
         self,
@@ -189,7 +188,7 @@ class SafeHttpClient:
     ) -> HttpResponse:
         """Send one request, following at most max_redirects redirects, each re-checked and re-signed.
 
-        sign(method, url, headers, body) is called for every hop and returns the full headers to send.
+        sign(method, url, headers, body) is called for every hop and returns (or awaits) the full headers to send.
         Raises UnsafeUrlError for a forbidden destination and FetchError for any transport failure;
         HTTP error statuses are returned, not raised.
         """
@@ -228,7 +227,7 @@ class SafeHttpClient:
         sign: Signer | None,
         deadline: float,
     ) -> HttpResponse:
-        headers = _hop_headers(method, url, base_headers, body, sign, self._user_agent)
+        headers = await _hop_headers(method, url, base_headers, body, sign, self._user_agent)
         host = url.host or ""
         try:
             async with (
@@ -236,9 +235,7 @@ class SafeHttpClient:
                 session.request(method, url, headers=headers, data=body, allow_redirects=False) as resp,
             ):
                 payload = await self._read_capped(resp, host)
-                return HttpResponse(
-                    resp.status, CIMultiDictProxy(CIMultiDict(resp.headers)), payload, str(url)
-                )
+                return HttpResponse(resp.status, resp.headers, payload, str(url))
         except TimeoutError as exc:
             # Checked before OSError: aiohttp's timeouts subclass both TimeoutError and ClientError.
             raise FetchError(f"Timed out talking to {host}.") from exc
@@ -279,12 +276,13 @@ def redirect_target(current: URL, location: URL, *, allow_http: bool, allowlist:
     return target
 
 
-def _hop_headers(
+async def _hop_headers(
     method: str, url: URL, base: dict[str, str], body: bytes | None, sign: Signer | None, user_agent: str
 ) -> dict[str, str]:
     if sign is None:
         return dict(base)
-    signed = dict(sign(method, str(url), dict(base), body))
+    headers = sign(method, str(url), dict(base), body)
+    signed = dict(await headers if inspect.isawaitable(headers) else headers)
     if not any(name.lower() == "user-agent" for name in signed):
         signed["User-Agent"] = user_agent
     return signed

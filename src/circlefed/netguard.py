@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable
@@ -166,13 +167,25 @@ def check_url(url: str | URL, *, allow_http: bool, allowlist: Allowlist) -> URL:
     scheme = parsed.scheme.lower()
     if scheme != "https" and not (scheme == "http" and allow_http):
         raise UnsafeUrlError(f"Refusing the URL scheme {scheme or '(none)'!r}.")
-    if parsed.raw_host is None:
+    raw_host = parsed.raw_host
+    if raw_host is None:
         raise UnsafeUrlError("Refusing a URL without a host.")
-    host = normalize_host(parsed.raw_host)
+    host = checked_host(raw_host, allowlist)
+    if host != raw_host:
+        parsed = parsed.with_host(host)
+    return parsed.with_fragment(None) if parsed.raw_fragment else parsed
+
+
+# The verdict on a host is pure (no DNS: names are checked again when the connector resolves them), so it
+# is kept per (host, allowlist); every request to the same inbox host skips parsing it. Refusals are not kept.
+@functools.lru_cache(maxsize=4096)
+def checked_host(raw_host: str, allowlist: Allowlist) -> str:
+    """The normalised host, or UnsafeUrlError for a malformed host or an IP literal the allowlist does not allow."""
+    host = normalize_host(raw_host)
     address = parse_address(host)
     if address is not None and not allowlist.allows_address(address):
         raise UnsafeUrlError(f"Refusing the IP-literal host {host!r}.")
-    return parsed.with_host(host).with_fragment(None)
+    return host
 
 
 def _parse(url: str | URL) -> URL:

@@ -1,18 +1,21 @@
 """Bench: one post fanned out to 1,000 inboxes on 50 loopback hosts, circlefed vs a bare sign-and-POST loop.
 
 For each key type (RSA-2048, what local actors have; Ed25519, where signing is nearly free so the queue's own
-cost shows) it measures the bare loop, `circlefed worker` beside a web process with web.run_worker = false,
-and the default in-process worker, plus the p99 of GET /healthz on the web process, idle and during the
-fan-out. Options: --database-url=postgres://user@host/db (a fresh database is created next to it),
---rounds=N (default 3; the best round counts, medians for latency), --keys=rsa,ed25519."""
+cost shows) and each placement (`circlefed worker` beside a web process with web.run_worker = false, and the
+default in-process worker), every round measures the bare loop and circlefed back to back on the same fresh
+database, with the same page probe (GET /healthz on the web process every 10 ms, from its own process)
+running during both. Options: --database-url=postgres://user@host/db (a fresh database is created next to
+it), --rounds=N (default 3), --keys=rsa,ed25519."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,17 +34,28 @@ from tests.unit.delivery.support import ed25519_keypair
 INBOXES = 1000
 HOSTS = 50
 CONCURRENCY = 16
+IDLE_PROBES = 300
 USER_AGENT = "circlefed-bench"
 CONTENT_TYPE = "application/activity+json"
 
 
 @dataclass(frozen=True)
 class Run:
+    """One round of one placement: the bare loop, then circlefed, with the page probe running in both."""
+
     rate: float
-    cpu_ms: float  # CPU of the sending process per delivery
-    idle_p99_ms: float
-    busy_p99_ms: float
+    cpu_ms: float  # CPU of the sending process (worker, or web with the in-process worker) per delivery
+    web_cpu_ms: float  # CPU of the web process per delivery (the page probe; with in-process, the sending too)
+    bare_rate: float
+    bare_cpu_ms: float
+    idle: list[float]  # page GET seconds with nothing else running
+    during_bare: list[float]
+    busy: list[float]  # during circlefed's fan-out
     duplicates: int
+
+    @property
+    def ratio(self) -> float:
+        return self.rate / self.bare_rate
 
 
 def inbox_urls(port: int) -> list[str]:
@@ -115,24 +129,31 @@ async def prepare_database(url: str, key_type: str, n: int) -> tuple[dict, str, 
     return payload(uri, n), f"{uri}#main-key", private
 
 
-async def enqueue(url: str, activity: dict, urls: list[str]) -> None:
+@contextlib.asynccontextmanager
+async def enqueuer(url: str) -> AsyncIterator[Callable[[dict, list[str]], Awaitable[None]]]:
+    """What the web process does when a member posts: one transaction storing the activity and its rows.
+    The database is opened (and the actor loaded) before the clock starts, as a web process has it open."""
     ctx = await open_database(url)
     try:
         with activated(ctx):
             actor = await Actor.get(local_name="bench")
-            now = datetime.now(UTC)
-            async with in_transaction():
-                stored = await store_activity(
-                    uri=activity["id"],
-                    type="Create",
-                    actor=actor,
-                    payload=activity,
-                    now=now,
-                    object_uri=activity["object"]["id"],
-                )
-                await enqueue_deliveries(
-                    stored, urls, local_domain="127.0.0.1", ordering_key=stored.object_uri, now=now
-                )
+
+            async def enqueue(activity: dict, urls: list[str]) -> None:
+                now = datetime.now(UTC)
+                async with in_transaction():
+                    stored = await store_activity(
+                        uri=activity["id"],
+                        type="Create",
+                        actor=actor,
+                        payload=activity,
+                        now=now,
+                        object_uri=activity["object"]["id"],
+                    )
+                    await enqueue_deliveries(
+                        stored, urls, local_domain="127.0.0.1", ordering_key=stored.object_uri, now=now
+                    )
+
+            yield enqueue
     finally:
         await ctx.close_connections()
 
@@ -146,39 +167,49 @@ async def delivered(url: str) -> int:
         await ctx.close_connections()
 
 
-async def circlefed_run(database_url: str, activity: dict, urls: list[str], *, in_process: bool, folder: Path) -> Run:
+async def measure(url: str, key: tuple[dict, str, str], urls: list[str], *, in_process: bool, folder: Path) -> Run:
+    """Idle page latency, then the bare loop and circlefed's fan-out of the same activity, probed alike."""
+    activity, key_id, private = key
     receivers = procs.receivers_port()
-    web = await procs.start_web(database_url, folder, run_worker=in_process, concurrency=CONCURRENCY)
-    worker = None if in_process else await procs.start_worker(database_url, folder, concurrency=CONCURRENCY)
+    web = await procs.start_web(url, folder, run_worker=in_process, concurrency=CONCURRENCY)
+    worker = None if in_process else await procs.start_worker(url, folder, concurrency=CONCURRENCY)
+    sender = web if in_process else worker
     try:
-        idle = await procs.probe_latencies(web.url, count=300)
+        idle = await procs.probe_latencies(web.url, count=IDLE_PROBES)
         await procs.reset_receivers(receivers)
-        running = asyncio.Event()
-        running.set()
-        probing = asyncio.ensure_future(procs.probe_latencies(web.url, running=running))
-        sender = web if in_process else worker
-        started, cpu = time.perf_counter(), sender.cpu_seconds()
-        await enqueue(database_url, activity, urls)
-        counts = await procs.wait_for_receivers(receivers, len(urls))
-        elapsed, cpu = time.perf_counter() - started, sender.cpu_seconds() - cpu
-        running.clear()
-        busy = await probing
+        probe = await procs.Probe.start(web.url)
+        bare_rate, bare_cpu = await bare_loop(urls, activity_body(activity), key_id=key_id, private_pem=private)
+        during_bare = await probe.latencies()
+        await procs.reset_receivers(receivers)
+        async with enqueuer(url) as enqueue:
+            probe = await procs.Probe.start(web.url)
+            started, cpu, web_cpu = time.perf_counter(), sender.cpu_seconds(), web.cpu_seconds()
+            await enqueue(activity, urls)
+            counts = await procs.wait_for_receivers(receivers, len(urls))
+            cpu, web_cpu = sender.cpu_seconds() - cpu, web.cpu_seconds() - web_cpu
+            busy = await probe.latencies()
     finally:
         for process in (worker, web):
             if process is not None:
                 await process.stop()
-    assert await delivered(database_url) == len(urls)
+    assert await delivered(url) == len(urls)
+    # Ends when the last inbox received its POST (the receivers' clock is the same monotonic clock), not at
+    # the next poll of the receivers' counter.
     return Run(
-        len(urls) / elapsed,
+        len(urls) / (counts["last"] - started),
         cpu * 1000 / len(urls),
-        p99(idle),
-        p99(busy) if len(busy) > 10 else float("nan"),
+        web_cpu * 1000 / len(urls),
+        bare_rate,
+        bare_cpu,
+        idle,
+        during_bare,
+        busy,
         counts["requests"] - counts["unique"],
     )
 
 
 def p99(latencies: list[float]) -> float:
-    return statistics.quantiles(latencies, n=100)[98] * 1000
+    return statistics.quantiles(latencies, n=100)[98] * 1000 if len(latencies) > 10 else float("nan")
 
 
 async def run(options: list[str]) -> int:
@@ -189,7 +220,8 @@ async def run(options: list[str]) -> int:
         urls = inbox_urls(procs.receivers_port())
         print(
             f"{INBOXES} inboxes on {HOSTS} loopback hosts, concurrency {CONCURRENCY}, "
-            f"{'PostgreSQL' if database else 'SQLite'}; best of {rounds} rounds (the machine is shared)",
+            f"{'PostgreSQL' if database else 'SQLite'}; {rounds} rounds, each measuring the bare loop and "
+            "circlefed back to back (the machine is shared: best rates, per-round ratios, pooled p99)",
             flush=True,
         )
         keys = next((o.split("=", 1)[1] for o in options if o.startswith("--keys=")), "rsa,ed25519")
@@ -200,52 +232,49 @@ async def run(options: list[str]) -> int:
     return 0
 
 
-async def one_round(key_type: str, urls: list[str], database: str, n: int) -> tuple[float, Run, Run]:
-    """The bare loop, then circlefed with a separate worker process, then with the in-process worker."""
+async def one_round(key_type: str, urls: list[str], database: str, n: int) -> tuple[Run, Run]:
+    """The `circlefed worker` placement, then the in-process worker, each on a fresh database."""
     runs = []
     for in_process in (False, True):
         with tempfile.TemporaryDirectory() as folder:
             async with procs.fresh_database(database, Path(folder)) as url:
-                activity, key_id, private = await prepare_database(url, key_type, n)
-                if not in_process:
-                    await procs.reset_receivers(procs.receivers_port())
-                    bare = await bare_loop(urls, activity_body(activity), key_id=key_id, private_pem=private)
-                runs.append(await circlefed_run(url, activity, urls, in_process=in_process, folder=Path(folder)))
-    return bare, runs[0], runs[1]
+                key = await prepare_database(url, key_type, n)
+                runs.append(await measure(url, key, urls, in_process=in_process, folder=Path(folder)))
+    return runs[0], runs[1]
+
+
+def report(runs: list[Run], title: str, target: bool) -> None:
+    best, ratios = max(runs, key=lambda r: r.rate), sorted(r.ratio for r in runs)
+    bare = max(r.bare_rate for r in runs)
+    idle, during_bare, busy = ([x for r in runs for x in getattr(r, name)] for name in ("idle", "during_bare", "busy"))
+    print(f"  {title}")
+    print(
+        f"    fan-out: circlefed {best.rate:.0f}/s, bare {bare:.0f}/s (best rounds), ratio {best.rate / bare:.2f}; "
+        f"per round {statistics.median(ratios):.2f} median, {ratios[0]:.2f}-{ratios[-1]:.2f}"
+        f"{' (target >= 0.7)' if target else ''}"
+    )
+    cpu, bare_cpu = statistics.median(r.cpu_ms for r in runs), statistics.median(r.bare_cpu_ms for r in runs)
+    web_cpu = statistics.median(r.web_cpu_ms for r in runs)
+    print(
+        f"    CPU per delivery (median): circlefed {cpu:.2f} ms, bare {bare_cpu:.2f} ms (bare/circlefed "
+        f"{bare_cpu / cpu:.2f}: the ratio a machine with nothing else to run would approach); "
+        f"web process {web_cpu:.2f} ms"
+    )
+    print(
+        f"    page GET /healthz p99 ({len(idle)}/{len(during_bare)}/{len(busy)} GETs over all rounds): idle "
+        f"{p99(idle):.1f} ms, during the bare loop {p99(during_bare):.1f} ms ({p99(during_bare) / p99(idle):.1f}x), "
+        f"during the fan-out {p99(busy):.1f} ms ({p99(busy) / p99(idle):.1f}x{', target <= 2x' if target else ''})"
+    )
 
 
 async def compare(key_type: str, urls: list[str], database: str, rounds: int) -> None:
     label = {"rsa": "RSA-2048, the key of local actors", "ed25519": "Ed25519: signing nearly free, no target"}
     results = [await one_round(key_type, urls, database, n) for n in range(rounds)]
-    bare = max(r[0][0] for r in results)
-    bare_cpu = statistics.median(r[0][1] for r in results)
-    worker_cpu = statistics.median(r[1].cpu_ms for r in results)
-    worker = max((r[1] for r in results), key=lambda run: run.rate)
-    inproc = max((r[2] for r in results), key=lambda run: run.rate)
-    idle = statistics.median(r[1].idle_p99_ms for r in results)
-    busy = statistics.median(r[1].busy_p99_ms for r in results)
-    in_idle = statistics.median(r[2].idle_p99_ms for r in results)
-    in_busy = statistics.median(r[2].busy_p99_ms for r in results)
-    target = " (target >= 0.7)" if key_type == "rsa" else ""
     print(f"[{label[key_type]}]")
-    print(
-        f"delivery fan-out: circlefed {worker.rate:.0f}/s, bare {bare:.0f}/s, ratio {worker.rate / bare:.2f}{target}"
-        f"  [`circlefed worker` process, web.run_worker = false]"
-    )
-    print(
-        f"CPU per delivery: circlefed worker {worker_cpu:.2f} ms, bare {bare_cpu:.2f} ms "
-        f"(bare/circlefed {bare_cpu / worker_cpu:.2f}: the ratio an otherwise idle machine would approach)"
-    )
-    print(
-        f"page GET /healthz p99 on the web process: idle {idle:.1f} ms, during fan-out {busy:.1f} ms "
-        f"({busy / idle:.1f}x{', target <= 2x' if target else ''})"
-    )
-    print(
-        f"in-process worker (web.run_worker = true): {inproc.rate:.0f}/s, ratio {inproc.rate / bare:.2f}; "
-        f"page GET p99 idle {in_idle:.1f} ms, during fan-out {in_busy:.1f} ms ({in_busy / in_idle:.1f}x)"
-    )
-    duplicates = sum(r[1].duplicates + r[2].duplicates for r in results)
-    print(f"duplicate deliveries over all rounds: {duplicates}", flush=True)
+    report([r[0] for r in results], "`circlefed worker` process, web.run_worker = false", key_type == "rsa")
+    report([r[1] for r in results], "in-process worker, web.run_worker = true (the default)", False)
+    duplicates = sum(r.duplicates for pair in results for r in pair)
+    print(f"  duplicate deliveries over all rounds: {duplicates}", flush=True)
 
 
 def main(options: list[str]) -> int:

@@ -1,9 +1,13 @@
-"""Bench: the processes a benchmark runs (receivers, web, worker), probes and throwaway databases."""
+"""Bench: the processes a benchmark runs (receivers, web, worker, page probe) and throwaway databases.
+
+`python -m tests.bench.procs probe URL [COUNT]` GETs URL every 10 ms (COUNT times, or until SIGTERM) and
+prints `ready` after an untimed first GET, then the latencies in seconds as one JSON list."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -117,24 +121,61 @@ async def start_web(database_url: str, folder: Path, *, run_worker: bool, concur
 
 
 async def start_worker(database_url: str, folder: Path, *, concurrency: int) -> Process:
-    process = await _spawn(["-m", "circlefed", "worker", "--concurrency", str(concurrency)], _env(database_url), folder)
+    # The same settings as its web process (web.run_worker = false), as the README says to run it.
+    env = _env(database_url, CIRCLEFED_WEB__RUN_WORKER="false")
+    process = await _spawn(["-m", "circlefed", "worker", "--concurrency", str(concurrency)], env, folder)
     line = (await asyncio.wait_for(process.stdout.readline(), timeout=30)).decode()
     if "running" not in line:
         raise SystemExit(f"worker did not start: {line}{(await process.stderr.read()).decode()}")
     return Process(process)
 
 
-async def probe_latencies(url: str, *, count: int = 0, running: asyncio.Event | None = None) -> list[float]:
-    """Seconds per GET, one request every 10 ms: `count` of them, or for as long as `running` is set."""
+class Probe:
+    """The page-GET client in a process of its own: the bench process's work (the bare loop, polling the
+    receivers) never delays it, and it loads the machine the same way whatever runs beside it."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls, url: str, count: int = 0) -> Probe:
+        process = await _spawn(["-m", "tests.bench.procs", "probe", url, str(count)], dict(os.environ))
+        line = (await asyncio.wait_for(process.stdout.readline(), timeout=30)).decode()
+        if line.strip() != "ready":
+            raise SystemExit(f"the probe did not start: {line}{(await process.stderr.read()).decode()}")
+        return cls(process)
+
+    async def latencies(self, *, stop: bool = True) -> list[float]:
+        """The seconds of each GET, once the probe has stopped (asked to with stop, else after COUNT GETs)."""
+        if stop and self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(self.process.communicate(), timeout=120)
+        if self.process.returncode != 0:
+            raise SystemExit(f"the probe failed: {err.decode()[-2000:]}")
+        return json.loads(out)
+
+
+async def probe_latencies(url: str, *, count: int) -> list[float]:
+    """count GETs of url from a probe process, one every 10 ms."""
+    return await (await Probe.start(url, count)).latencies(stop=False)
+
+
+async def _probe(url: str, count: int) -> None:
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     latencies: list[float] = []
     async with aiohttp.ClientSession() as session:
-        while running.is_set() if running is not None else len(latencies) < count:
+        async with session.get(url) as response:  # opens the connection: not counted
+            await response.read()
+        print("ready", flush=True)
+        while not stop.is_set() and (count == 0 or len(latencies) < count):
             started = time.perf_counter()
             async with session.get(url) as response:
                 await response.read()
             latencies.append(time.perf_counter() - started)
             await asyncio.sleep(0.01)
-    return latencies
+    print(json.dumps(latencies), flush=True)
 
 
 @contextlib.asynccontextmanager
@@ -152,3 +193,7 @@ async def fresh_database(base_url: str, folder: Path) -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["probe"]:
+    asyncio.run(_probe(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 0))

@@ -1,7 +1,8 @@
 """Bench: minimal inbox receivers on 127.0.0.2 .. 127.0.0.(N+1), one port, answering 202 (a subprocess).
 
 `python -m tests.bench.receivers N` prints `ready PORT`; GET /_count on any host answers
-{"requests": total POSTs, "unique": distinct (host, path, activity id)}; POST /_reset clears both."""
+{"requests": total POSTs, "unique": distinct (host, path, activity id), "last": time.perf_counter() when the
+latest new one arrived (CLOCK_MONOTONIC, comparable across processes on Linux)}; POST /_reset clears them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import random
 import signal
 import sys
+import time
 
 from aiohttp import web
 
@@ -18,19 +20,23 @@ class Tally:
     def __init__(self) -> None:
         self.requests = 0
         self.seen: set[tuple[str, str, str]] = set()
+        self.last = 0.0
 
     async def inbox(self, request: web.Request) -> web.Response:
         body = await request.read()
         self.requests += 1
-        self.seen.add((request.host, request.path, json.loads(body).get("id", "")))
+        key = (request.host, request.path, json.loads(body).get("id", ""))
+        if key not in self.seen:
+            self.seen.add(key)
+            self.last = time.perf_counter()
         return web.Response(status=202)
 
     async def count(self, request: web.Request) -> web.Response:
-        return web.json_response({"requests": self.requests, "unique": len(self.seen)})
+        return web.json_response({"requests": self.requests, "unique": len(self.seen), "last": self.last})
 
     async def reset(self, request: web.Request) -> web.Response:
-        self.requests, self.seen = 0, set()
-        return web.json_response({"requests": 0, "unique": 0})
+        self.requests, self.seen, self.last = 0, set(), 0.0
+        return web.json_response({"requests": 0, "unique": 0, "last": 0.0})
 
 
 def host(n: int) -> str:

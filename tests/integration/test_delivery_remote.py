@@ -1,10 +1,13 @@
 """Delivering to a real (fake) remote over loopback: signatures, every answer class, backoff on a fake clock."""
 
+import threading
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
 from prometheus_client import CollectorRegistry
 
+from circlefed.delivery import signed_http
 from circlefed.delivery.health import record_inbound_success
 from circlefed.delivery.metrics import DeliveryMetrics
 from circlefed.delivery.runner import Runner
@@ -212,3 +215,28 @@ async def test_a_destination_the_ssrf_guard_refuses_fails_with_the_reason(actor,
     await post(actor, clock, ["http://10.1.2.3/inbox"])
     assert (await make_runner(http, clock).run_once()).failed == 1
     assert "refused destination" in (await only_row()).last_error
+
+
+@pytest.mark.parametrize("refuse_cavage", [False, True])
+async def test_rsa_signing_on_a_thread_gives_the_same_valid_signatures(actor, remote, http, clock, refuse_cavage):
+    remote.refuse_cavage = refuse_cavage  # both schemes are signed on the thread
+    threads: list[str] = []
+
+    def watched(sign):
+        def signing(**kwargs):
+            threads.append(threading.current_thread().name)
+            return sign(**kwargs)
+
+        return signing
+
+    settings = DeliverySettings(request_timeout=0.5, lease=60.0)
+    sender = Sender(SignedHttp(http, clock, sign_in_thread=True), clock, timeout=settings.request_timeout)
+    stored = await post(actor, clock, [remote.inbox("u/a/inbox"), remote.inbox("u/b/inbox")])
+    with patch.dict(signed_http._SIGNERS, {scheme: watched(sign) for scheme, sign in signed_http._SIGNERS.items()}):
+        counts = await Runner(settings, sender=sender, clock=clock).run_once()
+    assert counts.delivered == 2 and len(remote.received) == 2
+    assert {r.activity_id for r in remote.received} == {stored.uri}
+    assert {r.scheme for r in remote.received} == {"rfc9421" if refuse_cavage else "cavage"}
+    assert bool(remote.refused) is refuse_cavage  # a cavage signature refused, then an RFC 9421 one accepted
+    assert len(threads) == len(remote.received) + len(remote.refused)
+    assert all(name.startswith("circlefed-sign") for name in threads)

@@ -449,6 +449,16 @@ async def test_sign_called_for_every_hop(remote: TestServer, make_client: Client
     assert response.json()["signature"] == f"signed POST {final}"
 
 
+async def test_a_signer_may_return_its_headers_later(remote: TestServer, make_client: ClientFactory) -> None:
+    async def sign(method: str, hop_url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
+        await asyncio.sleep(0)  # e.g. signing on a worker thread
+        return {**headers, "Signature": f"signed {method} {hop_url}"}
+
+    client = await make_client(private_address_allowlist=["127.0.0.1"])
+    response = await client.post(url(remote, "/redirect?status=307&to=/echo"), b"{}", sign=sign)
+    assert response.json()["signature"] == f"signed POST {url(remote, '/echo')}"
+
+
 async def test_credentials_dropped_on_cross_origin_redirect(
     remote: TestServer, make_client: ClientFactory
 ) -> None:

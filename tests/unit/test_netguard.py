@@ -175,6 +175,19 @@ def test_allowlisted_literals_pass() -> None:
     assert check("http://[::1]:8080/x", allowlist=allowlist) == "http://[::1]:8080/x"
 
 
+def test_a_remembered_host_verdict_holds_only_for_its_own_allowlist() -> None:
+    allowlist = Allowlist(["127.0.0.0/8"])
+    for _ in range(2):  # the second time from the remembered verdicts
+        assert check("http://127.0.0.2:8080/a#f", allowlist=allowlist) == "http://127.0.0.2:8080/a"
+        assert check("http://PEER.test./b", allowlist=allowlist) == "http://peer.test/b"
+        with pytest.raises(UnsafeUrlError):
+            check("http://127.0.0.2:8080/a")
+        with pytest.raises(UnsafeUrlError):
+            check("http://127.0.0.2:8080/a", allowlist=Allowlist(["10.0.0.0/8"]))
+        with pytest.raises(UnsafeUrlError, match="user information"):
+            check("http://user@127.0.0.2:8080/a", allowlist=allowlist)
+
+
 def test_ipv4_allowlist_does_not_cover_ipv4_mapped_ipv6() -> None:
     with pytest.raises(UnsafeUrlError):
         check("http://[::ffff:127.0.0.1]/", allowlist=Allowlist(["127.0.0.0/8"]))

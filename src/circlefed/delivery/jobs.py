@@ -102,7 +102,11 @@ class Jobs:
             limit=limit,
             columns=JOB_COLUMNS,
         )
-        return await jobs_for(rows, self.activities) if rows else []
+        if not rows:
+            return []
+        jobs = await jobs_for(rows, self.activities)
+        await self.sender.prepare(jobs)
+        return jobs
 
     async def deliver(self, job: DeliveryJob) -> tuple[DeliveryJob, Outcome]:
         try:

@@ -6,10 +6,10 @@ import functools
 import json
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from tortoise.backends.base.client import TransactionalDBClient
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 
 from circlefed.delivery.states import UNFINISHED
 from circlefed.errors import BadRequest
@@ -96,50 +96,56 @@ async def enqueue_deliveries(
     planned = plan_inboxes(inbox_uris, local_domain=local_domain)
     if not planned:
         return []
-    inboxes = [inbox for inbox, _ in planned]
-    existing = await _existing(activity.id, inboxes)
-    waits_for = await _predecessors(ordering_key, inboxes) if ordering_key is not None else {}
+    existing = await _existing(connection, activity.id)
+    waits_for = await _predecessors(ordering_key) if ordering_key is not None else {}
+    now = now.astimezone(UTC)
+    queued = [(inbox, domain) for inbox, domain in planned if inbox not in existing]
     rows = [
-        Delivery(
-            activity_id=activity.id,
-            inbox_uri=inbox,
-            domain=domain,
-            ordering_key=ordering_key,
-            after_id=waits_for.get(inbox),
-            state=QueueState.PENDING,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        for inbox, domain in planned
-        if inbox not in existing
+        (activity.id, inbox, domain, ordering_key, waits_for.get(inbox), QueueState.PENDING.value, 0, now, now, now)
+        for inbox, domain in queued
     ]
-    await Delivery.bulk_create(rows, batch_size=_BATCH, ignore_conflicts=True)
-    return [row.inbox_uri for row in rows]
+    # One prepared INSERT run over plain tuples, not a model object per row: a fan-out to a large circle is
+    # written in milliseconds, so the transaction of the change that caused it (and the worker) barely waits.
+    values = ", ".join(_param(connection, n) for n in range(1, len(_COLUMNS) + 1))
+    sql = f"INSERT INTO {_TABLE} ({', '.join(_COLUMNS)}) VALUES ({values}) ON CONFLICT DO NOTHING"  # noqa: S608
+    for start in range(0, len(rows), _BATCH):
+        await connection.execute_many(sql, rows[start : start + _BATCH])
+    return [inbox for inbox, _ in queued]
 
 
-async def _existing(activity_id: int, inboxes: list[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in _chunks(inboxes):
-        found.update(
-            await Delivery.filter(activity_id=activity_id, inbox_uri__in=chunk).values_list("inbox_uri", flat=True)
-        )
-    return found
+_TABLE = Delivery._meta.db_table
+_COLUMNS = (
+    "activity_id",
+    "inbox_uri",
+    "domain",
+    "ordering_key",
+    "after_id",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "updated_at",
+)
 
 
-async def _predecessors(ordering_key: str, inboxes: list[str]) -> dict[str, int]:
+def _param(connection: BaseDBAsyncClient, n: int) -> str:
+    """The placeholder of the n-th query value: $n on PostgreSQL, ? on SQLite."""
+    return f"${n}" if connection.capabilities.dialect == "postgres" else "?"
+
+
+async def _existing(connection: BaseDBAsyncClient, activity_id: int) -> set[str]:
+    """Inboxes this activity is already queued for (none, unless it is enqueued again)."""
+    sql = f"SELECT inbox_uri FROM {_TABLE} WHERE activity_id = {_param(connection, 1)}"  # noqa: S608
+    return {row["inbox_uri"] for row in await connection.execute_query_dict(sql, [activity_id])}
+
+
+async def _predecessors(ordering_key: str) -> dict[str, int]:
     """inbox -> the newest unfinished delivery with this ordering key, which a new one must wait for."""
+    rows = await Delivery.filter(ordering_key=ordering_key, state__in=UNFINISHED).values("id", "inbox_uri")
     newest: dict[str, int] = {}
-    for chunk in _chunks(inboxes):
-        rows = await Delivery.filter(ordering_key=ordering_key, inbox_uri__in=chunk, state__in=UNFINISHED).values(
-            "id", "inbox_uri"
-        )
-        for row in rows:
-            newest[row["inbox_uri"]] = max(row["id"], newest.get(row["inbox_uri"], 0))
+    for row in rows:
+        newest[row["inbox_uri"]] = max(row["id"], newest.get(row["inbox_uri"], 0))
     return newest
-
-
-def _chunks(items: list[str]) -> list[list[str]]:
-    return [items[i : i + _BATCH] for i in range(0, len(items), _BATCH)]
 
 
 def activity_body(payload: dict) -> bytes:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import F
+from tortoise.fields import DatetimeField
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
@@ -123,7 +124,17 @@ async def claim_rows(
     rows = await connection.execute_query_dict(sql, params.values)
     fields = spec.model._meta.fields_map
     db_names = {name: spec.model._meta.fields_db_projection[name] for name in columns}
-    return [{name: fields[name].to_python_value(row[db_names[name]]) for name in columns} for row in rows]
+    # Timestamps are parsed from text on SQLite, and the rows of one fan-out share theirs: parse each once.
+    parsed: dict[tuple[str, object], object] = {}
+
+    def value(name: str, raw: object) -> object:
+        if not isinstance(fields[name], DatetimeField):
+            return fields[name].to_python_value(raw)
+        if (name, raw) not in parsed:
+            parsed[(name, raw)] = fields[name].to_python_value(raw)
+        return parsed[(name, raw)]
+
+    return [{name: value(name, row[db_names[name]]) for name in columns} for row in rows]
 
 
 async def release_expired(spec: QueueSpec, *, now: datetime) -> int:

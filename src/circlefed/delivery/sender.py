@@ -115,6 +115,10 @@ class Sender:
         self._clock = clock
         self._timeout = timeout
 
+    async def prepare(self, jobs: Sequence[DeliveryJob]) -> None:
+        """Look up, in one go, what sending to the destinations of a claimed batch needs."""
+        await self._http.learn_schemes({job.domain for job in jobs})
+
     async def send(self, job: DeliveryJob) -> Outcome:
         activity = job.activity
         if not activity.private_key_pem or not activity.key_id:

@@ -39,6 +39,9 @@ def build_runner(
     worker_id: str | None = None,
 ) -> Runner:
     """A runner for these settings; metrics go to registry when one is given."""
-    sender = Sender(SignedHttp(client, clock), clock, timeout=settings.delivery.request_timeout)
+    # Inside the web process (web.run_worker) RSA signing moves to a thread so that pages keep their event
+    # loop; a `circlefed worker` signs on its own loop, leaving the other core to the web process.
+    http = SignedHttp(client, clock, sign_in_thread=settings.web.run_worker)
+    sender = Sender(http, clock, timeout=settings.delivery.request_timeout)
     metrics = DeliveryMetrics(registry) if registry is not None else None
     return Runner(settings.delivery, sender=sender, clock=clock, metrics=metrics, worker_id=worker_id)
