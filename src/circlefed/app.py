@@ -19,11 +19,12 @@ from circlefed.delivery.runner import Runner
 from circlefed.delivery.wiring import build_runner
 from circlefed.domain.actors import instance_actor
 from circlefed.domain.site import Site
-from circlefed.federation.services import build_federation
+from circlefed.federation.process import inbox_handler
+from circlefed.federation.services import Federation, build_federation
 from circlefed.http_client import SafeHttpClient
 from circlefed.settings import Settings
 from circlefed.storage.db import activated, describe, open_database
-from circlefed.web import actors, health, inbox, wellknown
+from circlefed.web import actors, health, inbox, objects, wellknown
 from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS, RUNNER, SETTINGS, SITE
 from circlefed.web.metrics import WebMetrics
 from circlefed.web.middleware import errors, metrics, request_context, security_headers
@@ -86,22 +87,26 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
     app[HTTP_CLIENT] = client
     with activated(app[DATABASE]):
         await instance_actor(app[SITE].uris, app[SITE].domain, app[SITE].name)  # keys exist before any fetch
-    app[FEDERATION] = build_federation(
-        app[SITE],
-        client,
-        app[CLOCK],
-        url_scheme=settings.instance.scheme,
-        allow_http=settings.federation.allow_http,
-        on_valid_sender=record_inbound_success,
-    )
+    app[FEDERATION] = federation_for(settings, app[SITE], client, app[CLOCK])
     yield
     await client.close()
 
 
-def register_jobs(runner: Runner) -> None:
-    """The job handlers of the queue runner, for the in-process worker and `circlefed worker` alike.
+def federation_for(settings: Settings, site: Site, client: SafeHttpClient, clock: Clock) -> Federation:
+    """The federation services of this instance (the web process and `circlefed worker` build the same)."""
+    return build_federation(
+        site,
+        client,
+        clock,
+        url_scheme=settings.instance.scheme,
+        allow_http=settings.federation.allow_http,
+        on_valid_sender=record_inbound_success,
+    )
 
-    The inbox handler goes here: runner.register("inbox", <federation inbound processing>)."""
+
+def register_jobs(runner: Runner, federation: Federation) -> None:
+    """The job handlers of the queue runner, for the in-process worker and `circlefed worker` alike."""
+    runner.register("inbox", inbox_handler(federation))
 
 
 async def _worker(app: web.Application) -> AsyncIterator[None]:
@@ -111,7 +116,7 @@ async def _worker(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     runner = build_runner(settings, client=app[HTTP_CLIENT], clock=app[CLOCK], registry=app[METRICS].registry)
-    register_jobs(runner)
+    register_jobs(runner, app[FEDERATION])
     app[RUNNER] = runner
     with activated(app[DATABASE]):
         await runner.start()
@@ -125,4 +130,5 @@ def _add_routes(app: web.Application) -> None:
     health.add_routes(app)
     wellknown.add_routes(app)
     actors.add_routes(app)
+    objects.add_routes(app)
     app.router.add_static("/static", TEMPLATES_DIR / "static", name="static")

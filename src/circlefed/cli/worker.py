@@ -8,10 +8,11 @@ import signal
 
 from prometheus_client import CollectorRegistry, start_http_server
 
-from circlefed.app import register_jobs
-from circlefed.cli.common import database, settings_from_args
+from circlefed.app import federation_for, register_jobs
+from circlefed.cli.common import database, settings_from_args, site_for
 from circlefed.clock import Clock
 from circlefed.delivery.wiring import build_http_client, build_runner
+from circlefed.domain.actors import instance_actor
 from circlefed.log import configure_logging
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,11 @@ async def worker_command(args) -> int:
         client = build_http_client(settings)
         await client.start()
         try:
-            runner = build_runner(settings, client=client, clock=Clock(), registry=registry)
-            register_jobs(runner)
+            clock = Clock()
+            site = site_for(settings)
+            await instance_actor(site.uris, site.domain, site.name)  # keys exist before any signed fetch
+            runner = build_runner(settings, client=client, clock=clock, registry=registry)
+            register_jobs(runner, federation_for(settings, site, client, clock))
             if registry is not None:
                 start_http_server(args.metrics_port, addr="127.0.0.1", registry=registry)
             loop = asyncio.get_running_loop()

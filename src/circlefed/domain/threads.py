@@ -147,6 +147,9 @@ async def check_may_delete(circle: Circle, author: Actor, by: Actor) -> None:
     """SPEC: PROTOCOL.md deletion: the author, a facilitator, or an admin of the author's or circle's instance."""
     if by.id == author.id or await can_moderate(circle, by):
         return
+    if not circle.is_local and by.id == circle.actor_id:
+        # A remote circle's Group relays its own moderators' removals (FEP-1b12 moderation).
+        return
     if author.is_local and await is_local_admin(by):
         return
     raise Forbidden("only the author, a facilitator of the circle or an instance admin can delete this")

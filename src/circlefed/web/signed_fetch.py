@@ -68,5 +68,7 @@ async def _verify(request: web.Request) -> Actor:
     )
     _refuse_if_rejected(request, verdict)
     verified = await verifier.verify(signed)
-    await verifier.remember(signed)
+    # No replay cache for GETs (POSTs keep theirs, web/inbox.py): a draft-cavage signature has no nonce, so one
+    # peer fetching one URL twice within a second sends byte-identical signatures; Fedify does so on every
+    # double-knock and Announce refetch. A repeated GET only rereads what its signer may read (PROTOCOL.md 13).
     return verified.signer

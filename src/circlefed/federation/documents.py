@@ -1,0 +1,88 @@
+"""Federation: the AS2 documents of stored threads and replies (Page, Note, Tombstone) and circle addressing."""
+
+from __future__ import annotations
+
+import html
+
+from circlefed.domain.content import title_with_cw
+from circlefed.domain.site import Site
+from circlefed.protocol.objects import Audience, PostDocument, render_post, render_tombstone
+from circlefed.protocol.parse import authority
+from circlefed.storage.models import Actor, Circle, Post, Thread, Visibility
+
+
+async def circle_actor(circle: Circle) -> Actor:
+    return await Actor.get(id=circle.actor_id)
+
+
+async def audience_of(circle: Circle) -> Audience:
+    actor = await circle_actor(circle)
+    return Audience(
+        circle_uri=actor.uri,
+        followers_uri=actor.followers_uri or f"{actor.uri}/followers",
+        circle_handle=f"@{actor.preferred_username}@{authority(actor.uri)}",
+        is_public=circle.visibility is Visibility.PUBLIC,
+    )
+
+
+def is_local_uri(site: Site, uri: str) -> bool:
+    return uri.startswith(f"{site.uris.base}/")
+
+
+def context_uri(site: Site, thread: Thread) -> str:
+    """FEP-7888: our threads serve a context collection; for a remote thread the thread itself is the context."""
+    return f"{thread.uri}/context" if is_local_uri(site, thread.uri) else thread.uri
+
+
+def replies_uri(site: Site, uri: str) -> str | None:
+    return f"{uri}/replies" if is_local_uri(site, uri) else None
+
+
+async def thread_document(site: Site, thread: Thread) -> PostDocument:
+    circle = await Circle.get(id=thread.circle_id)
+    author = await Actor.get(id=thread.author_id)
+    return PostDocument(
+        uri=thread.uri,
+        author_uri=author.uri,
+        audience=await audience_of(circle),
+        content_html=thread.content_html,
+        source=thread.source,
+        published=thread.published_at,
+        updated=thread.edited_at,
+        context_uri=context_uri(site, thread),
+        # SPEC: PROTOCOL.md trigger warnings: in `summary` and as a `[CW: …]` title prefix, never `sensitive`.
+        title=title_with_cw(thread.title, thread.content_warning),
+        content_warning=thread.content_warning,
+        replies_uri=replies_uri(site, thread.uri),
+    )
+
+
+async def reply_document(site: Site, post: Post) -> PostDocument:
+    thread = await Thread.get(id=post.thread_id)
+    circle = await Circle.get(id=thread.circle_id)
+    author = await Actor.get(id=post.author_id)
+    content = post.content_html
+    if post.content_warning:
+        # Peers that ignore `summary` (Lemmy, PieFed, NodeBB) still show the warning as the first line.
+        content = f"<p>[CW: {html.escape(post.content_warning)}]</p>{content}"
+    return PostDocument(
+        uri=post.uri,
+        author_uri=author.uri,
+        audience=await audience_of(circle),
+        content_html=content,
+        source=post.source,
+        published=post.published_at,
+        updated=post.edited_at,
+        context_uri=context_uri(site, thread),
+        in_reply_to=post.in_reply_to_uri,
+        content_warning=post.content_warning,
+    )
+
+
+async def object_document(site: Site, row: Thread | Post, *, context: bool = True) -> dict:
+    """The Page/Note of a live row, or its Tombstone once deleted."""
+    former = "Page" if isinstance(row, Thread) else "Note"
+    if row.deleted_at is not None:
+        return render_tombstone(row.uri, former, row.deleted_at, context=context)
+    document = await (thread_document(site, row) if isinstance(row, Thread) else reply_document(site, row))
+    return render_post(document, context=context)

@@ -1,0 +1,40 @@
+"""Federation: Delete of a thread or reply (author, a facilitator, or the circle's own Group): a Tombstone."""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from circlefed.domain.replies import delete_reply
+from circlefed.domain.threads import delete_thread
+from circlefed.federation.context import HandlerContext, Refused, ignore
+from circlefed.federation.lookup import find_post, thread_and_circle
+from circlefed.protocol.parse import reference_id
+from circlefed.storage.models import Actor, Thread
+
+
+async def handle(ctx: HandlerContext, activity: dict) -> None:
+    """SPEC: PROTOCOL.md deletion: only the author, a facilitator of the circle, or an admin of the circle's
+    instance may delete (the domain checks); a remote circle's Group vouches for its own moderators."""
+    object_uri = reference_id(activity.get("object"))
+    if object_uri == ctx.actor.uri:
+        return ignore(activity, "deleting an account is not applied yet")
+    row = await find_post(object_uri)
+    if row is None:
+        return ignore(activity, "the object is not stored here")
+    _, circle = await thread_and_circle(row)
+    if ctx.via is None and not circle.is_local:
+        return ignore(activity, "deletions in a remote circle arrive through its Group")
+    if ctx.via is not None and circle.id != ctx.via.id:
+        raise Refused("the object belongs to another circle")
+    if row.deleted_at is not None:
+        return ignore(activity, "already deleted")
+    by = ctx.actor
+    if ctx.via is not None and by.id != row.author_id:
+        by = await Actor.get(id=circle.actor_id)  # a removal by one of the circle's moderators
+    async with in_transaction():
+        if isinstance(row, Thread):
+            event = await delete_thread(row, by, now=ctx.now)
+        else:
+            event = await delete_reply(row, by, now=ctx.now)
+        await ctx.publish([event])
+    return None

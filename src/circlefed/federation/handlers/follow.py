@@ -1,0 +1,57 @@
+"""Federation: Follow of a local circle (join: Accept or a pending request) and Undo(Follow) (leave)."""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from circlefed.domain.memberships import leave_circle, membership_of, request_join
+from circlefed.federation.context import HandlerContext, Refused, ignore
+from circlefed.federation.lookup import local_circle
+from circlefed.federation.outbound import answer_follow
+from circlefed.protocol.parse import reference_id
+from circlefed.storage.models import Circle, Membership, MembershipState
+
+
+async def handle(ctx: HandlerContext, activity: dict) -> None:
+    """SPEC: fep-1b12 following: an open circle answers Accept at once; others keep a pending request that a
+    facilitator approves or rejects (manuallyApprovesFollowers)."""
+    if ctx.via is not None:
+        return ignore(activity, "a Follow relayed by a Group is not for us")
+    circle = await local_circle(reference_id(activity.get("object")))
+    if circle is None:
+        return ignore(activity, "not a circle hosted here")
+    async with in_transaction():
+        outcome = await request_join(circle, ctx.actor, follow_activity_uri=activity["id"], now=ctx.now)
+        if outcome.changed:
+            await ctx.publish(outcome.events)
+        elif outcome.state is MembershipState.APPROVED:
+            # Peers resend a Follow whose Accept they missed: accept again.
+            await answer_follow(ctx.site, circle, ctx.actor, activity["id"], now=ctx.now, received=activity)
+    return None
+
+
+async def handle_undo(ctx: HandlerContext, activity: dict) -> None:
+    """Undo(Follow): the follower leaves the circle (or withdraws a pending request)."""
+    follow = activity.get("object")
+    circle = await _undone_circle(ctx, follow)
+    if circle is None:
+        return ignore(activity, "it undoes no Follow of a circle here by %s", ctx.actor.uri)
+    if await membership_of(circle, ctx.actor) is None:
+        return ignore(activity, "%s is not a member", ctx.actor.uri)
+    async with in_transaction():
+        await ctx.publish([await leave_circle(circle, ctx.actor)])
+    return None
+
+
+async def _undone_circle(ctx: HandlerContext, follow: object) -> Circle | None:
+    if isinstance(follow, dict):
+        if reference_id(follow.get("actor")) not in (None, ctx.actor.uri):
+            raise Refused("an Undo of someone else's Follow")
+        circle = await local_circle(reference_id(follow.get("object")))
+        if circle is not None:
+            return circle
+    follow_uri = reference_id(follow)
+    if follow_uri is None:
+        return None
+    membership = await Membership.get_or_none(follow_activity_uri=follow_uri, actor_id=ctx.actor.id)
+    return await Circle.get_or_none(id=membership.circle_id, is_local=True) if membership else None

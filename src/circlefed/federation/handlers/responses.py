@@ -1,0 +1,56 @@
+"""Federation: Accept and Reject of a local member's Follow of a remote circle (then backfill its threads)."""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from circlefed.domain.memberships import approve_membership, reject_membership
+from circlefed.federation.backfill import backfill_circle
+from circlefed.federation.context import HandlerContext, ignore
+from circlefed.federation.lookup import circle_of_actor
+from circlefed.protocol.parse import reference_id
+from circlefed.storage.models import Actor, Circle, Membership, MembershipState
+
+
+async def handle_accept(ctx: HandlerContext, activity: dict) -> None:
+    """SPEC: fep-1b12 following: the remote circle's Group accepted: the membership is approved, and the
+    circle's recent threads are backfilled from its outbox."""
+    found = await _pending_follow(ctx, activity)
+    if found is None:
+        return None
+    circle, member = found
+    async with in_transaction():
+        await ctx.publish([await approve_membership(circle, member, by=ctx.actor)])
+    await backfill_circle(ctx.federation, circle, now=ctx.now)
+    return None
+
+
+async def handle_reject(ctx: HandlerContext, activity: dict) -> None:
+    found = await _pending_follow(ctx, activity)
+    if found is None:
+        return None
+    circle, member = found
+    async with in_transaction():
+        await ctx.publish([await reject_membership(circle, member, by=ctx.actor)])
+    return None
+
+
+async def _pending_follow(ctx: HandlerContext, activity: dict) -> tuple[Circle, Actor] | None:
+    """The remote circle (whose Group sent this) and the local member whose pending Follow it answers."""
+    if ctx.via is not None:
+        return ignore(activity, "an Accept/Reject relayed by a Group is not for us")
+    circle = await circle_of_actor(ctx.actor.id)
+    if circle is None or circle.is_local:
+        return ignore(activity, "%s is not a remote circle joined from here", ctx.actor.uri)
+    follow = activity.get("object")
+    query = Membership.filter(circle_id=circle.id, actor__is_local=True)
+    follow_uri = reference_id(follow)
+    membership = await query.filter(follow_activity_uri=follow_uri).first() if follow_uri else None
+    if membership is None and isinstance(follow, dict):
+        # Some servers answer with a Follow of their own making: match it by its actor.
+        membership = await query.filter(actor__uri=reference_id(follow.get("actor")) or "").first()
+    if membership is None:
+        return ignore(activity, "it answers no Follow sent from here")
+    if membership.state is not MembershipState.PENDING:
+        return ignore(activity, "the membership is already %s", membership.state.value)
+    return circle, await Actor.get(id=membership.actor_id)

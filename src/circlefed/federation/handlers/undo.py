@@ -1,0 +1,19 @@
+"""Federation: Undo whose object is only an id: found among our Follows and reactions, then handled as such."""
+
+from __future__ import annotations
+
+from circlefed.federation.context import HandlerContext, ignore
+from circlefed.federation.handlers import follow, reactions
+from circlefed.protocol.parse import reference_id
+from circlefed.storage.models import Membership, Reaction
+
+
+async def handle(ctx: HandlerContext, activity: dict) -> None:
+    undone = reference_id(activity.get("object"))
+    if undone is None:
+        return ignore(activity, "it names nothing to undo")
+    if await Membership.exists(follow_activity_uri=undone, actor_id=ctx.actor.id):
+        return await follow.handle_undo(ctx, activity)
+    if await Reaction.exists(activity_uri=undone, actor_id=ctx.actor.id):
+        return await reactions.handle_undo(ctx, activity)
+    return ignore(activity, "nothing known to undo")

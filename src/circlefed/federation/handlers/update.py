@@ -1,0 +1,41 @@
+"""Federation: Update of a thread or reply (author only, same origin) and of a remote actor's profile."""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from circlefed.federation.context import HandlerContext, Refused, ignore
+from circlefed.federation.ingest import store_post
+from circlefed.federation.lookup import find_post, thread_and_circle
+from circlefed.protocol.parse import reference_id
+from circlefed.protocol.posts import parse_post
+from circlefed.storage.models import Thread
+
+
+async def handle(ctx: HandlerContext, activity: dict) -> None:
+    """SPEC: PROTOCOL.md deletion and edits: only the author updates a post; the Group re-announces it."""
+    post = parse_post(activity.get("object"))
+    if post.author_uri != ctx.actor.uri:
+        # SPEC: PROTOCOL.md attack 16: an Update by someone other than the author
+        raise Refused("only the author may update a post")
+    row = await find_post(post.uri)
+    if row is None:
+        return ignore(activity, "the object is not stored here")
+    thread, circle = await thread_and_circle(row)
+    if ctx.via is None and not circle.is_local:
+        return ignore(activity, "updates in a remote circle arrive through its Group")
+    if ctx.via is not None and circle.id != ctx.via.id:
+        raise Refused("the object belongs to another circle")
+    async with in_transaction():
+        await ctx.publish(
+            await store_post(circle, None if isinstance(row, Thread) else thread, post, ctx.actor, now=ctx.now)
+        )
+    return None
+
+
+async def handle_actor(ctx: HandlerContext, activity: dict) -> None:
+    """Update(Person|Group|...) of the sender itself: its cached document is refreshed from its origin."""
+    if reference_id(activity.get("object")) != ctx.actor.uri or ctx.via is not None:
+        return ignore(activity, "an actor may update only itself")
+    await ctx.federation.remote_actors.by_uri(ctx.actor.uri, refresh=True)
+    return None

@@ -1,0 +1,201 @@
+"""Federation: publishing domain events: render, store (dereferenceable) and enqueue, in the caller's transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from circlefed.delivery.outbox import store_activity
+from circlefed.domain import events as ev
+from circlefed.domain.site import Site
+from circlefed.federation.audience import follower_inboxes, personal_inbox
+from circlefed.federation.documents import audience_of, circle_actor, reply_document, thread_document
+from circlefed.federation.domain_policy import enqueue_permitted
+from circlefed.protocol.objects import (
+    follow_reference,
+    render_announce,
+    render_create,
+    render_delete,
+    render_follow,
+    render_post,
+    render_response,
+    render_tombstone,
+    render_undo,
+    render_update,
+)
+from circlefed.storage.models import Actor, Circle, OutboxActivity
+
+log = logging.getLogger(__name__)
+
+ContentEvent = ev.ThreadStarted | ev.ThreadEdited | ev.ThreadDeleted | ev.ReplyPosted | ev.ReplyEdited | ev.ReplyDeleted
+CONTENT_EVENTS = (ev.ThreadStarted, ev.ThreadEdited, ev.ThreadDeleted, ev.ReplyPosted, ev.ReplyEdited, ev.ReplyDeleted)
+
+
+async def publish(site: Site, events: Iterable[ev.Event], *, now: datetime, received: dict | None = None) -> None:
+    """Turn domain events into stored activities and deliveries; `received` is the remote activity that caused
+    them (the Group relays it exactly as received). Must run in the transaction of the change."""
+    for event in events:
+        if isinstance(event, CONTENT_EVENTS):
+            await _publish_content(site, event, now, received)
+        elif isinstance(event, ev.MemberJoined | ev.JoinApproved | ev.JoinRejected):
+            await _answer_follow(site, event, now, received)
+        elif isinstance(event, ev.JoinRequested | ev.MemberLeft):
+            await _follow_or_undo(site, event, now)
+        elif isinstance(event, ev.ReactionAdded | ev.ReactionRemoved) and _is_relayed(event, received):
+            await relay(site, event.circle, received, object_uri=event.object_uri, ordering_key=None, now=now)
+
+
+def _is_relayed(event: ev.ReactionAdded | ev.ReactionRemoved, received: dict | None) -> bool:
+    """A remote member's reaction in a local circle is relayed by the Group (local ones have no UI yet)."""
+    return event.circle.is_local and not event.actor.is_local and received is not None
+
+
+# --- threads and replies ----------------------------------------------------------------------------------
+
+
+async def _publish_content(site: Site, event: ContentEvent, now: datetime, received: dict | None) -> None:
+    circle, thread_uri = event.circle, event.thread.uri
+    row = getattr(event, "post", None) or event.thread
+    actor = getattr(event, "author", None) or event.by
+    is_new_thread = isinstance(event, ev.ThreadStarted)
+    if actor.is_local:
+        activity = await _authored_activity(site, event, actor, now)
+        if circle.is_local:
+            # SPEC: fep-1b12 announce: local members' posts in a local circle are announced by its Group too.
+            extra = activity.payload["object"] if is_new_thread else None
+            await relay(
+                site, circle, activity.payload, object_uri=row.uri, ordering_key=thread_uri, now=now, also=extra
+            )
+        else:
+            group = await circle_actor(circle)
+            await _enqueue(site, activity, personal_inbox(group), thread_uri, now)
+    elif circle.is_local and received is not None:
+        extra = received.get("object") if is_new_thread else None
+        await relay(site, circle, received, object_uri=row.uri, ordering_key=thread_uri, now=now, also=extra)
+
+
+async def _authored_activity(site: Site, event: ContentEvent, actor: Actor, now: datetime) -> OutboxActivity:
+    uri = site.uris.new_activity()
+    if isinstance(event, ev.ThreadDeleted | ev.ReplyDeleted):
+        row = getattr(event, "post", None) or event.thread
+        former = "Note" if isinstance(event, ev.ReplyDeleted) else "Page"
+        tombstone = render_tombstone(row.uri, former, row.deleted_at)
+        payload = render_delete(uri, actor.uri, tombstone, await audience_of(event.circle), now)
+    else:
+        document = await (
+            reply_document(site, event.post) if hasattr(event, "post") else thread_document(site, event.thread)
+        )
+        render = render_create if isinstance(event, ev.ThreadStarted | ev.ReplyPosted) else render_update
+        payload = render(uri, actor.uri, render_post(document), now)
+    object_uri = payload["object"]["id"]
+    return await store_activity(
+        uri=uri, type=payload["type"], actor=actor, payload=payload, now=now, circle=event.circle, object_uri=object_uri
+    )
+
+
+async def relay(
+    site: Site,
+    circle: Circle,
+    announced: dict | str,
+    *,
+    object_uri: str,
+    ordering_key: str | None,
+    now: datetime,
+    also: dict | str | None = None,
+) -> None:
+    """SPEC: fep-1b12 announce: the Group sends Announce(<activity as received>) to every remote member's
+    instance, and Announce(<object>) after it for a new thread (Mastodon shows only that one)."""
+    group = await circle_actor(circle)
+    audience = await audience_of(circle)
+    inboxes = await follower_inboxes(circle)
+    for announced_item in (announced, also):
+        if announced_item is None:
+            continue
+        uri = site.uris.new_activity()
+        payload = render_announce(uri, audience, announced_item, now)
+        activity = await store_activity(
+            uri=uri, type="Announce", actor=group, payload=payload, now=now, circle=circle, object_uri=object_uri
+        )
+        await _enqueue(site, activity, inboxes, ordering_key, now)
+
+
+# --- membership --------------------------------------------------------------------------------------------
+
+
+async def _answer_follow(
+    site: Site, event: ev.MemberJoined | ev.JoinApproved | ev.JoinRejected, now: datetime, received: dict | None
+) -> None:
+    """SPEC: fep-1b12 following: a remote Follow of a local circle is answered with Accept (or Reject)."""
+    if not event.circle.is_local or event.actor.is_local:
+        return
+    await answer_follow(
+        site,
+        event.circle,
+        event.actor,
+        event.follow_activity_uri,
+        now=now,
+        received=received,
+        kind="Reject" if isinstance(event, ev.JoinRejected) else "Accept",
+    )
+
+
+async def answer_follow(
+    site: Site,
+    circle: Circle,
+    follower: Actor,
+    follow_uri: str | None,
+    *,
+    now: datetime,
+    received: dict | None = None,
+    kind: str = "Accept",
+) -> None:
+    group = await circle_actor(circle)
+    if received is not None and received.get("type") == "Follow" and received.get("id") == follow_uri:
+        follow = received
+    elif follow_uri is not None:
+        follow = follow_reference(follow_uri, follower.uri, group.uri)
+    else:
+        log.warning("no %s sent to %s for %s: its Follow id is unknown", kind, follower.uri, group.uri)
+        return
+    uri = site.uris.new_activity()
+    payload = render_response(kind, uri, group.uri, follow, follower.uri)
+    activity = await store_activity(
+        uri=uri, type=kind, actor=group, payload=payload, now=now, circle=circle, object_uri=follow_uri
+    )
+    await _enqueue(site, activity, personal_inbox(follower), None, now)
+
+
+async def _follow_or_undo(site: Site, event: ev.JoinRequested | ev.MemberLeft, now: datetime) -> None:
+    """A local member joining (Follow) or leaving (Undo(Follow)) a remote circle."""
+    if event.circle.is_local or not event.actor.is_local:
+        return
+    group = await circle_actor(event.circle)
+    if event.follow_activity_uri is None:
+        log.warning("%s: no Follow id remembered for %s, nothing sent", group.uri, event.actor.uri)
+        return
+    if isinstance(event, ev.JoinRequested):
+        uri = event.follow_activity_uri
+        payload = render_follow(uri, event.actor.uri, group.uri)
+    else:
+        uri = site.uris.new_activity()
+        payload = render_undo(
+            uri, event.actor.uri, follow_reference(event.follow_activity_uri, event.actor.uri, group.uri), group.uri
+        )
+    activity = await store_activity(
+        uri=uri,
+        type=payload["type"],
+        actor=event.actor,
+        payload=payload,
+        now=now,
+        circle=event.circle,
+        object_uri=group.uri,
+    )
+    await _enqueue(site, activity, personal_inbox(group), event.follow_activity_uri, now)
+
+
+async def _enqueue(
+    site: Site, activity: OutboxActivity, inboxes: list[str], ordering_key: str | None, now: datetime
+) -> None:
+    # The gate filters destinations (blocked, unlisted in allowlist mode, everything when closed).
+    await enqueue_permitted(activity, inboxes, local_domain=site.domain, ordering_key=ordering_key, now=now)

@@ -1,0 +1,87 @@
+"""Web: threads (/t/), replies (/p/) and activities (/a/) at their ids, and a circle's collections (AS2 or HTML)."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from circlefed.federation import collections
+from circlefed.federation.documents import object_document
+from circlefed.federation.served import served_activity, served_circle, served_post
+from circlefed.storage.models import Actor, Thread
+from circlefed.web.actors import VARY, as2_response
+from circlefed.web.keys import SITE
+from circlefed.web.negotiation import wants_activity_json
+
+
+def _uri(request: web.Request, kind: str) -> str:
+    return f"{request.app[SITE].uris.base}/{kind}/{request.match_info['token']}"
+
+
+async def post(request: web.Request) -> web.StreamResponse:
+    """A thread or reply: its Page/Note (a Tombstone with 410 once deleted), or a minimal page for browsers."""
+    kind = "t" if request.path.startswith("/t/") else "p"
+    row, circle = await served_post(_uri(request, kind))
+    status = 410 if row.deleted_at is not None else 200
+    if wants_activity_json(request):
+        response = as2_response(await object_document(request.app[SITE], row))
+        response.set_status(status)
+        return response
+    group = await Actor.get(id=circle.actor_id)
+    author = await Actor.get(id=row.author_id)
+    context = {
+        "deleted": row.deleted_at is not None,
+        "title": row.title if isinstance(row, Thread) else None,
+        "content_html": row.content_html,
+        "content_warning": row.content_warning,
+        "circle_uri": group.url or group.uri,
+        "circle_name": circle.name,
+        "author_uri": author.url or author.uri,
+        "author_name": author.display_name or author.preferred_username,
+    }
+    response = aiohttp_jinja2.render_template("post.html", request, context, status=status)
+    response.headers.update(VARY)
+    return response
+
+
+async def thread_collection(request: web.Request) -> web.StreamResponse:
+    row, _ = await served_post(_uri(request, "t"))
+    if not isinstance(row, Thread):
+        raise web.HTTPNotFound()
+    which = request.match_info["collection"]
+    document = await (collections.thread_context(row) if which == "context" else collections.thread_replies(row))
+    return as2_response(document)
+
+
+async def activity(request: web.Request) -> web.StreamResponse:
+    """An activity sent from here, for peers that dereference ids (browsers go to its object)."""
+    row = await served_activity(_uri(request, "a"))
+    if wants_activity_json(request):
+        return as2_response(row.payload)
+    if row.object_uri and row.object_uri.startswith(request.app[SITE].uris.base):
+        raise web.HTTPFound(row.object_uri, headers=VARY)
+    raise web.HTTPNotAcceptable(text="This is an ActivityPub activity: ask for application/activity+json.")
+
+
+async def circle_collection(request: web.Request) -> web.StreamResponse:
+    circle = await served_circle(request.match_info["slug"])
+    which = request.match_info["collection"]
+    if which == "outbox":
+        document = await collections.outbox(circle)
+    elif which == "followers":
+        document = await collections.followers(circle)
+    elif which == "moderators":
+        document = await collections.moderators(circle)
+    else:
+        document = await collections.featured(request.app[SITE], circle)
+    return as2_response(document)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/t/{token}", post, name="thread")
+    app.router.add_get("/t/{token}/{collection:context|replies}", thread_collection, name="thread_collection")
+    app.router.add_get("/p/{token}", post, name="reply")
+    app.router.add_get("/a/{token}", activity, name="activity")
+    app.router.add_get(
+        "/c/{slug}/{collection:outbox|followers|moderators|featured}", circle_collection, name="circle_collection"
+    )

@@ -1,0 +1,81 @@
+"""Helpers for circle federation tests: quiet instances driven by run_once(), members, circles, and settling."""
+
+from __future__ import annotations
+
+from circlefed.domain.accounts import create_account
+from circlefed.domain.circles import create_circle
+from circlefed.federation.actions import perform
+from circlefed.federation.follows import join_remote_circle
+from circlefed.storage.models import Actor, Circle, Delivery, InboxItem, QueueState, Visibility
+from circlefed.web.keys import CLOCK, FEDERATION, RUNNER, SITE
+
+PASSWORD = "correct horse battery staple"
+
+
+async def start_quiet(start_instance, **sections):
+    """An instance whose background worker is stopped: tests move its queues with run_once() only."""
+    instance = await start_instance(**sections)
+    await instance.app[RUNNER].stop()
+    return instance
+
+
+async def settle(*instances, rounds: int = 20) -> None:
+    """Run every instance's worker until no instance has anything left to do (deliveries between them flow
+    over real signed HTTP during the rounds)."""
+    for _ in range(rounds):
+        worked = 0
+        for instance in instances:
+            with instance.db():
+                counts = await instance.app[RUNNER].run_once()
+            worked += sum(counts.deliveries.values()) + sum(counts.inbox.values())
+        if not worked:
+            return
+    raise AssertionError("the instances did not settle")
+
+
+async def member(instance, name: str, *, is_admin: bool = False) -> Actor:
+    with instance.db():
+        account = await create_account(instance.app[SITE], name, PASSWORD, is_admin=is_admin)
+        return await account.actor
+
+
+async def circle(instance, slug: str, facilitator: Actor, **fields) -> Circle:
+    with instance.db():
+        created = await create_circle(
+            instance.app[SITE],
+            slug,
+            slug.title(),
+            facilitator=facilitator,
+            visibility=fields.pop("visibility", Visibility.PUBLIC),
+        )
+        if fields:
+            await created.update_from_dict(fields).save()
+        return created
+
+
+async def act(instance, change):
+    """Flow 2 on an instance: a domain change (a coroutine) and what it publishes, in one transaction."""
+    with instance.db():
+        return await perform(instance.app[SITE], change, now=instance.app[CLOCK].now())
+
+
+async def join(instance, who: Actor, handle: str):
+    """A local member joins a (usually remote) circle by handle."""
+    with instance.db():
+        return await join_remote_circle(instance.app[FEDERATION], who, handle)
+
+
+async def remote_circle_on(instance, group_uri: str) -> Circle:
+    with instance.db():
+        return await Circle.get(actor__uri=group_uri)
+
+
+async def inbox_states(instance) -> list[tuple[str, str, str | None]]:
+    """(activity type, state, last error) of every inbox item, oldest first."""
+    with instance.db():
+        return [(i.payload.get("type"), i.state.value, i.last_error) for i in await InboxItem.all().order_by("id")]
+
+
+async def failed_deliveries(instance) -> list[str]:
+    with instance.db():
+        return [d.inbox_uri for d in await Delivery.filter(state=QueueState.FAILED)]

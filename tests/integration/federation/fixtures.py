@@ -1,0 +1,32 @@
+"""Loading the real payload shapes of tests/fixtures/activities/ with the ids of the servers under test."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+from tests.fakes.remote import post_signed
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "activities"
+_numbers = itertools.count(1000)
+
+
+def payload(name: str, **ids: str) -> dict:
+    """The fixture `name`.json with every `{placeholder}` replaced (and `{n}` by a fresh number)."""
+    text = (FIXTURES / f"{name}.json").read_text()
+    for key, value in {"n": str(next(_numbers)), **ids}.items():
+        text = text.replace("{" + key + "}", value)
+    document = json.loads(text)
+    leftover = [part for part in text.split('"') if part.startswith("{") and part.endswith("}") and " " not in part]
+    assert not leftover, f"unreplaced placeholders in {name}: {leftover}"
+    return document
+
+
+def ids_of(remote, actor, circle_uri: str, circle_host: str, **more: str) -> dict[str, str]:
+    return {"actor": actor.uri, "origin": remote.base_url, "circle": circle_uri, "circle_host": circle_host, **more}
+
+
+async def deliver(http, actor, url: str, activity: dict) -> None:
+    status, text = await post_signed(http, actor, url, activity)
+    assert status == 202, text
