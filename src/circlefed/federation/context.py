@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from circlefed.delivery.jobs import PermanentFailure
 from circlefed.domain.events import Event
 from circlefed.domain.site import Site
+from circlefed.errors import CirclefedError
 from circlefed.federation.outbound import publish
 from circlefed.federation.services import Federation
 from circlefed.storage.models import Actor, Circle
@@ -30,6 +31,7 @@ class HandlerContext:
     now: datetime
     received: dict
     via: Circle | None = None
+    received_at: datetime | None = None
 
     @property
     def site(self) -> Site:
@@ -48,3 +50,19 @@ class HandlerContext:
 def ignore(activity: dict, reason: str, *args: object) -> None:
     """Done with the activity without applying it: one log line (never its content)."""
     log.info("ignored %s %s: " + reason, activity.get("type"), activity.get("id"), *args)
+
+
+# How long an Update or Delete may wait for the object it refers to: deliveries from one server can arrive out
+# of order, and one inbox batch is processed concurrently, so a Delete can overtake its Create.
+ARRIVAL_GRACE = timedelta(minutes=10)
+
+
+class NotYetArrived(CirclefedError):
+    """The object an activity refers to is not stored yet; the runner retries the item with backoff."""
+
+
+def wait_for_object(ctx: HandlerContext, activity: dict, what: str) -> None:
+    """Retry while the activity is young (its Create may still be on its way), then let it go with a log line."""
+    if ctx.received_at is not None and ctx.now - ctx.received_at < ARRIVAL_GRACE:
+        raise NotYetArrived(f"{what} is not stored yet; trying again shortly")
+    return ignore(activity, f"{what} is not stored here")

@@ -47,7 +47,9 @@ async def process_item(federation: Federation, item: InboxItem) -> QueueState | 
     try:
         activity = parse_activity(item.payload)
         actor = await federation.remote_actors.by_uri(activity.actor)
-        ctx = HandlerContext(federation, actor, now=federation.clock.now(), received=activity.raw)
+        ctx = HandlerContext(
+            federation, actor, now=federation.clock.now(), received=activity.raw, received_at=item.received_at
+        )
         await dispatch(ctx, activity.raw)
     except PermanentFailure:
         raise

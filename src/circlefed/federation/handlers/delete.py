@@ -6,7 +6,7 @@ from tortoise.transactions import in_transaction
 
 from circlefed.domain.replies import delete_reply
 from circlefed.domain.threads import delete_thread
-from circlefed.federation.context import HandlerContext, Refused, ignore
+from circlefed.federation.context import HandlerContext, Refused, ignore, wait_for_object
 from circlefed.federation.lookup import find_post, thread_and_circle
 from circlefed.protocol.parse import reference_id
 from circlefed.storage.models import Actor, Thread
@@ -20,7 +20,7 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
         return ignore(activity, "deleting an account is not applied yet")
     row = await find_post(object_uri)
     if row is None:
-        return ignore(activity, "the object is not stored here")
+        return wait_for_object(ctx, activity, "the object")
     _, circle = await thread_and_circle(row)
     if ctx.via is None and not circle.is_local:
         return ignore(activity, "deletions in a remote circle arrive through its Group")

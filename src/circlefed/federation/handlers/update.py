@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
-from circlefed.federation.context import HandlerContext, Refused, ignore
+from circlefed.federation.context import HandlerContext, Refused, ignore, wait_for_object
 from circlefed.federation.ingest import store_post
 from circlefed.federation.lookup import find_post, thread_and_circle
 from circlefed.protocol.parse import reference_id
@@ -20,7 +20,7 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
         raise Refused("only the author may update a post")
     row = await find_post(post.uri)
     if row is None:
-        return ignore(activity, "the object is not stored here")
+        return wait_for_object(ctx, activity, "the object")
     thread, circle = await thread_and_circle(row)
     if ctx.via is None and not circle.is_local:
         return ignore(activity, "updates in a remote circle arrive through its Group")
