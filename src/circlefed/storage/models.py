@@ -50,6 +50,28 @@ class FederationMode(StrEnum):
     CLOSED = "closed"
 
 
+class ReviewState(StrEnum):
+    VISIBLE = "visible"
+    HELD = "held"
+    REJECTED = "rejected"
+
+
+class ReportState(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class ContentRuleAction(StrEnum):
+    REJECT = "reject"
+    HOLD = "hold"
+
+
+class RegistrationMode(StrEnum):
+    OPEN = "open"
+    INVITE = "invite"
+    APPROVAL = "approval"
+
+
 class QueueState(StrEnum):
     """States of queued work (deliveries and inbox items); legal moves live in delivery/states.py."""
 
@@ -175,6 +197,8 @@ class Circle(Model):
     requires_approval = fields.BooleanField(default=False)
     posting_restricted_to_mods = fields.BooleanField(default=False)
     retention_days = fields.IntField(null=True)
+    # Bumped when facilitators require members to acknowledge changed ground rules again.
+    rules_version = fields.IntField(default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -193,6 +217,7 @@ class Membership(Model):
     follow_activity_uri = fields.CharField(max_length=2048, null=True)
     pseudonym = fields.CharField(max_length=64, null=True)
     rules_acknowledged_at = fields.DatetimeField(null=True)
+    rules_version_acknowledged = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -214,6 +239,8 @@ class Thread(Model):
     content_warning = fields.CharField(max_length=255, null=True)
     is_locked = fields.BooleanField(default=False)
     is_pinned = fields.BooleanField(default=False)
+    review_state = fields.CharEnumField(ReviewState, default=ReviewState.VISIBLE, max_length=16)
+    review_reason = fields.TextField(null=True)
     published_at = fields.DatetimeField()
     edited_at = fields.DatetimeField(null=True)
     last_activity_at = fields.DatetimeField(db_index=True)
@@ -231,6 +258,8 @@ class Post(Model):
     thread = fields.ForeignKeyField("models.Thread", related_name="posts", on_delete=fields.CASCADE)
     author = fields.ForeignKeyField("models.Actor", related_name="posts", on_delete=fields.CASCADE)
     in_reply_to_uri = fields.CharField(max_length=2048)
+    review_state = fields.CharEnumField(ReviewState, default=ReviewState.VISIBLE, max_length=16)
+    review_reason = fields.TextField(null=True)
     content_html = fields.TextField(default="")
     source = fields.TextField(default="")
     content_warning = fields.CharField(max_length=255, null=True)
@@ -249,9 +278,7 @@ class OutboxActivity(Model):
     uri = fields.CharField(max_length=2048, unique=True)
     type = fields.CharField(max_length=32)
     actor = fields.ForeignKeyField("models.Actor", related_name="outbox", on_delete=fields.CASCADE)
-    circle = fields.ForeignKeyField(
-        "models.Circle", related_name="activities", null=True, on_delete=fields.CASCADE
-    )
+    circle = fields.ForeignKeyField("models.Circle", related_name="activities", null=True, on_delete=fields.CASCADE)
     object_uri = fields.CharField(max_length=2048, null=True, db_index=True)
     payload = fields.JSONField()
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -264,9 +291,7 @@ class Delivery(Model):
     """One outgoing activity to one inbox: a row of the transactional outbox queue."""
 
     id = fields.IntField(primary_key=True)
-    activity = fields.ForeignKeyField(
-        "models.OutboxActivity", related_name="deliveries", on_delete=fields.CASCADE
-    )
+    activity = fields.ForeignKeyField("models.OutboxActivity", related_name="deliveries", on_delete=fields.CASCADE)
     inbox_uri = fields.CharField(max_length=2048)
     domain = fields.CharField(max_length=255, db_index=True)
     # Deliveries sharing an ordering key and inbox go out in id order (an Update never overtakes its Create).
@@ -337,7 +362,98 @@ class InstancePolicy(Model):
 
     id = fields.IntField(primary_key=True)
     federation_mode = fields.CharEnumField(FederationMode, default=FederationMode.OPEN, max_length=16)
+    registration_mode = fields.CharEnumField(RegistrationMode, default=RegistrationMode.APPROVAL, max_length=16)
+    # Confidentiality: other instances see per-circle pseudonyms unless the admin allows real names.
+    share_real_names = fields.BooleanField(default=False)
+    # Members circles federate to software that does not honour privacy only when the admin says so.
+    members_circles_to_untrusted_software = fields.BooleanField(default=False)
+    crisis_resources = fields.TextField(default="")
+    hold_first_posts = fields.BooleanField(default=False)
+    forward_reports_to_author_instance = fields.BooleanField(default=False)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "instance_policy"
+
+
+class TrustedInstance(Model):
+    """A partner instance the admin trusts with members circles (confidential content may go there)."""
+
+    id = fields.IntField(primary_key=True)
+    domain = fields.CharField(max_length=255, unique=True)
+    note = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "trusted_instances"
+
+
+class CircleBan(Model):
+    """A member banned from a circle by a facilitator, maybe until a time, maybe with their posts removed."""
+
+    id = fields.IntField(primary_key=True)
+    circle = fields.ForeignKeyField("models.Circle", related_name="bans", on_delete=fields.CASCADE)
+    actor = fields.ForeignKeyField("models.Actor", related_name="circle_bans", on_delete=fields.CASCADE)
+    banned_by = fields.ForeignKeyField("models.Actor", related_name="bans_issued", on_delete=fields.CASCADE)
+    reason = fields.TextField(default="")
+    expires_at = fields.DatetimeField(null=True)
+    remove_data = fields.BooleanField(default=False)
+    activity_uri = fields.CharField(max_length=2048, null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "circle_bans"
+        unique_together = (("circle", "actor"),)
+
+
+class Report(Model):
+    """A member's report of a post or a person to a circle's facilitators, and how it was resolved."""
+
+    id = fields.IntField(primary_key=True)
+    circle = fields.ForeignKeyField("models.Circle", related_name="reports", null=True, on_delete=fields.CASCADE)
+    reporter = fields.ForeignKeyField("models.Actor", related_name="reports_made", on_delete=fields.CASCADE)
+    object_uri = fields.CharField(max_length=2048)
+    reported_actor = fields.ForeignKeyField(
+        "models.Actor", related_name="reports_about", null=True, on_delete=fields.SET_NULL
+    )
+    reason = fields.TextField(default="")
+    activity_uri = fields.CharField(max_length=2048, null=True, unique=True)
+    state = fields.CharEnumField(ReportState, default=ReportState.OPEN, max_length=16)
+    outcome = fields.TextField(null=True)
+    resolved_by = fields.ForeignKeyField(
+        "models.Actor", related_name="reports_resolved", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField()
+    resolved_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "reports"
+
+
+class ModerationLogEntry(Model):
+    """One moderation action (append-only): who did what, to what, why and when."""
+
+    id = fields.IntField(primary_key=True)
+    circle = fields.ForeignKeyField("models.Circle", related_name="log", null=True, on_delete=fields.SET_NULL)
+    moderator = fields.ForeignKeyField("models.Actor", related_name="moderation_log", on_delete=fields.CASCADE)
+    action = fields.CharField(max_length=64)
+    target_uri = fields.CharField(max_length=2048, default="")
+    reason = fields.TextField(default="")
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "moderation_log"
+
+
+class ContentRule(Model):
+    """A blocked term or pattern, for the whole instance (no circle) or one circle: reject or hold for review."""
+
+    id = fields.IntField(primary_key=True)
+    circle = fields.ForeignKeyField("models.Circle", related_name="content_rules", null=True, on_delete=fields.CASCADE)
+    pattern = fields.TextField()
+    is_regex = fields.BooleanField(default=False)
+    action = fields.CharEnumField(ContentRuleAction, max_length=16)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "content_rules"
