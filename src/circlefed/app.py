@@ -18,8 +18,10 @@ from circlefed.delivery.health import record_inbound_success
 from circlefed.delivery.runner import Runner
 from circlefed.delivery.wiring import build_runner
 from circlefed.domain.actors import instance_actor
+from circlefed.domain.safety import safety_from_settings
 from circlefed.domain.site import Site
 from circlefed.federation.process import inbox_handler
+from circlefed.federation.retention_job import RetentionJob
 from circlefed.federation.services import Federation, build_federation
 from circlefed.http_client import SafeHttpClient
 from circlefed.settings import Settings
@@ -43,7 +45,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock or Clock()
-    app[SITE] = Site.for_base_url(settings.instance.base_url, settings.instance.domain, settings.instance.name)
+    app[SITE] = Site.for_base_url(
+        settings.instance.base_url,
+        settings.instance.domain,
+        settings.instance.name,
+        safety=safety_from_settings(settings.moderation, app[CLOCK]),  # rate limits are per process
+    )
     app[METRICS] = WebMetrics()
     _setup_templates(app, settings)
     app.cleanup_ctx.append(_database)
@@ -118,9 +125,12 @@ async def _worker(app: web.Application) -> AsyncIterator[None]:
     runner = build_runner(settings, client=app[HTTP_CLIENT], clock=app[CLOCK], registry=app[METRICS].registry)
     register_jobs(runner, app[FEDERATION])
     app[RUNNER] = runner
+    retention = RetentionJob(app[SITE], app[CLOCK])
     with activated(app[DATABASE]):
         await runner.start()
+        retention.start()
     yield
+    await retention.stop()
     await runner.stop()
 
 

@@ -51,6 +51,10 @@ class TooManyRequests(CirclefedError):
     status = 429
     public_message = "Too many requests; please slow down."
 
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds, sent as Retry-After
+
 
 class ConfigError(CirclefedError):
     """A setting is missing, unknown or of the wrong type; the message names the key."""

@@ -97,6 +97,36 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class ConfidentialitySettings:
+    facilitator_visibilities: tuple[str, ...] = setting(
+        ("members", "local"),
+        "Visibility levels facilitators may give their circles (public, members, local); admins choose any.",
+    )
+
+
+@dataclass(frozen=True)
+class ModerationSettings:
+    crisis_terms: tuple[str, ...] = setting(
+        (
+            "suicidal", "kill myself", "killing myself", "end my life", "take my own life", "want to die",
+            "better off dead", "no reason to live", "end it all", "hurt myself",
+        ),
+        "Words and phrases (case-insensitive, whole words) in a post's title or text (not its content warning)"
+        " that hold it for a facilitator and show the poster the instance's crisis resources; empty: no check.",
+    )
+    account_posts_per_minute: int = setting(
+        6, "Threads and replies a local account may post per minute on average (0: no limit)."
+    )
+    account_post_burst: int = setting(20, "Posts a local account may make in a row before the rate applies.")
+    domain_deliveries_per_minute: int = setting(
+        600, "Inbox deliveries accepted per minute from one remote domain (0: no limit); more answer 429."
+    )
+    domain_delivery_burst: int = setting(
+        600, "Deliveries from one remote domain accepted in a row before the rate applies."
+    )
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = setting("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
 
@@ -108,6 +138,8 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     federation: FederationSettings = field(default_factory=FederationSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    moderation: ModerationSettings = field(default_factory=ModerationSettings)
+    confidentiality: ConfidentialitySettings = field(default_factory=ConfidentialitySettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 
     def replace(self, **sections: Mapping[str, object]) -> Settings:
@@ -268,6 +300,12 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("setting 'web.max_body_bytes' must be at least 1024")
     if bool(settings.web.tls_cert) != bool(settings.web.tls_key):
         raise ConfigError("settings 'web.tls_cert' and 'web.tls_key' must be set together")
+    unknown = set(settings.confidentiality.facilitator_visibilities) - {"public", "members", "local"}
+    if unknown:
+        raise ConfigError(
+            "setting 'confidentiality.facilitator_visibilities' may list public, members and local, "
+            f"got {sorted(unknown)}"
+        )
     if settings.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(
             f"setting 'logging.level' must be DEBUG, INFO, WARNING or ERROR, got {settings.logging.level!r}"

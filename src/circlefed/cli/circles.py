@@ -1,7 +1,8 @@
-"""CLI: `circlefed circles create|list`."""
+"""CLI: `circlefed circles create|list` (and the confidentiality commands of cli/circle_privacy.py)."""
 
 from __future__ import annotations
 
+from circlefed.cli import circle_privacy
 from circlefed.cli.common import database, print_table, settings_from_args, site_for
 from circlefed.domain import circles
 from circlefed.domain.accounts import get_account
@@ -18,6 +19,7 @@ def register(subparsers) -> None:
     create.add_argument("--facilitator", help="username of the first facilitator")
     create.set_defaults(run=create_circle)
     sub.add_parser("list", help="list local circles").set_defaults(run=list_circles)
+    circle_privacy.add_commands(sub)
 
 
 async def create_circle(args) -> int:

@@ -7,6 +7,8 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from circlefed.clock import Clock
+from circlefed.domain.safety import safety_from_settings
 from circlefed.domain.site import Site
 from circlefed.settings import Settings, load_settings
 from circlefed.storage.db import activated, open_database
@@ -20,7 +22,8 @@ def settings_from_args(args) -> Settings:
 
 
 def site_for(settings: Settings) -> Site:
-    return Site.for_base_url(settings.instance.base_url, settings.instance.domain, settings.instance.name)
+    instance, safety = settings.instance, safety_from_settings(settings.moderation, Clock())
+    return Site.for_base_url(instance.base_url, instance.domain, instance.name, safety=safety)
 
 
 @contextlib.asynccontextmanager

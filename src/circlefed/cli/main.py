@@ -7,12 +7,25 @@ import asyncio
 import sys
 
 from circlefed import __version__
-from circlefed.cli import accounts, circles, deliveries, instances, migrate, serve, worker
+from circlefed.cli import (
+    accounts,
+    circles,
+    confidentiality,
+    deliveries,
+    instances,
+    migrate,
+    moderation,
+    policy,
+    serve,
+    worker,
+)
 from circlefed.cli.common import EXIT_CONFIG, EXIT_ERROR, fail
 from circlefed.errors import CirclefedError, ConfigError
 from circlefed.log import configure_logging
 
-COMMAND_MODULES = (serve, migrate, accounts, circles, worker, deliveries, instances)
+COMMAND_MODULES = (
+    serve, migrate, accounts, circles, worker, deliveries, instances, confidentiality, moderation, policy
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

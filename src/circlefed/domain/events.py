@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from circlefed.storage.models import Actor, Circle, Membership, Post, Thread
+from circlefed.domain.safety import Screening
+from circlefed.storage.models import Actor, Circle, Membership, Post, Report, Thread
 
 # Events hold the rows as they were saved: the publisher renders objects from them without reloading.
 # `is_local` tells the publisher whether to send a Create/Update/Delete of its own (local author or actor)
@@ -16,6 +18,8 @@ class ThreadStarted:
     circle: Circle
     thread: Thread
     author: Actor
+    # What the safety net decided for a new post (held for review; crisis resources to show the poster).
+    screening: Screening | None = None
 
     @property
     def is_local(self) -> bool:
@@ -57,6 +61,7 @@ class ReplyPosted:
     thread: Thread
     post: Post
     author: Actor
+    screening: Screening | None = None
 
     @property
     def is_local(self) -> bool:
@@ -160,6 +165,56 @@ class ReactionRemoved:
     activity_uri: str
 
 
+@dataclass(frozen=True)
+class Moderated:
+    """A moderator's action that federates: lock/unlock, pin/unpin, ban/unban, add/remove a facilitator.
+
+    `action` is the moderation log's name for it; `target_uri` the thread or person; `removals` the posts a ban
+    with removeData took down (published as the moderator's Deletes when the moderator is local)."""
+
+    circle: Circle
+    by: Actor
+    action: str
+    target_uri: str
+    reason: str = ""
+    expires_at: datetime | None = None
+    remove_data: bool = False
+    activity_uri: str | None = None
+    removals: tuple[ThreadDeleted | ReplyDeleted, ...] = ()
+
+    @property
+    def is_local(self) -> bool:
+        return self.by.is_local
+
+
+@dataclass(frozen=True)
+class PostApproved:
+    """A held thread or reply a facilitator approved: it goes out now as if it had just been posted."""
+
+    circle: Circle
+    thread: Thread
+    post: Post | None
+    by: Actor
+
+
+@dataclass(frozen=True)
+class ReportFiled:
+    """A report stored here (circle hosted here) or sent to a remote circle; `object_uris` as reported."""
+
+    circle: Circle | None
+    report: Report | None
+    reporter: Actor
+    object_uris: tuple[str, ...]
+    reason: str
+    reported_actor: Actor | None = None
+
+
+@dataclass(frozen=True)
+class RulesChanged:
+    circle: Circle
+    by: Actor
+
+
 Event = (
     ThreadStarted
     | ThreadEdited
@@ -174,4 +229,8 @@ Event = (
     | MemberLeft
     | ReactionAdded
     | ReactionRemoved
+    | Moderated
+    | PostApproved
+    | ReportFiled
+    | RulesChanged
 )

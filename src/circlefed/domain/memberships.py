@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from circlefed.domain import modlog
 from circlefed.domain.events import JoinApproved, JoinRejected, JoinRequested, MemberJoined, MemberLeft
+from circlefed.domain.standing import check_current, check_not_banned, has_rules
 from circlefed.errors import BadRequest, Conflict, Forbidden, NotFound
 from circlefed.storage.models import Account, Actor, Circle, Membership, MembershipState, Role, Visibility
 
@@ -30,21 +32,34 @@ class JoinOutcome:
 
 
 async def request_join(
-    circle: Circle, actor: Actor, *, follow_activity_uri: str | None = None, now: datetime
+    circle: Circle,
+    actor: Actor,
+    *,
+    follow_activity_uri: str | None = None,
+    acknowledged_rules_version: int | None = None,
+    now: datetime,
 ) -> JoinOutcome:
     """Join an open public circle at once; anything else (approval, confidential, remote) waits as pending.
 
+    A local member joining a circle hosted here that has ground rules acknowledges their current version
+    (`acknowledged_rules_version`); a remote member acknowledges them by following (FEDERATION.md).
     Asking again while pending or approved changes nothing but the remembered Follow id (peers resend
     Follows whose Accept they missed); a rejected actor may ask again.
     """
     _check_may_join(circle, actor)
+    if circle.is_local:
+        await check_not_banned(circle, actor, now)
     membership = await membership_of(circle, actor)
     if membership is not None and membership.state is not MembershipState.REJECTED:
         await _remember_follow(membership, follow_activity_uri)
         return JoinOutcome(membership, ())
+    acknowledged = _acknowledged_version(circle, actor, acknowledged_rules_version)
     state = MembershipState.APPROVED if _is_open(circle) else MembershipState.PENDING
     try:
         membership = await _save_request(circle, actor, membership, state, follow_activity_uri, now)
+        if acknowledged is not None:
+            membership.rules_version_acknowledged, membership.rules_acknowledged_at = acknowledged, now
+            await membership.save(update_fields=["rules_version_acknowledged", "rules_acknowledged_at"])
     except IntegrityError:
         # A concurrent request for the same actor won the insert; it already produced the events.
         return JoinOutcome(await Membership.get(circle=circle, actor=actor), ())
@@ -52,22 +67,34 @@ async def request_join(
     return JoinOutcome(membership, (event(circle, actor, membership, follow_activity_uri),))
 
 
-async def approve_membership(circle: Circle, actor: Actor, *, by: Actor) -> JoinApproved:
+async def approve_membership(
+    circle: Circle, actor: Actor, *, by: Actor, now: datetime | None = None
+) -> JoinApproved:
     """A facilitator, an admin of this instance or (for a remote circle's Accept) the circle itself approves."""
     await _check_may_decide(circle, by)
     membership = await _pending_request(circle, actor)
     membership.state = MembershipState.APPROVED
     await membership.save(update_fields=["state", "updated_at"])
+    await _log_decision(circle, actor, by, modlog.APPROVE_JOIN, now)
     return JoinApproved(circle, actor, membership, by, membership.follow_activity_uri)
 
 
-async def reject_membership(circle: Circle, actor: Actor, *, by: Actor) -> JoinRejected:
+async def reject_membership(
+    circle: Circle, actor: Actor, *, by: Actor, now: datetime | None = None
+) -> JoinRejected:
     """Refuse a pending request (the row stays, rejected, so the decision is remembered)."""
     await _check_may_decide(circle, by)
     membership = await _pending_request(circle, actor)
     membership.state = MembershipState.REJECTED
     await membership.save(update_fields=["state", "updated_at"])
+    await _log_decision(circle, actor, by, modlog.REJECT_JOIN, now)
     return JoinRejected(circle, actor, membership, by, membership.follow_activity_uri)
+
+
+async def _log_decision(circle: Circle, actor: Actor, by: Actor, action: str, now: datetime | None) -> None:
+    """A facilitator's decision on a circle hosted here is logged (a remote circle's answer is its own)."""
+    if circle.is_local and by.id != circle.actor_id:
+        await modlog.record(circle, by, action, target_uri=actor.uri, now=now or datetime.now(UTC))
 
 
 async def leave_circle(circle: Circle, actor: Actor) -> MemberLeft:
@@ -123,6 +150,15 @@ async def can_moderate(circle: Circle, actor: Actor) -> bool:
     if await is_facilitator(circle, actor):
         return True
     return circle.is_local and await is_local_admin(actor)
+
+
+def _acknowledged_version(circle: Circle, actor: Actor, version: int | None) -> int | None:
+    """The rules version the new member acknowledged (None: the circle has no rules here to acknowledge)."""
+    if not circle.is_local or not has_rules(circle):
+        return None
+    if actor.is_local:
+        check_current(circle, version)
+    return circle.rules_version  # a remote member acknowledges the rules by following
 
 
 def _is_open(circle: Circle) -> bool:

@@ -7,13 +7,23 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from circlefed.domain.content import check_cw, check_source, remote_cw, render_markdown, sanitise_html
+from circlefed.domain.content import (
+    check_cw,
+    check_source,
+    html_to_text,
+    remote_cw,
+    render_markdown,
+    sanitise_html,
+)
 from circlefed.domain.events import ReplyDeleted, ReplyEdited, ReplyPosted
 from circlefed.domain.memberships import is_member
+from circlefed.domain.modlog import REMOVE_REPLY, record
+from circlefed.domain.safety import PASSED, Safety, check_posting_rate, screen_post
 from circlefed.domain.site import Site
+from circlefed.domain.standing import check_may_post
 from circlefed.domain.threads import check_may_delete, check_not_deleted, check_remote_object, is_stale
-from circlefed.errors import BadRequest, Conflict, Forbidden
-from circlefed.storage.models import Actor, Circle, Post, Thread
+from circlefed.errors import BadRequest, Conflict, Forbidden, NotFound
+from circlefed.storage.models import Actor, Circle, Post, ReviewState, Thread
 
 
 async def reply(
@@ -28,9 +38,11 @@ async def reply(
 ) -> ReplyPosted:
     """A reply by an approved member to the thread (default) or to a reply in it; the thread moves up."""
     circle = await thread.circle
-    await _check_may_reply(circle, thread, author)
+    await _check_may_reply(circle, thread, author, now)
     source, cw = check_source(source), check_cw(content_warning)
     parent_uri = await _parent_uri(thread, in_reply_to_uri)
+    check_posting_rate(site.safety, author)
+    screening = await screen_post(site.safety, circle, author, source, warning=cw or "")
     async with in_transaction():
         post = await Post.create(
             uri=site.uris.new_post(),
@@ -41,9 +53,12 @@ async def reply(
             source=source,
             content_warning=cw,
             published_at=now,
+            review_state=screening.state,
+            review_reason=screening.reason,
         )
-        await _bump(thread, now)
-    return ReplyPosted(circle, thread, post, author)
+        if not screening.is_held:
+            await _bump(thread, now)
+    return ReplyPosted(circle, thread, post, author, screening)
 
 
 async def edit_reply(post: Post, by: Actor, *, source: str, content_warning: str | None, now: datetime) -> ReplyEdited:
@@ -60,16 +75,26 @@ async def edit_reply(post: Post, by: Actor, *, source: str, content_warning: str
     return ReplyEdited(await thread.circle, thread, post, by)
 
 
-async def delete_reply(post: Post, by: Actor, *, now: datetime) -> ReplyDeleted:
-    """Soft delete by the author, a facilitator or an instance admin: the row stays, its text is gone."""
+async def delete_reply(
+    post: Post, by: Actor, *, now: datetime, reason: str = "", vouched: bool = False
+) -> ReplyDeleted:
+    """Soft delete by the author, a facilitator or an instance admin: the row stays, its text is gone.
+
+    A removal by someone other than the author is logged; `vouched`: a remote circle's Group relayed it."""
     check_not_deleted(post, "reply")
     thread = await post.thread
     circle = await thread.circle
-    await check_may_delete(circle, await post.author, by)
+    await check_may_delete(circle, await post.author, by, vouched=vouched)
+    await tombstone_reply(post, now)
+    if by.id != post.author_id:
+        await record(circle, by, REMOVE_REPLY, target_uri=post.uri, reason=reason, now=now)
+    return ReplyDeleted(circle, thread, post, by, post.uri)
+
+
+async def tombstone_reply(post: Post, now: datetime) -> None:
     post.deleted_at = now
     post.content_html, post.source, post.content_warning = "", "", None
     await post.save(update_fields=["deleted_at", "content_html", "source", "content_warning"])
-    return ReplyDeleted(circle, thread, post, by, post.uri)
 
 
 async def store_remote_reply(
@@ -84,6 +109,7 @@ async def store_remote_reply(
     published_at: datetime | None = None,
     updated_at: datetime | None = None,
     now: datetime,
+    safety: Safety | None = None,
 ) -> ReplyPosted | ReplyEdited | None:
     """A reply parsed from a remote Note in a known thread, stored once by uri (a second store updates it).
 
@@ -96,8 +122,11 @@ async def store_remote_reply(
     existing = await Post.get_or_none(uri=uri)
     if existing is None:
         check_not_deleted(thread, "thread")
+        screening = PASSED
         if circle.is_local:  # a remote circle's Group already decided; ours applies its own rules
-            await _check_may_reply(circle, thread, author)
+            await _check_may_reply(circle, thread, author, now)
+            text = html_to_text(fields["content_html"])
+            screening = await screen_post(safety or Safety(), circle, author, text, warning=cw or "")
         published = min(published_at or now, now)
         try:
             async with in_transaction():
@@ -107,10 +136,13 @@ async def store_remote_reply(
                     author=author,
                     in_reply_to_uri=in_reply_to_uri,
                     published_at=published,
+                    review_state=screening.state,
+                    review_reason=screening.reason,
                     **fields,
                 )
-                await _bump(thread, published)
-            return ReplyPosted(circle, thread, post, author)
+                if not screening.is_held:
+                    await _bump(thread, published)
+            return ReplyPosted(circle, thread, post, author, screening)
         except IntegrityError:
             existing = await Post.get(uri=uri)  # stored concurrently: treat this one as an update
     return await _update_remote_reply(existing, circle, thread, author, fields, updated_at or now, now)
@@ -135,12 +167,15 @@ async def _update_remote_reply(
     return ReplyEdited(circle, thread, post, author)
 
 
-async def _check_may_reply(circle: Circle, thread: Thread, author: Actor) -> None:
+async def _check_may_reply(circle: Circle, thread: Thread, author: Actor, now: datetime) -> None:
     check_not_deleted(thread, "thread")
+    if thread.review_state is not ReviewState.VISIBLE:
+        raise NotFound("this thread is waiting for a facilitator's review")
     if thread.is_locked:
         raise Forbidden("this thread is locked: no new replies")
     if not await is_member(circle, author):
         raise Forbidden("only approved members of this circle can reply")
+    await check_may_post(circle, author, now)
 
 
 async def _parent_uri(thread: Thread, in_reply_to_uri: str | None) -> str:

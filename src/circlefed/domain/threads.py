@@ -12,6 +12,7 @@ from circlefed.domain.content import (
     check_cw,
     check_source,
     check_title,
+    html_to_text,
     remote_cw,
     render_markdown,
     sanitise_html,
@@ -19,7 +20,10 @@ from circlefed.domain.content import (
 )
 from circlefed.domain.events import ThreadDeleted, ThreadEdited, ThreadStarted
 from circlefed.domain.memberships import can_moderate, is_local_admin, is_member
+from circlefed.domain.modlog import REMOVE_THREAD, record
+from circlefed.domain.safety import PASSED, Safety, check_posting_rate, screen_post
 from circlefed.domain.site import Site
+from circlefed.domain.standing import check_may_post
 from circlefed.errors import BadRequest, Conflict, Forbidden, NotFound
 from circlefed.storage.models import Actor, Circle, Thread
 
@@ -35,8 +39,10 @@ async def start_thread(
     now: datetime,
 ) -> ThreadStarted:
     """A new thread by an approved member (only moderators when the circle restricts posting to them)."""
-    await check_may_start_thread(circle, author)
+    await check_may_start_thread(circle, author, now=now)
     title, source, cw = check_title(title), check_source(source), check_cw(content_warning)
+    check_posting_rate(site.safety, author)
+    screening = await screen_post(site.safety, circle, author, f"{title}\n{source}", warning=cw or "")
     thread = await Thread.create(
         uri=site.uris.new_thread(),
         circle=circle,
@@ -47,8 +53,10 @@ async def start_thread(
         content_warning=cw,
         published_at=now,
         last_activity_at=now,
+        review_state=screening.state,
+        review_reason=screening.reason,
     )
-    return ThreadStarted(circle, thread, author)
+    return ThreadStarted(circle, thread, author, screening)
 
 
 async def edit_thread(
@@ -67,15 +75,25 @@ async def edit_thread(
     return ThreadEdited(await thread.circle, thread, by)
 
 
-async def delete_thread(thread: Thread, by: Actor, *, now: datetime) -> ThreadDeleted:
-    """Soft delete: the row stays (a Tombstone at its id) but its title, text and warning are gone."""
+async def delete_thread(
+    thread: Thread, by: Actor, *, now: datetime, reason: str = "", vouched: bool = False
+) -> ThreadDeleted:
+    """Soft delete: the row stays (a Tombstone at its id) but its title, text and warning are gone.
+
+    A removal by someone other than the author is logged; `vouched`: a remote circle's Group relayed it."""
     check_not_deleted(thread, "thread")
     circle = await thread.circle
-    await check_may_delete(circle, await thread.author, by)
+    await check_may_delete(circle, await thread.author, by, vouched=vouched)
+    await tombstone_thread(thread, now)
+    if by.id != thread.author_id:
+        await record(circle, by, REMOVE_THREAD, target_uri=thread.uri, reason=reason, now=now)
+    return ThreadDeleted(circle, thread, by, thread.uri)
+
+
+async def tombstone_thread(thread: Thread, now: datetime) -> None:
     thread.deleted_at = now
     thread.title, thread.content_html, thread.source, thread.content_warning = "", "", "", None
     await thread.save(update_fields=["deleted_at", "title", "content_html", "source", "content_warning"])
-    return ThreadDeleted(circle, thread, by, thread.uri)
 
 
 async def store_remote_thread(
@@ -90,6 +108,7 @@ async def store_remote_thread(
     published_at: datetime | None = None,
     updated_at: datetime | None = None,
     now: datetime,
+    safety: Safety | None = None,
 ) -> ThreadStarted | ThreadEdited | None:
     """A thread parsed from a remote Page (or a Mastodon Note: title None → its first line), stored once by uri.
 
@@ -103,15 +122,19 @@ async def store_remote_thread(
     fields = {"title": title, "content_html": html, "source": source or "", "content_warning": cw}
     existing = await Thread.get_or_none(uri=uri)
     if existing is None:
+        screening = PASSED
         if circle.is_local:  # a remote circle's Group already decided; ours applies its own rules
-            await check_may_start_thread(circle, author)
+            await check_may_start_thread(circle, author, now=now)
+            text = f"{title}\n{html_to_text(html)}"
+            screening = await screen_post(safety or Safety(), circle, author, text, warning=cw or "")
         published = min(published_at or now, now)
         try:
             async with in_transaction():
                 thread = await Thread.create(
-                    uri=uri, circle=circle, author=author, published_at=published, last_activity_at=published, **fields
+                    uri=uri, circle=circle, author=author, published_at=published, last_activity_at=published,
+                    review_state=screening.state, review_reason=screening.reason, **fields
                 )
-            return ThreadStarted(circle, thread, author)
+            return ThreadStarted(circle, thread, author, screening)
         except IntegrityError:
             existing = await Thread.get(uri=uri)  # stored concurrently: treat this one as an update
     return await _update_remote_thread(existing, circle, author, fields, updated_at or now, now)
@@ -136,18 +159,19 @@ async def _update_remote_thread(
     return ThreadEdited(circle, thread, author)
 
 
-async def check_may_start_thread(circle: Circle, author: Actor) -> None:
+async def check_may_start_thread(circle: Circle, author: Actor, *, now: datetime) -> None:
     if not await is_member(circle, author):
         raise Forbidden("only approved members of this circle can start threads")
+    await check_may_post(circle, author, now)
     if circle.posting_restricted_to_mods and not await can_moderate(circle, author):
         raise Forbidden("only facilitators can start threads in this circle")
 
 
-async def check_may_delete(circle: Circle, author: Actor, by: Actor) -> None:
+async def check_may_delete(circle: Circle, author: Actor, by: Actor, *, vouched: bool = False) -> None:
     """SPEC: PROTOCOL.md deletion: the author, a facilitator, or an admin of the author's or circle's instance."""
     if by.id == author.id or await can_moderate(circle, by):
         return
-    if not circle.is_local and by.id == circle.actor_id:
+    if not circle.is_local and (vouched or by.id == circle.actor_id):
         # A remote circle's Group relays its own moderators' removals (FEP-1b12 moderation).
         return
     if author.is_local and await is_local_admin(by):

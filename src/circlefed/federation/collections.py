@@ -7,11 +7,13 @@ from circlefed.domain.memberships import facilitators
 from circlefed.domain.site import Site
 from circlefed.federation.documents import audience_of, circle_actor, object_document
 from circlefed.protocol.objects import render_collection, render_count
-from circlefed.storage.models import Circle, OutboxActivity, Post, Thread
+from circlefed.storage.models import Circle, OutboxActivity, Post, ReviewState, Thread
 
 OUTBOX_ITEMS = 20  # newest first, inline (Lemmy reads no pages and imports at most 10 on first contact)
 OUTBOX_SCAN = 500
 CONTEXT_ITEMS = 500
+# Live posts: not deleted, and not held for (or rejected in) a facilitator's review.
+LIVE = {"deleted_at__isnull": True, "review_state": ReviewState.VISIBLE}
 
 
 async def outbox(circle: Circle) -> dict:
@@ -29,8 +31,8 @@ async def outbox(circle: Circle) -> dict:
             latest.setdefault(row.object_uri, row.payload)
     live = await _live_uris(list(latest))
     items = [_embedded(payload) for uri, payload in latest.items() if uri in live][:OUTBOX_ITEMS]
-    total = await Thread.filter(circle_id=circle.id, deleted_at__isnull=True).count()
-    total += await Post.filter(thread__circle_id=circle.id, deleted_at__isnull=True).count()
+    total = await Thread.filter(circle_id=circle.id, **LIVE).count()
+    total += await Post.filter(thread__circle_id=circle.id, **LIVE).count()
     return render_collection(group.outbox_uri or f"{group.uri}/outbox", items, total=total)
 
 
@@ -49,7 +51,7 @@ async def moderators(circle: Circle) -> dict:
 async def featured(site: Site, circle: Circle) -> dict:
     """Pinned threads, embedded as Pages (Lemmy reads them embedded)."""
     group = await circle_actor(circle)
-    threads = await Thread.filter(circle_id=circle.id, is_pinned=True, deleted_at__isnull=True).order_by("-id")
+    threads = await Thread.filter(circle_id=circle.id, is_pinned=True, **LIVE).order_by("-id")
     pages = [await object_document(site, thread, context=False) for thread in threads]
     return render_collection(f"{group.uri}/featured", pages)
 
@@ -58,7 +60,7 @@ async def thread_context(thread: Thread) -> dict:
     """SPEC: FEP-7888 / FEP-f228: the thread's context collection: the thread and its live replies, in order."""
     audience = await audience_of(await Circle.get(id=thread.circle_id))
     replies = (
-        await Post.filter(thread_id=thread.id, deleted_at__isnull=True)
+        await Post.filter(thread_id=thread.id, **LIVE)
         .order_by("published_at", "id")
         .limit(CONTEXT_ITEMS)
         .values_list("uri", flat=True)
@@ -70,7 +72,7 @@ async def thread_context(thread: Thread) -> dict:
 async def thread_replies(thread: Thread) -> dict:
     """FEP-1b12: the thread's top-level replies (ids)."""
     replies = (
-        await Post.filter(thread_id=thread.id, in_reply_to_uri=thread.uri, deleted_at__isnull=True)
+        await Post.filter(thread_id=thread.id, in_reply_to_uri=thread.uri, **LIVE)
         .order_by("published_at", "id")
         .limit(CONTEXT_ITEMS)
         .values_list("uri", flat=True)

@@ -16,7 +16,18 @@ ANY = "*"  # the object type when no exact entry matches (or the object is only 
 
 
 def _table() -> dict[tuple[str, str], Handler]:
-    from circlefed.federation.handlers import announce, create, delete, follow, reactions, responses, undo, update
+    from circlefed.federation.handlers import (
+        announce,
+        create,
+        delete,
+        flag,
+        follow,
+        moderation,
+        reactions,
+        responses,
+        undo,
+        update,
+    )
 
     table: dict[tuple[str, str], Handler] = {
         ("Follow", ANY): follow.handle,
@@ -30,6 +41,13 @@ def _table() -> dict[tuple[str, str], Handler]:
         ("Announce", ANY): announce.handle,
         ("Like", ANY): reactions.handle,
         ("Dislike", ANY): reactions.handle,
+        ("Lock", ANY): moderation.handle_lock,
+        ("Undo", "Lock"): moderation.handle_undo_lock,
+        ("Block", ANY): moderation.handle_block,
+        ("Undo", "Block"): moderation.handle_undo_block,
+        ("Add", ANY): moderation.handle_collection_change,
+        ("Remove", ANY): moderation.handle_collection_change,
+        ("Flag", ANY): flag.handle,
     }
     for kind in POST_TYPES:
         table["Create", kind] = create.handle

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from circlefed.domain.content import title_with_cw
+from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.site import Site
 from circlefed.protocol.objects import Audience, PostDocument, render_post, render_tombstone
 from circlefed.protocol.parse import authority
@@ -40,7 +41,7 @@ def replies_uri(site: Site, uri: str) -> str | None:
 
 async def thread_document(site: Site, thread: Thread) -> PostDocument:
     circle = await Circle.get(id=thread.circle_id)
-    author = await Actor.get(id=thread.author_id)
+    author = await attributed_actor(site, circle, await Actor.get(id=thread.author_id), create=False)
     return PostDocument(
         uri=thread.uri,
         author_uri=author.uri,
@@ -60,7 +61,7 @@ async def thread_document(site: Site, thread: Thread) -> PostDocument:
 async def reply_document(site: Site, post: Post) -> PostDocument:
     thread = await Thread.get(id=post.thread_id)
     circle = await Circle.get(id=thread.circle_id)
-    author = await Actor.get(id=post.author_id)
+    author = await attributed_actor(site, circle, await Actor.get(id=post.author_id), create=False)
     content = post.content_html
     if post.content_warning:
         # Peers that ignore `summary` (Lemmy, PieFed, NodeBB) still show the warning as the first line.

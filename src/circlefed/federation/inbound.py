@@ -7,9 +7,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from circlefed.clock import Clock
-from circlefed.errors import Forbidden, SignatureError
+from circlefed.errors import Forbidden, SignatureError, TooManyRequests
 from circlefed.federation.inbox_writer import InboxWriter, PendingItem
 from circlefed.federation.verify import Verifier
+from circlefed.policy.rate_limit import RateLimiter
 from circlefed.policy.verdicts import Reject
 from circlefed.protocol.origin import check_activity_origin
 from circlefed.protocol.parse import authority, is_http_url, load_json_document, parse_activity
@@ -38,7 +39,16 @@ class Accepted:
 class Inbound:
     """The inbox pipeline of flow 1, up to the stored InboxItem."""
 
-    def __init__(self, verifier: Verifier, gate: GateCheck, clock: Clock, on_valid_sender: OnValidSender) -> None:
+    def __init__(
+        self,
+        verifier: Verifier,
+        gate: GateCheck,
+        clock: Clock,
+        on_valid_sender: OnValidSender,
+        *,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self._limiter = limiter
         self._verifier = verifier
         self._gate = gate
         self._clock = clock
@@ -58,6 +68,7 @@ class Inbound:
         verified = await self._verifier.verify(signed)
         check_activity_origin(activity, verified.signer.uri)
         domain = authority(activity.actor)
+        self._check_rate(domain)
         await self._on_valid_sender(domain)
         now = self._clock.now()
         is_duplicate = await self._writer.store(
@@ -71,6 +82,14 @@ class Inbound:
             )
         )
         return Accepted(activity_id=activity.id, is_duplicate=is_duplicate, scheme=signed.scheme)
+
+    def _check_rate(self, domain: str) -> None:
+        """SPEC: issue 7 rate limits: a domain sending more than its share (counted after the signature is
+        verified, so that nobody spends another domain's tokens) is answered 429 with Retry-After."""
+        verdict = self._limiter.take(domain) if self._limiter is not None else None
+        if isinstance(verdict, Reject):
+            log.info("refused delivery from %s: %s", domain, verdict.reason)
+            raise TooManyRequests(verdict.reason, retry_after=getattr(verdict, "retry_after", None))
 
     async def _check_gate(self, domain: str) -> None:
         verdict = await self._gate(domain)

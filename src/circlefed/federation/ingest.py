@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from circlefed.domain.events import Event
 from circlefed.domain.replies import store_remote_reply
+from circlefed.domain.safety import Safety
 from circlefed.domain.threads import store_remote_thread
 from circlefed.federation.context import HandlerContext, Refused
 from circlefed.federation.fetch import fetch_document
@@ -24,9 +25,17 @@ MAX_ANCESTORS = 8
 
 
 async def store_post(
-    circle: Circle, thread: Thread | None, post: RemotePost, author: Actor, *, now: datetime
+    circle: Circle,
+    thread: Thread | None,
+    post: RemotePost,
+    author: Actor,
+    *,
+    now: datetime,
+    safety: Safety | None = None,
 ) -> list[Event]:
-    """Store (or update) a thread when `thread` is None, else a reply in `thread`; returns the domain events."""
+    """Store (or update) a thread when `thread` is None, else a reply in `thread`; returns the domain events.
+
+    `safety`: this instance's safety net, applied to new posts in circles hosted here."""
     warning = post.summary if post.type == "Note" else None
     fields = {
         "uri": post.uri,
@@ -38,6 +47,7 @@ async def store_post(
         "published_at": post.published,
         "updated_at": post.updated,
         "now": now,
+        "safety": safety,
     }
     if thread is None:
         # A Mastodon-style Note has no name: the domain takes the title from its first line.

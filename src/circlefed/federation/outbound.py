@@ -8,8 +8,10 @@ from datetime import datetime
 
 from circlefed.delivery.outbox import store_activity
 from circlefed.domain import events as ev
+from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.site import Site
 from circlefed.federation.audience import follower_inboxes, personal_inbox
+from circlefed.federation.confidential import permitted_inboxes
 from circlefed.federation.documents import audience_of, circle_actor, reply_document, thread_document
 from circlefed.federation.domain_policy import enqueue_permitted
 from circlefed.protocol.objects import (
@@ -24,7 +26,7 @@ from circlefed.protocol.objects import (
     render_undo,
     render_update,
 )
-from circlefed.storage.models import Actor, Circle, OutboxActivity
+from circlefed.storage.models import Actor, Circle, OutboxActivity, ReviewState, Visibility
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +46,17 @@ async def publish(site: Site, events: Iterable[ev.Event], *, now: datetime, rece
             await _follow_or_undo(site, event, now)
         elif isinstance(event, ev.ReactionAdded | ev.ReactionRemoved) and _is_relayed(event, received):
             await relay(site, event.circle, received, object_uri=event.object_uri, ordering_key=None, now=now)
+        elif isinstance(event, ev.Moderated | ev.PostApproved | ev.ReportFiled | ev.RulesChanged):
+            from circlefed.federation.moderation_out import publish_moderation  # it relays through this module
+
+            await publish_moderation(site, event, now=now, received=received)
 
 
 def _is_relayed(event: ev.ReactionAdded | ev.ReactionRemoved, received: dict | None) -> bool:
-    """A remote member's reaction in a local circle is relayed by the Group (local ones have no UI yet)."""
+    """A remote member's reaction in a local circle is relayed by the Group (local ones have no UI yet); never
+    in a confidential circle, whose voters' identities stay on this instance (PROTOCOL.md reactions)."""
+    if event.circle.visibility is not Visibility.PUBLIC:
+        return False
     return event.circle.is_local and not event.actor.is_local and received is not None
 
 
@@ -57,6 +66,8 @@ def _is_relayed(event: ev.ReactionAdded | ev.ReactionRemoved, received: dict | N
 async def _publish_content(site: Site, event: ContentEvent, now: datetime, received: dict | None) -> None:
     circle, thread_uri = event.circle, event.thread.uri
     row = getattr(event, "post", None) or event.thread
+    if row.review_state is not ReviewState.VISIBLE:
+        return  # held for review (or rejected): it leaves this instance only once a facilitator approves it
     actor = getattr(event, "author", None) or event.by
     is_new_thread = isinstance(event, ev.ThreadStarted)
     if actor.is_local:
@@ -76,6 +87,8 @@ async def _publish_content(site: Site, event: ContentEvent, now: datetime, recei
 
 
 async def _authored_activity(site: Site, event: ContentEvent, actor: Actor, now: datetime) -> OutboxActivity:
+    # A members circle shows other instances the author's per-circle pseudonym (unless real names are shared).
+    actor = await attributed_actor(site, event.circle, actor, create=True)
     uri = site.uris.new_activity()
     if isinstance(event, ev.ThreadDeleted | ev.ReplyDeleted):
         row = getattr(event, "post", None) or event.thread
@@ -197,5 +210,7 @@ async def _follow_or_undo(site: Site, event: ev.JoinRequested | ev.MemberLeft, n
 async def _enqueue(
     site: Site, activity: OutboxActivity, inboxes: list[str], ordering_key: str | None, now: datetime
 ) -> None:
-    # The gate filters destinations (blocked, unlisted in allowlist mode, everything when closed).
+    # Confidentiality first (members circles: trusted member instances only; local circles: nowhere), then the
+    # gate filters destinations (blocked, unlisted in allowlist mode, everything when closed).
+    inboxes = await permitted_inboxes(activity, inboxes)
     await enqueue_permitted(activity, inboxes, local_domain=site.domain, ordering_key=ordering_key, now=now)

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 Fetch = Callable[[str], Awaitable[HttpResponse]]
 GateCheck = Callable[[str], Awaitable[object]]
+# Called with an actor's instance and the actor id's scheme each time an actor is stored (reads NodeInfo once).
+InstanceSeen = Callable[[Instance, str], Awaitable[None]]
 
 ACTOR_CACHE_TTL = timedelta(days=1)
 REFETCH_INTERVAL_PER_HOST = timedelta(minutes=1)
@@ -39,8 +41,11 @@ KEY_CACHE_SECONDS = 600.0
 class RemoteActors:
     """Fetches actors through the signed, SSRF-guarded client; the database is the cache."""
 
-    def __init__(self, fetch: Fetch, clock: Clock, gate: GateCheck, *, local_domain: str) -> None:
+    def __init__(
+        self, fetch: Fetch, clock: Clock, gate: GateCheck, *, local_domain: str, on_instance: InstanceSeen | None = None
+    ) -> None:
         self._fetch = fetch
+        self._on_instance = on_instance
         self._clock = clock
         self._gate = gate
         self._local_domain = local_domain
@@ -130,6 +135,8 @@ class RemoteActors:
                     instance = await Instance.create(domain=parsed.domain)
             except IntegrityError:
                 instance = await Instance.get(domain=parsed.domain)
+        if self._on_instance is not None:
+            await self._on_instance(instance, parsed.uri.partition(":")[0].lower())
         values = {
             "type": parsed.type,
             "instance": instance,

@@ -14,6 +14,7 @@ from circlefed.errors import Forbidden
 from circlefed.federation.caches import Throttled
 from circlefed.federation.domain_policy import DomainGate
 from circlefed.federation.inbound import Inbound
+from circlefed.federation.instance_info import InstanceInfo
 from circlefed.federation.remote_actors import RemoteActors
 from circlefed.federation.verify import Verifier
 from circlefed.http_client import HttpResponse, SafeHttpClient
@@ -65,10 +66,15 @@ def build_federation(
         return await holder["federation"].fetch_as_instance(url)
 
     domain_gate = DomainGate(clock)
-    remote_actors = RemoteActors(fetch, clock, domain_gate.origin, local_domain=site.domain)
+    instance_info = InstanceInfo(fetch, clock)
+    remote_actors = RemoteActors(
+        fetch, clock, domain_gate.origin, local_domain=site.domain, on_instance=instance_info.ensure_software
+    )
     verifier = Verifier(remote_actors, clock, expected_host=site.domain, url_scheme=url_scheme)
     # A valid request proves the sender is up; resetting its delivery backoff once a minute is enough.
-    inbound = Inbound(verifier, domain_gate.origin, clock, Throttled(on_valid_sender, clock, 60.0))
+    inbound = Inbound(
+        verifier, domain_gate.origin, clock, Throttled(on_valid_sender, clock, 60.0), limiter=site.safety.inbound
+    )
     federation = Federation(
         site, client, SignedHttp(client, clock), clock, allow_http, domain_gate, remote_actors, verifier, inbound
     )

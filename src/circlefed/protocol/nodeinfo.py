@@ -75,3 +75,40 @@ def _software(software: SoftwareInfo) -> dict:
     if software.homepage:
         document["homepage"] = software.homepage
     return document
+
+
+# Schemas whose documents carry software.name (2.0 and 2.1 alike); newest first.
+READABLE_SCHEMAS = (SCHEMA_21_REL, "http://nodeinfo.diaspora.software/ns/schema/2.0")
+MAX_SOFTWARE_CHARS = 64
+
+
+def parse_nodeinfo_links(document: object, authority: str) -> str | None:
+    """The href of the newest NodeInfo document a /.well-known/nodeinfo index lists on the same authority
+    (a link elsewhere could make a server claim another's software); None when there is none."""
+    if not isinstance(document, dict) or not isinstance(document.get("links"), list):
+        return None
+    hrefs = {link.get("rel"): link.get("href") for link in document["links"] if isinstance(link, dict)}
+    for rel in READABLE_SCHEMAS:
+        href = hrefs.get(rel)
+        if isinstance(href, str) and _authority_of(href) == authority.lower():
+            return href
+    return None
+
+
+def parse_software(document: object) -> tuple[str, str | None] | None:
+    """(software name lowercased, version) from a NodeInfo 2.x document; None when it names none."""
+    software = document.get("software") if isinstance(document, dict) else None
+    if not isinstance(software, dict) or not isinstance(software.get("name"), str):
+        return None
+    name = software["name"].strip().lower()[:MAX_SOFTWARE_CHARS]
+    version = software.get("version")
+    return (name, version[:MAX_SOFTWARE_CHARS] if isinstance(version, str) else None) if name else None
+
+
+def _authority_of(url: str) -> str | None:
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return None
+    host = rest.split("/", 1)[0].split("?", 1)[0].lower()
+    default = ":443" if scheme.lower() == "https" else ":80"
+    return host[: -len(default)] if host.endswith(default) else host

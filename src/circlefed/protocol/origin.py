@@ -27,12 +27,15 @@ def _check_embedded_object_origin(activity: ParsedActivity) -> None:
     object_id = reference_id(obj)
     if object_id is None:
         return
-    if activity.type == "Delete" and isinstance(obj, str):
-        # A Delete by reference may be a moderator's removal of someone else's post; handlers check authority.
+    if activity.type == "Delete" and (isinstance(obj, str) or obj.get("type") == "Tombstone"):
+        # A Delete by reference (or of a Tombstone, which carries no content) may be a moderator's removal of
+        # someone else's post; handlers check authority.
         return
     if not same_origin(object_id, activity.actor):
         # SPEC: PROTOCOL.md attack 1: a Create/Update may not carry an object from another origin
         raise SignatureError("the object is not on the actor's server")
+    if object_id == activity.actor:
+        return  # an actor's Update of its own document (a Group's attributedTo names its moderators collection)
     attributed = reference_id(obj.get("attributedTo")) if isinstance(obj, dict) else None
     if attributed is not None and attributed != activity.actor and activity.type != "Delete":
         raise SignatureError("the object is attributed to someone other than the actor")

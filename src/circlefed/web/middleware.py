@@ -72,7 +72,11 @@ async def errors(request: web.Request, handler):
     except CirclefedError as exc:
         if exc.status >= 500:
             log.error("%s: %s", type(exc).__name__, exc)
-        return error_response(request, exc.status, exc.message)
+        response = error_response(request, exc.status, exc.message)
+        retry_after = getattr(exc, "retry_after", None)  # TooManyRequests: when to come back (429)
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -7,11 +7,15 @@ from aiohttp import web
 
 from circlefed.federation import collections
 from circlefed.federation.documents import object_document
-from circlefed.federation.served import served_activity, served_circle, served_post
-from circlefed.storage.models import Actor, Thread
+from circlefed.federation.served import is_follower_answer, served_activity, served_circle, served_post
+from circlefed.storage.models import Actor, Circle, Thread, Visibility
 from circlefed.web.actors import VARY, as2_response
 from circlefed.web.keys import SITE
 from circlefed.web.negotiation import wants_activity_json
+from circlefed.web.signed_fetch import viewer_of
+
+# What a member read must not be kept by caches or shared between requesters (attack 15).
+CONFIDENTIAL_HEADERS = {"Cache-Control": "private, no-store", "Vary": "Accept, Signature"}
 
 
 def _uri(request: web.Request, kind: str) -> str:
@@ -21,10 +25,10 @@ def _uri(request: web.Request, kind: str) -> str:
 async def post(request: web.Request) -> web.StreamResponse:
     """A thread or reply: its Page/Note (a Tombstone with 410 once deleted), or a minimal page for browsers."""
     kind = "t" if request.path.startswith("/t/") else "p"
-    row, circle = await served_post(_uri(request, kind))
+    row, circle = await served_post(_uri(request, kind), viewer_of(request))
     status = 410 if row.deleted_at is not None else 200
     if wants_activity_json(request):
-        response = as2_response(await object_document(request.app[SITE], row))
+        response = _for(circle, as2_response(await object_document(request.app[SITE], row)))
         response.set_status(status)
         return response
     group = await Actor.get(id=circle.actor_id)
@@ -45,27 +49,34 @@ async def post(request: web.Request) -> web.StreamResponse:
 
 
 async def thread_collection(request: web.Request) -> web.StreamResponse:
-    row, _ = await served_post(_uri(request, "t"))
+    row, circle = await served_post(_uri(request, "t"), viewer_of(request))
     if not isinstance(row, Thread):
         raise web.HTTPNotFound()
     which = request.match_info["collection"]
     document = await (collections.thread_context(row) if which == "context" else collections.thread_replies(row))
-    return as2_response(document)
+    return _for(circle, as2_response(document))
 
 
 async def activity(request: web.Request) -> web.StreamResponse:
     """An activity sent from here, for peers that dereference ids (browsers go to its object)."""
-    row = await served_activity(_uri(request, "a"))
+    row = await served_activity(_uri(request, "a"), viewer_of(request))
     if wants_activity_json(request):
-        return as2_response(row.payload)
+        return _for(await Circle.get(id=row.circle_id), as2_response(row.payload))
     if row.object_uri and row.object_uri.startswith(request.app[SITE].uris.base):
         raise web.HTTPFound(row.object_uri, headers=VARY)
     raise web.HTTPNotAcceptable(text="This is an ActivityPub activity: ask for application/activity+json.")
 
 
 async def circle_collection(request: web.Request) -> web.StreamResponse:
-    circle = await served_circle(request.match_info["slug"])
     which = request.match_info["collection"]
+    if which == "followers" and "is_follower" in request.query:
+        # SPEC: PROTOCOL.md confidential circles (Lemmy 1.0 private communities): membership of one actor,
+        # answered only to a signed peer about its own instance's actor; 404 like a missing circle otherwise.
+        slug, queried = request.match_info["slug"], request.query["is_follower"]
+        response = as2_response(await is_follower_answer(slug, queried, viewer_of(request)))
+        response.headers.update(CONFIDENTIAL_HEADERS)
+        return response
+    circle = await served_circle(request.match_info["slug"], viewer_of(request))
     if which == "outbox":
         document = await collections.outbox(circle)
     elif which == "followers":
@@ -74,7 +85,14 @@ async def circle_collection(request: web.Request) -> web.StreamResponse:
         document = await collections.moderators(circle)
     else:
         document = await collections.featured(request.app[SITE], circle)
-    return as2_response(document)
+    return _for(circle, as2_response(document))
+
+
+def _for(circle: Circle, response: web.Response) -> web.Response:
+    """Confidential circles' documents are private to the requester: never cached, varied by signature."""
+    if circle.visibility is not Visibility.PUBLIC:
+        response.headers.update(CONFIDENTIAL_HEADERS)
+    return response
 
 
 def add_routes(app: web.Application) -> None:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from aiohttp import web
 
 from circlefed.errors import Forbidden, SignatureError
+from circlefed.federation.confidential import ANONYMOUS, Viewer
+from circlefed.federation.verify import VerifiedRequest
 from circlefed.policy.verdicts import Reject, Verdict
 from circlefed.protocol.parse import authority, is_http_url
 from circlefed.storage.models import Actor
-from circlefed.web.keys import FEDERATION, SETTINGS
+from circlefed.web.keys import CLOCK, FEDERATION, SETTINGS
 from circlefed.web.negotiation import wants_activity_json
 
 log = logging.getLogger(__name__)
 
 SIGNER = web.RequestKey("signer", Actor)
+SIGNED_AT = web.RequestKey("signed_at", datetime)
 SIGNATURE_HEADERS = ("Signature", "Signature-Input", "Authorization")
 # Always fetchable unsigned: discovery, and the instance actor whose key a peer needs to verify our own
 # signed fetches (two authorized-fetch servers would otherwise deadlock; PROTOCOL.md attack 24). In closed
@@ -26,6 +30,14 @@ UNSIGNED_PATHS = ("/actor", "/.well-known/", "/nodeinfo/")
 def signer_of(request: web.Request) -> Actor | None:
     """The remote actor whose valid signature came with this request, if any."""
     return request.get(SIGNER)
+
+
+def viewer_of(request: web.Request) -> Viewer:
+    """Who reads: the verified signer and when it signed (members content needs a fresh signature), or nobody."""
+    signer = signer_of(request)
+    if signer is None:
+        return ANONYMOUS
+    return Viewer(signer=signer, signed_at=request.get(SIGNED_AT), now=request.app[CLOCK].now())
 
 
 @web.middleware
@@ -48,7 +60,11 @@ async def _check_fetch(request: web.Request) -> None:
         if not (is_instance_actor or is_discovery) and request.app[SETTINGS].federation.authorized_fetch:
             raise SignatureError("this server requires signed requests for ActivityPub documents")
         return
-    request[SIGNER] = await _verify(request)
+    verified = await _verify(request)
+    request[SIGNER] = verified.signer
+    signed_at = verified.signed.created or verified.signed.date
+    if signed_at is not None:
+        request[SIGNED_AT] = signed_at
 
 
 def _refuse_if_rejected(request: web.Request, verdict: Verdict) -> None:
@@ -57,7 +73,7 @@ def _refuse_if_rejected(request: web.Request, verdict: Verdict) -> None:
         raise SignatureError(verdict.reason) if verdict.status == 401 else Forbidden(verdict.reason)
 
 
-async def _verify(request: web.Request) -> Actor:
+async def _verify(request: web.Request) -> VerifiedRequest:
     verifier = request.app[FEDERATION].verifier
     headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.raw_headers)
     signed = verifier.parse(method=request.method, path_qs=request.raw_path, headers=headers, body=None)
@@ -70,5 +86,6 @@ async def _verify(request: web.Request) -> Actor:
     verified = await verifier.verify(signed)
     # No replay cache for GETs (POSTs keep theirs, web/inbox.py): a draft-cavage signature has no nonce, so one
     # peer fetching one URL twice within a second sends byte-identical signatures; Fedify does so on every
-    # double-knock and Announce refetch. A repeated GET only rereads what its signer may read (PROTOCOL.md 13).
-    return verified.signer
+    # double-knock and Announce refetch. A repeated GET only rereads what its signer may read (PROTOCOL.md 13);
+    # members content narrows the window to minutes (federation/confidential.py).
+    return verified

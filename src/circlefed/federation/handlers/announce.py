@@ -15,7 +15,9 @@ from circlefed.protocol.posts import POST_TYPES, parse_post
 from circlefed.storage.models import Circle
 
 # What a Group may relay (FEP-1b12: "works for any type"; private types such as Follow are not relayed).
-RELAYED_ACTIVITIES = frozenset({"Create", "Update", "Delete", "Like", "Dislike", "Undo"})
+RELAYED_ACTIVITIES = frozenset(
+    {"Create", "Update", "Delete", "Like", "Dislike", "Undo", "Lock", "Block", "Add", "Remove", "Flag"}
+)
 
 
 async def handle(ctx: HandlerContext, activity: dict) -> None:
@@ -25,9 +27,10 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
     circle = await circle_of_actor(ctx.actor.id)
     if circle is None or circle.is_local:
         return ignore(activity, "%s is not a remote circle joined from here", ctx.actor.uri)
-    if not await has_local_members(circle):
-        return ignore(activity, "no member here belongs to %s", ctx.actor.uri)
     announced = activity.get("object")
+    if not await has_local_members(circle) and not _is_group_delete(announced, ctx.actor.uri):
+        # A circle's own Delete is applied even when our members have left: it takes back a copy we hold.
+        return ignore(activity, "no member here belongs to %s", ctx.actor.uri)
     if isinstance(announced, str):
         if is_local_uri(ctx.site, announced):
             return ignore(activity, "it announces our own object")
@@ -40,6 +43,14 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
     if kind in RELAYED_ACTIVITIES:
         return await _relayed_activity(ctx, circle, announced)
     return ignore(activity, "it announces a %s", str(kind)[:40])
+
+
+def _is_group_delete(announced: object, group_uri: str) -> bool:
+    return (
+        isinstance(announced, dict)
+        and announced.get("type") == "Delete"
+        and reference_id(announced.get("actor")) == group_uri
+    )
 
 
 async def _relayed_object(ctx: HandlerContext, circle: Circle, document: dict) -> None:

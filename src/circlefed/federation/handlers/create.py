@@ -25,7 +25,7 @@ async def store_in_circle(ctx: HandlerContext, activity: dict, post: RemotePost,
         return
     circle, thread = place
     async with in_transaction():
-        await ctx.publish(await store_post(circle, thread, post, author, now=ctx.now))
+        await ctx.publish(await store_post(circle, thread, post, author, now=ctx.now, safety=ctx.site.safety))
 
 
 async def _place(ctx: HandlerContext, activity: dict, post: RemotePost) -> tuple[Circle, Thread | None] | None:
@@ -70,3 +70,7 @@ def _check_visibility(post: RemotePost, circle: Circle) -> None:
     if circle.visibility is Visibility.PUBLIC and not post.is_public:
         # A followers-only or direct post must not be published in a public circle (Lemmy does the same).
         raise Refused("a non-public post cannot go into a public circle")
+    if circle.visibility is not Visibility.PUBLIC and post.is_public:
+        # SPEC: PROTOCOL.md confidential circles: the Group relays activities as received, and a copy addressed
+        # to Public would be shown to everyone by the member instances that receive it (Lemmy does the same).
+        raise Refused("a public post cannot go into a members circle")

@@ -8,8 +8,9 @@ from circlefed.domain.replies import delete_reply
 from circlefed.domain.threads import delete_thread
 from circlefed.federation.context import HandlerContext, Refused, ignore, wait_for_object
 from circlefed.federation.lookup import find_post, thread_and_circle
+from circlefed.protocol.moderation import text_field
 from circlefed.protocol.parse import reference_id
-from circlefed.storage.models import Actor, Thread
+from circlefed.storage.models import Thread
 
 
 async def handle(ctx: HandlerContext, activity: dict) -> None:
@@ -28,13 +29,12 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
         raise Refused("the object belongs to another circle")
     if row.deleted_at is not None:
         return ignore(activity, "already deleted")
-    by = ctx.actor
-    if ctx.via is not None and by.id != row.author_id:
-        by = await Actor.get(id=circle.actor_id)  # a removal by one of the circle's moderators
+    # A removal relayed by a remote circle's Group: the Group vouches for its moderator (FEP-1b12 moderation).
+    options = {"now": ctx.now, "reason": text_field(activity, "summary"), "vouched": ctx.via is not None}
     async with in_transaction():
         if isinstance(row, Thread):
-            event = await delete_thread(row, by, now=ctx.now)
+            event = await delete_thread(row, ctx.actor, **options)
         else:
-            event = await delete_reply(row, by, now=ctx.now)
+            event = await delete_reply(row, ctx.actor, **options)
         await ctx.publish([event])
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from circlefed.domain.memberships import leave_circle, membership_of, request_join
+from circlefed.federation.confidential import remote_join_refusal
 from circlefed.federation.context import HandlerContext, Refused, ignore
 from circlefed.federation.lookup import local_circle
 from circlefed.federation.outbound import answer_follow
@@ -17,7 +18,12 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
     facilitator approves or rejects (manuallyApprovesFollowers)."""
     if ctx.via is not None:
         return ignore(activity, "a Follow relayed by a Group is not for us")
-    circle = await local_circle(reference_id(activity.get("object")))
+    group_uri = reference_id(activity.get("object"))
+    refusal = await remote_join_refusal(group_uri, ctx.actor)
+    if refusal is not None:
+        # No Reject either: a confidential circle sends nothing to where its content may not go.
+        raise Refused(f"{ctx.actor.uri} may not join: {refusal}")
+    circle = await local_circle(group_uri)
     if circle is None:
         return ignore(activity, "not a circle hosted here")
     async with in_transaction():

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from circlefed.federation.context import HandlerContext, ignore
-from circlefed.federation.handlers import follow, reactions
+from circlefed.federation.handlers import follow, moderation, reactions
 from circlefed.protocol.parse import reference_id
-from circlefed.storage.models import Membership, Reaction
+from circlefed.storage.models import CircleBan, Membership, Reaction
 
 
 async def handle(ctx: HandlerContext, activity: dict) -> None:
@@ -16,4 +16,7 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
         return await follow.handle_undo(ctx, activity)
     if await Reaction.exists(activity_uri=undone, actor_id=ctx.actor.id):
         return await reactions.handle_undo(ctx, activity)
+    ban = await CircleBan.get_or_none(activity_uri=undone)
+    if ban is not None:
+        return await moderation.undo_ban_by_id(ctx, activity, ban)
     return ignore(activity, "nothing known to undo")

@@ -1,0 +1,96 @@
+"""CLI: `circlefed moderation held|approve|reject|reports|resolve`: held posts and reports, acting as a user."""
+
+from __future__ import annotations
+
+from circlefed.cli.common import database, print_table, settings_from_args, site_for
+from circlefed.clock import Clock
+from circlefed.domain import reports, review
+from circlefed.domain.accounts import get_account
+from circlefed.domain.circles import get_local_circle, list_local_circles
+from circlefed.errors import NotFound
+from circlefed.federation.actions import perform
+from circlefed.federation.lookup import find_post
+from circlefed.storage.models import Actor, Report
+
+
+def register(sub) -> None:
+    """Sub-commands of `circlefed moderation` (called by cli/moderation.py)."""
+    held = sub.add_parser("held", help="list posts waiting for review")
+    held.add_argument("--circle", metavar="SLUG", help="only this circle (default: every local circle)")
+    held.add_argument("--as", dest="as_user", required=True, metavar="USER", help="a facilitator or admin")
+    held.set_defaults(run=held_command)
+    for name, help_text in (("approve", "approve a held post: it appears and is sent out"),
+                            ("reject", "reject a held post: it stays invisible")):
+        decide = sub.add_parser(name, help=help_text)
+        decide.add_argument("uri", help="the post's id, as `held` lists it")
+        decide.add_argument("--as", dest="as_user", required=True, metavar="USER")
+        decide.add_argument("--reason", default="", help="why (kept in the moderation log)")
+        decide.set_defaults(run=decide_command, decision=name)
+    listing = sub.add_parser("reports", help="list open reports")
+    listing.add_argument("--circle", metavar="SLUG")
+    listing.add_argument("--as", dest="as_user", required=True, metavar="USER")
+    listing.set_defaults(run=reports_command)
+    resolve = sub.add_parser("resolve", help="close a report with its outcome")
+    resolve.add_argument("id", type=int)
+    resolve.add_argument("--outcome", required=True, help="what was done, e.g. 'removed the thread'")
+    resolve.add_argument("--as", dest="as_user", required=True, metavar="USER")
+    resolve.set_defaults(run=resolve_command)
+
+
+async def _acting(username: str) -> Actor:
+    return await (await get_account(username)).actor
+
+
+async def held_command(args) -> int:
+    settings = settings_from_args(args)
+    async with database(settings):
+        viewer = await _acting(args.as_user)
+        circles = [await get_local_circle(args.circle)] if args.circle else await list_local_circles()
+        rows = []
+        for circle in circles:
+            if args.circle or await review.may_review(circle, viewer):
+                held = await review.held_posts(circle, viewer)
+                rows += [[circle.slug, row.uri, row.review_reason or ""] for row in held]
+    print_table(["circle", "post", "why"], rows)
+    return 0
+
+
+async def decide_command(args) -> int:
+    settings = settings_from_args(args)
+    now = Clock().now()
+    async with database(settings):
+        by = await _acting(args.as_user)
+        row = await find_post(args.uri)
+        if row is None:
+            raise NotFound(f"no post {args.uri}")
+        if args.decision == "approve":
+            await perform(site_for(settings), review.approve_post(row, by, now=now), now=now)
+        else:
+            await review.reject_post(row, by, reason=args.reason, now=now)
+    print(f"{args.decision}d {args.uri}")
+    return 0
+
+
+async def reports_command(args) -> int:
+    settings = settings_from_args(args)
+    async with database(settings):
+        viewer = await _acting(args.as_user)
+        circle = await get_local_circle(args.circle) if args.circle else None
+        rows = [
+            [report.id, report.created_at.strftime("%Y-%m-%d"), report.reporter.uri, report.object_uri, report.reason]
+            for report in await reports.list_reports(viewer, circle=circle)
+        ]
+    print_table(["id", "date", "reporter", "reported", "reason"], rows)
+    return 0
+
+
+async def resolve_command(args) -> int:
+    settings = settings_from_args(args)
+    async with database(settings):
+        by = await _acting(args.as_user)
+        report = await Report.get_or_none(id=args.id)
+        if report is None:
+            raise NotFound(f"no report #{args.id}")
+        await reports.resolve_report(report, by, outcome=args.outcome, now=Clock().now())
+    print(f"report #{args.id} resolved")
+    return 0

@@ -1,0 +1,162 @@
+"""Domain: facilitators' and admins' actions in a circle: lock, pin, ban (maybe removing posts), facilitators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from circlefed.domain import modlog
+from circlefed.domain.events import Moderated, ReplyDeleted, ThreadDeleted
+from circlefed.domain.memberships import can_moderate, facilitators, membership_of
+from circlefed.domain.replies import tombstone_reply
+from circlefed.domain.site import Site
+from circlefed.domain.threads import check_not_deleted, tombstone_thread
+from circlefed.errors import BadRequest, Conflict, Forbidden
+from circlefed.storage.models import Actor, Circle, CircleBan, MembershipState, Post, Role, Thread
+
+
+async def check_moderator(circle: Circle, by: Actor, *, vouched: bool = False) -> None:
+    """SPEC: fep-1b12 moderation: a facilitator of the circle or an admin of its instance; for a remote circle,
+    whoever its own Group vouches for by announcing the action (`vouched`)."""
+    if await can_moderate(circle, by):
+        return
+    if vouched and not circle.is_local:
+        return
+    raise Forbidden("only the circle's facilitators or an admin of its instance can do that")
+
+
+async def lock_thread(
+    thread: Thread, by: Actor, *, locked: bool = True, reason: str = "", now: datetime, vouched: bool = False
+) -> Moderated | None:
+    """Lock (no new replies) or unlock a thread; None when it already was."""
+    circle = await Circle.get(id=thread.circle_id)
+    await check_moderator(circle, by, vouched=vouched)
+    check_not_deleted(thread, "thread")
+    if thread.is_locked == locked:
+        return None
+    thread.is_locked = locked
+    await thread.save(update_fields=["is_locked"])
+    action = modlog.LOCK if locked else modlog.UNLOCK
+    await modlog.record(circle, by, action, target_uri=thread.uri, reason=reason, now=now)
+    return Moderated(circle, by, action, thread.uri, reason=reason)
+
+
+async def pin_thread(
+    thread: Thread, by: Actor, *, pinned: bool = True, now: datetime, vouched: bool = False
+) -> Moderated | None:
+    """Pin a thread to the circle's featured collection, or unpin it; None when it already was."""
+    circle = await Circle.get(id=thread.circle_id)
+    await check_moderator(circle, by, vouched=vouched)
+    check_not_deleted(thread, "thread")
+    if thread.is_pinned == pinned:
+        return None
+    thread.is_pinned = pinned
+    await thread.save(update_fields=["is_pinned"])
+    action = modlog.PIN if pinned else modlog.UNPIN
+    await modlog.record(circle, by, action, target_uri=thread.uri, now=now)
+    return Moderated(circle, by, action, thread.uri)
+
+
+async def ban_member(
+    site: Site,
+    circle: Circle,
+    person: Actor,
+    by: Actor,
+    *,
+    reason: str = "",
+    expires_at: datetime | None = None,
+    remove_data: bool = False,
+    now: datetime,
+    activity_uri: str | None = None,
+    vouched: bool = False,
+) -> Moderated:
+    """Ban a member from the circle (their posts are refused while it lasts); `remove_data` removes their posts.
+
+    Banning again replaces the earlier ban (new reason, expiry)."""
+    await check_moderator(circle, by, vouched=vouched)
+    if person.id in (by.id, circle.actor_id):
+        raise BadRequest("a moderator cannot ban themselves or the circle")
+    if expires_at is not None and expires_at <= now:
+        raise BadRequest("a ban's expiry must be in the future")
+    if not vouched and await can_moderate(circle, person):
+        raise Conflict("a facilitator or admin cannot be banned: remove their facilitator role first")
+    activity_uri = activity_uri or site.uris.new_activity()
+    fields = {"banned_by": by, "reason": reason, "expires_at": expires_at, "remove_data": remove_data}
+    async with in_transaction():
+        await CircleBan.update_or_create(
+            defaults={**fields, "activity_uri": activity_uri, "created_at": now}, circle=circle, actor=person
+        )
+        removals = await _remove_posts(circle, person, by, reason, now) if remove_data else ()
+        note = _ban_note(reason, expires_at, len(removals) if remove_data else None)
+        await modlog.record(circle, by, modlog.BAN, target_uri=person.uri, reason=note, now=now)
+    return Moderated(
+        circle, by, modlog.BAN, person.uri, reason=reason, expires_at=expires_at, remove_data=remove_data,
+        activity_uri=activity_uri, removals=removals,
+    )
+
+
+async def unban_member(
+    circle: Circle, person: Actor, by: Actor, *, now: datetime, vouched: bool = False
+) -> Moderated | None:
+    """Lift a ban; None when there was none. The event carries the ban as it was (for its Undo)."""
+    await check_moderator(circle, by, vouched=vouched)
+    ban = await CircleBan.get_or_none(circle_id=circle.id, actor_id=person.id)
+    if ban is None:
+        return None
+    await ban.delete()
+    await modlog.record(circle, by, modlog.UNBAN, target_uri=person.uri, now=now)
+    return Moderated(
+        circle, by, modlog.UNBAN, person.uri, reason=ban.reason, expires_at=ban.expires_at,
+        remove_data=ban.remove_data, activity_uri=ban.activity_uri,
+    )
+
+
+async def set_facilitator(
+    circle: Circle, person: Actor, by: Actor, *, facilitator: bool = True, now: datetime, vouched: bool = False
+) -> Moderated | None:
+    """Make an approved member a facilitator (Add to moderators) or a member again (Remove); None when unchanged.
+
+    For a remote circle, only the role of a member of this instance is kept here (the circle knows the rest)."""
+    await check_moderator(circle, by, vouched=vouched)
+    membership = await membership_of(circle, person)
+    approved = membership is not None and membership.state is MembershipState.APPROVED
+    if circle.is_local and not approved:
+        raise Conflict("only an approved member of the circle can become or stop being a facilitator")
+    role = Role.FACILITATOR if facilitator else Role.MEMBER
+    if approved and membership.role is role:
+        return None
+    if circle.is_local and not facilitator and len(await facilitators(circle)) <= 1:
+        raise Conflict("a circle keeps at least one facilitator: make another member facilitator first")
+    if approved:
+        membership.role = role
+        await membership.save(update_fields=["role", "updated_at"])
+    action = modlog.ADD_FACILITATOR if facilitator else modlog.REMOVE_FACILITATOR
+    await modlog.record(circle, by, action, target_uri=person.uri, now=now)
+    return Moderated(circle, by, action, person.uri)
+
+
+def _ban_note(reason: str, expires_at: datetime | None, removed: int | None) -> str:
+    """The log's reason for a ban: the moderator's words, then its expiry and how many posts it removed."""
+    details = [f"until {expires_at:%Y-%m-%d %H:%M} UTC"] if expires_at else []
+    if removed is not None:
+        details.append(f"{removed} posts removed")
+    return f"{reason} ({'; '.join(details)})".strip() if details else reason
+
+
+async def _remove_posts(
+    circle: Circle, person: Actor, by: Actor, reason: str, now: datetime
+) -> tuple[ThreadDeleted | ReplyDeleted, ...]:
+    """Every live thread and reply of the person in the circle, tombstoned and logged (Lemmy's removeData)."""
+    removed: list[ThreadDeleted | ReplyDeleted] = []
+    for thread in await Thread.filter(circle_id=circle.id, author_id=person.id, deleted_at__isnull=True):
+        await tombstone_thread(thread, now)
+        await modlog.record(circle, by, modlog.REMOVE_THREAD, target_uri=thread.uri, reason=reason, now=now)
+        removed.append(ThreadDeleted(circle, thread, by, thread.uri))
+    posts = await Post.filter(thread__circle_id=circle.id, author_id=person.id, deleted_at__isnull=True)
+    for post in posts:
+        thread = await Thread.get(id=post.thread_id)
+        await tombstone_reply(post, now)
+        await modlog.record(circle, by, modlog.REMOVE_REPLY, target_uri=post.uri, reason=reason, now=now)
+        removed.append(ReplyDeleted(circle, thread, post, by, post.uri))
+    return tuple(removed)

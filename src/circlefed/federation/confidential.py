@@ -1,0 +1,153 @@
+"""Federation: the confidentiality policy at every exit: who receives a circle's activities, who may read it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from circlefed.delivery.outbox import domain_of
+from circlefed.domain.confidentiality import load_confidentiality_policy
+from circlefed.errors import BadRequest
+from circlefed.policy.confidentiality import (
+    ConfidentialityPolicy,
+    Destination,
+    FetchFacts,
+    instance_verdict,
+    members_fetch_verdict,
+    outbound_audience,
+)
+from circlefed.policy.domains import normalize_domain
+from circlefed.policy.verdicts import Reject
+from circlefed.protocol.parse import authority
+from circlefed.storage.models import Actor, Circle, Instance, Membership, MembershipState, OutboxActivity, Visibility
+
+log = logging.getLogger(__name__)
+INSTANCE_ACTOR_TYPES = frozenset({"Application", "Service"})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: the verified signer of the request (None: anonymous or a browser) and when it signed."""
+
+    signer: Actor | None = None
+    signed_at: datetime | None = None
+    now: datetime | None = None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.signer is None
+
+
+ANONYMOUS = Viewer()
+
+
+def canonical(domain: str) -> str:
+    try:
+        return normalize_domain(domain)
+    except BadRequest:
+        return domain.lower()
+
+
+async def member_domains(circle: Circle) -> set[str]:
+    """Canonical domains of the remote instances hosting an approved member of the circle."""
+    domains = await Membership.filter(
+        circle_id=circle.id, state=MembershipState.APPROVED, actor__is_local=False
+    ).values_list("actor__instance__domain", flat=True)
+    return {canonical(domain) for domain in domains}
+
+
+async def software_by_domain(domains: set[str]) -> dict[str, str | None]:
+    """NodeInfo software names of known instances (domains as authority() writes them, which is canonical)."""
+    rows = await Instance.filter(is_local=False, domain__in=sorted(domains)).values_list("domain", "software")
+    return {canonical(domain): software for domain, software in rows}
+
+
+async def permitted_inboxes(activity: OutboxActivity, inboxes: list[str]) -> list[str]:
+    """SPEC: PROTOCOL.md confidential circles: every activity of a circle hosted here goes only where
+    outbound_audience allows (public: anywhere; members: trusted member instances; local: nowhere)."""
+    if activity.circle_id is None or not inboxes:
+        return inboxes
+    circle = await Circle.get(id=activity.circle_id)
+    if not circle.is_local:
+        return inboxes  # a remote circle's own Group: its host decides who reads it
+    plan = outbound_audience(circle.visibility.value, await destinations(circle, inboxes), await _policy(circle))
+    for domain, reason in plan.refused:
+        log.info("not delivering %s to %s: %s", activity.uri, domain, reason)
+    return list(plan.inboxes)
+
+
+async def destinations(circle: Circle, inboxes: list[str]) -> list[Destination]:
+    by_inbox = {inbox: canonical(domain_of(inbox)) for inbox in inboxes}
+    if circle.visibility is Visibility.PUBLIC:
+        return [Destination(inbox, domain, None, False) for inbox, domain in by_inbox.items()]
+    members = await member_domains(circle)
+    software = await software_by_domain(set(by_inbox.values()))
+    return [Destination(inbox, domain, software.get(domain), domain in members) for inbox, domain in by_inbox.items()]
+
+
+async def _policy(circle: Circle) -> ConfidentialityPolicy:
+    if circle.visibility is Visibility.PUBLIC:
+        return ConfidentialityPolicy()
+    return await load_confidentiality_policy()
+
+
+async def may_read(circle: Circle, viewer: Viewer) -> bool:
+    """May this viewer read the circle's content (objects, activities, content collections)?
+
+    Public circles: anyone. Members circles: the verdict of members_fetch_verdict. Local circles: approved
+    local members signing their own request only (nothing leaves the instance)."""
+    if circle.visibility is Visibility.PUBLIC:
+        return True
+    if viewer.signer is None or viewer.now is None:
+        return False
+    if circle.visibility is Visibility.LOCAL and not viewer.signer.is_local:
+        return False
+    facts = await fetch_facts(circle, viewer)
+    verdict = members_fetch_verdict(await load_confidentiality_policy(), facts, viewer.now)
+    if isinstance(verdict, Reject):
+        # The reason names the signer's domain, never the circle's content.
+        log.info("hid circle %s from %s: %s", circle.id, viewer.signer.uri, verdict.reason)
+        return False
+    return True
+
+
+async def fetch_facts(circle: Circle, viewer: Viewer) -> FetchFacts:
+    signer = viewer.signer
+    assert signer is not None
+    domain = canonical(authority(signer.uri))
+    is_member = await Membership.exists(circle_id=circle.id, actor_id=signer.id, state=MembershipState.APPROVED)
+    if signer.is_local:
+        return FetchFacts(domain, viewer.signed_at, signer_is_local=True, signer_is_member=is_member)
+    is_host = False
+    if not circle.is_local:
+        group = await Actor.get(id=circle.actor_id)
+        is_host = signer.id == group.id or canonical(authority(group.uri)) == domain
+    software = (await software_by_domain({domain})).get(domain)
+    return FetchFacts(
+        signer_domain=domain,
+        signed_at=viewer.signed_at,
+        signer_is_member=is_member,
+        signer_is_instance_actor=signer.type in INSTANCE_ACTOR_TYPES,
+        instance_has_member=domain in await member_domains(circle),
+        software=software,
+        signer_is_host=is_host,
+    )
+
+
+async def remote_join_refusal(group_uri: str | None, joiner: Actor) -> str | None:
+    """Why a remote actor may not ask to join a circle hosted here (None: it may ask; facilitators decide).
+
+    A local circle takes nobody from outside; a members circle only actors of instances its content could
+    reach (trusted, running software the policy allows): nothing, not even an Accept, goes anywhere else."""
+    if not group_uri or joiner.is_local:
+        return None
+    circle = await Circle.get_or_none(actor__uri=group_uri, is_local=True)
+    if circle is None or circle.visibility is Visibility.PUBLIC:
+        return None
+    if circle.visibility is Visibility.LOCAL:
+        return "a local circle takes no members from other instances"
+    domain = canonical(authority(joiner.uri))
+    software = (await software_by_domain({domain})).get(domain)
+    verdict = instance_verdict(await load_confidentiality_policy(), domain, software)
+    return verdict.reason if isinstance(verdict, Reject) else None

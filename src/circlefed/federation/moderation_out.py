@@ -1,0 +1,130 @@
+"""Federation: publishing moderators' actions: Lock, Add/Remove (featured, moderators), Block, and their Undo."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from circlefed.delivery.outbox import store_activity
+from circlefed.domain import events as ev
+from circlefed.domain import modlog
+from circlefed.domain.directory import get_circle
+from circlefed.domain.site import Site
+from circlefed.federation import outbound
+from circlefed.federation.audience import follower_inboxes, personal_inbox
+from circlefed.federation.documents import audience_of, circle_actor
+from circlefed.federation.reports_out import publish_report
+from circlefed.protocol.actors import render_group
+from circlefed.protocol.moderation import (
+    render_actor_update,
+    render_block,
+    render_collection_change,
+    render_lock,
+    render_moderation_undo,
+)
+from circlefed.protocol.objects import Audience
+from circlefed.storage.models import Actor, Visibility
+
+THREAD_ACTIONS = frozenset({modlog.LOCK, modlog.UNLOCK, modlog.PIN, modlog.UNPIN})
+
+
+async def publish_moderation(
+    site: Site,
+    event: ev.Moderated | ev.PostApproved | ev.ReportFiled | ev.RulesChanged,
+    *,
+    now: datetime,
+    received: dict | None,
+) -> None:
+    if isinstance(event, ev.Moderated):
+        await publish_moderated(site, event, now=now, received=received)
+    elif isinstance(event, ev.RulesChanged):
+        await publish_rules(site, event, now=now)
+    elif isinstance(event, ev.PostApproved):
+        await publish_approved(site, event, now=now)
+    else:
+        await publish_report(site, event, now=now, received=received)
+
+
+async def publish_moderated(site: Site, event: ev.Moderated, *, now: datetime, received: dict | None) -> None:
+    """SPEC: fep-1b12 moderation: a local moderator's action goes to the circle's Group (remote circle) or is
+    announced by it (circle hosted here); a remote moderator's action, once applied, is relayed as received."""
+    circle = event.circle
+    ordering = event.target_uri if event.action in THREAD_ACTIONS else None
+    if not event.by.is_local:
+        if circle.is_local and received is not None:
+            await outbound.relay(site, circle, received, object_uri=event.target_uri, ordering_key=ordering, now=now)
+        return
+    payload = render_moderation(site, event, await audience_of(circle), await circle_actor(circle), now)
+    activity = await store_activity(
+        uri=payload["id"], type=payload["type"], actor=event.by, payload=payload, now=now, circle=circle,
+        object_uri=event.target_uri,
+    )
+    if circle.is_local:
+        await outbound.relay(site, circle, payload, object_uri=event.target_uri, ordering_key=ordering, now=now)
+    else:
+        # The same destination filters as every other activity (confidentiality, then the domain gate).
+        await outbound._enqueue(site, activity, personal_inbox(await circle_actor(circle)), ordering, now)
+    # A ban with removeData: each removed post as the moderator's own Delete (announced like any removal).
+    await outbound.publish(site, event.removals, now=now)
+
+
+async def publish_rules(site: Site, event: ev.RulesChanged, *, now: datetime) -> None:
+    """New ground rules: the Group sends Update(Group) to its members' instances, which refetch it."""
+    circle = event.circle
+    if not circle.is_local or circle.visibility is Visibility.LOCAL:
+        return
+    group = await circle_actor(circle)
+    document = render_group((await get_circle(site, circle.slug)).card)
+    payload = render_actor_update(site.uris.new_activity(), group.uri, document, await audience_of(circle), now)
+    activity = await store_activity(
+        uri=payload["id"], type="Update", actor=group, payload=payload, now=now, circle=circle, object_uri=group.uri
+    )
+    await outbound._enqueue(site, activity, await follower_inboxes(circle), None, now)
+
+
+async def publish_approved(site: Site, event: ev.PostApproved, *, now: datetime) -> None:
+    """A held post a facilitator approved leaves now: a local author's Create (announced by the Group), or for a
+    remote author the Group's Announce of its id (member instances fetch it from its origin)."""
+    row = event.post or event.thread
+    author = await Actor.get(id=row.author_id)
+    if author.is_local:
+        started = ev.ReplyPosted(event.circle, event.thread, event.post, author) if event.post else None
+        await outbound.publish(site, [started or ev.ThreadStarted(event.circle, event.thread, author)], now=now)
+    elif event.circle.is_local:
+        await outbound.relay(site, event.circle, row.uri, object_uri=row.uri, ordering_key=event.thread.uri, now=now)
+
+
+def render_moderation(site: Site, event: ev.Moderated, audience: Audience, group: Actor, now: datetime) -> dict:
+    """The activity of a local moderator's action (undoing ones embed a fresh copy of what they undo, as Lemmy)."""
+    by, target = event.by.uri, event.target_uri
+    new = site.uris.new_activity
+    if event.action in (modlog.LOCK, modlog.UNLOCK):
+        lock = render_lock(new(), by, target, audience, event.reason, now)
+        return lock if event.action == modlog.LOCK else render_moderation_undo(new(), by, lock, audience, now)
+    if event.action in (modlog.PIN, modlog.UNPIN):
+        kind = "Add" if event.action == modlog.PIN else "Remove"
+        return render_collection_change(kind, new(), by, target, featured_uri(group), audience, now)
+    if event.action in (modlog.ADD_FACILITATOR, modlog.REMOVE_FACILITATOR):
+        kind = "Add" if event.action == modlog.ADD_FACILITATOR else "Remove"
+        return render_collection_change(kind, new(), by, target, moderators_uri(group), audience, now)
+    block = render_block(
+        event.activity_uri or new(), by, target, audience, reason=event.reason, expires=event.expires_at,
+        remove_data=event.remove_data, published=now,
+    )
+    if event.action == modlog.BAN:
+        return block
+    return render_moderation_undo(new(), by, block, audience, now)
+
+
+def featured_uri(group: Actor) -> str:
+    """The Group's featured collection: as its document names it (remote circles), else circlefed's layout."""
+    return _collection(group, "featured")
+
+
+def moderators_uri(group: Actor) -> str:
+    return _collection(group, "moderators")
+
+
+def _collection(group: Actor, name: str) -> str:
+    document = group.document if isinstance(group.document, dict) else {}
+    named = document.get(name) or (document.get("attributedTo") if name == "moderators" else None)
+    return named if isinstance(named, str) else f"{group.uri}/{name}"

@@ -1,0 +1,161 @@
+"""Property test that tries to break confidentiality: generated circles, memberships, posts, instance policies and
+viewers; every public endpoint (HTML and AS2) is requested and no confidential title, body, author or member
+handle may appear in any answer the viewer is not entitled to.
+
+SPEC: PROTOCOL.md confidential circles; attacks 15, 17, 21. CIRCLEFED_CONFIDENTIALITY_EXAMPLES sets the number
+of generated cases (default 500, the CI floor)."""
+
+from __future__ import annotations
+
+import json
+import os
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from circlefed.storage.models import Post, Thread, Visibility
+
+from .circles import start_quiet
+from .confidential_world import (
+    LOCAL_PEOPLE,
+    MEMBER_KEYS,
+    REMOTE_PEOPLE,
+    VIEWERS,
+    CircleSpec,
+    WorldSpec,
+    build_pool,
+    build_world,
+    clear_world,
+    headers_for,
+    may_read,
+)
+
+pytestmark = [pytest.mark.storage, pytest.mark.slow]
+EXAMPLES = int(os.environ.get("CIRCLEFED_CONFIDENTIALITY_EXAMPLES", "500"))
+HTML = {"Accept": "text/html", "X-Request-Id": "probe"}
+SOFTWARE = [None, "circlefed", "mastodon", "nodebb", "piefed", "mbin"]
+
+circle_specs = st.builds(
+    CircleSpec,
+    visibility=st.sampled_from(["public", "members", "local"]),
+    members=st.dictionaries(st.sampled_from(MEMBER_KEYS), st.sampled_from(["member", "facilitator", "pending"])),
+    threads=st.integers(0, 2),
+    replies=st.integers(0, 1),
+)
+worlds = st.builds(
+    WorldSpec,
+    circles=st.lists(circle_specs, min_size=1, max_size=2),
+    trusted=st.sets(st.sampled_from(["R1", "R2"])),
+    software=st.fixed_dictionaries({server: st.sampled_from(SOFTWARE) for server in ("R1", "R2")}),
+    untrusted_software=st.booleans(),
+    share_real_names=st.booleans(),
+    blocked_r2=st.booleans(),
+    viewer=st.sampled_from(VIEWERS),
+)
+
+
+@pytest.fixture
+async def pool(start_instance, remote, http):
+    from tests.fakes.remote import FakeRemote
+
+    other = await FakeRemote().start()
+    # Hundreds of generated posts by the same few accounts: no per-account rate limit here.
+    instance = await start_quiet(start_instance, moderation={"account_posts_per_minute": 0})
+    built = await build_pool(instance, remote, other)
+    yield built
+    await other.close()
+
+
+def forbidden(world: WorldSpec, built, pool) -> set[str]:
+    """Tokens and handles this viewer must never see."""
+    viewer = world.viewer
+    secrets: set[str] = set()
+    for item in built:
+        if not may_read(item.spec, world, viewer):
+            secrets.update(item.tokens)
+    in_public = {key for item in built if item.spec.visibility == "public" for key in item.spec.members}
+    for key in MEMBER_KEYS:
+        circles = [item for item in built if key in item.spec.members]
+        if not circles or key in in_public or key == viewer:
+            continue
+        if key in REMOTE_PEOPLE and viewer.endswith("instance") and REMOTE_PEOPLE[viewer] == REMOTE_PEOPLE[key]:
+            continue  # is_follower answers an instance actor about its own instance's actors
+        if not any(may_read(item.spec, world, viewer) for item in circles):
+            secrets.add(pool.handle_of(key))
+    return secrets
+
+
+def missing_twin(url: str, base: str) -> str:
+    """The same kind of URL naming nothing: a hidden answer must equal it byte for byte (attack 21)."""
+    path = url.removeprefix(base)
+    parts = path.split("/")
+    parts[2] = "missing0" if not parts[2].startswith("missing") else parts[2]
+    return base + "/".join(parts)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(world=worlds)
+async def test_no_confidential_content_or_membership_leaks_to_anyone(pool, http, world):
+    instance = pool.instance
+    built: list = []
+    try:
+        with instance.db():
+            await build_world(pool, world, built)
+        await _probe(pool, http, world, built)
+    finally:
+        with instance.db():
+            await clear_world(pool, built)
+
+
+async def _probe(pool, http, world, built) -> None:
+    base = pool.instance.base_url
+    secrets = forbidden(world, built, pool)
+    urls = [f"{base}/", f"{base}/nodeinfo/2.1", f"{base}/.well-known/nodeinfo", f"{base}/actor"]
+    for item in built:
+        circle = f"{base}/c/{item.slug}"
+        urls += [circle, *(f"{circle}/{name}" for name in ("outbox", "followers", "moderators", "featured"))]
+        for key in ("rmember", "omember"):
+            urls.append(f"{circle}/followers?is_follower={quote(pool.fakes[key].uri, safe='')}")
+        urls.append(f"{base}/.well-known/webfinger?resource=acct:{item.slug}@{pool.instance.domain}")
+        urls += item.urls
+    for url in urls:
+        for headers in (headers_for(pool, world.viewer, url), HTML):
+            async with http.get(url, headers=headers, allow_redirects=False) as response:
+                body = await response.text()
+            leaked = [secret for secret in secrets if secret in body]
+            assert not leaked, f"{world.viewer} saw {leaked} at {url} ({response.status})"
+    for item in built:
+        if not may_read(item.spec, world, world.viewer):
+            await _hidden_like_missing(pool, http, world, item, base)
+    await _nodeinfo_counts_only_public(pool, http, built)
+
+
+async def _hidden_like_missing(pool, http, world, item, base) -> None:
+    """Every content URL of a circle the viewer may not read answers exactly like a URL naming nothing."""
+    for url in item.urls[:3]:
+        answers = []
+        for target in (url, missing_twin(url, base)):
+            async with http.get(target, headers=headers_for(pool, world.viewer, target)) as response:
+                answers.append((response.status, await response.read(), response.headers.get("Cache-Control")))
+        if world.viewer == "oinstance" and world.blocked_r2:
+            assert answers[0][0] == answers[1][0] == 403
+            continue
+        assert answers[0] == answers[1], url
+        assert answers[0][0] == 404 and answers[0][2] == "no-store"
+
+
+async def _nodeinfo_counts_only_public(pool, http, built) -> None:
+    with pool.instance.db():
+        public = [item.slug for item in built if item.spec.visibility == "public"]
+        expected = await Thread.filter(circle__slug__in=public or ["-"], circle__visibility=Visibility.PUBLIC).count()
+        expected += await Post.filter(thread__circle__slug__in=public or ["-"]).count()
+    async with http.get(f"{pool.instance.base_url}/nodeinfo/2.1") as response:
+        usage = json.loads(await response.read())["usage"]
+    assert usage["localPosts"] == expected
+    assert usage["users"]["total"] == len(LOCAL_PEOPLE)

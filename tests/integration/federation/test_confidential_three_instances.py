@@ -1,0 +1,141 @@
+"""A members circle across three real instances: B is trusted, C is not and never receives anything; retention
+and re-federated Deletes take copies back. Everything between the instances is real signed HTTP."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from circlefed.clock import FakeClock
+from circlefed.domain import confidentiality, memberships, replies, threads
+from circlefed.federation.retention_job import RetentionJob
+from circlefed.federation.withdraw import refederate_deletes
+from circlefed.storage.models import (
+    Actor,
+    Circle,
+    Delivery,
+    InboxItem,
+    Membership,
+    MembershipState,
+    Post,
+    Thread,
+    TrustedInstance,
+    Visibility,
+)
+from circlefed.web.keys import CLOCK, SITE
+
+from .circles import act, circle, join, member, remote_circle_on, settle, start_quiet
+
+pytestmark = pytest.mark.storage
+SECRET = "The new medication makes me feel numb"
+
+
+@dataclass
+class Net:
+    a: object
+    b: object
+    c: object
+    fran: Actor
+    bea: Actor
+    cal: Actor
+    quiet: Circle
+
+
+async def approve(instance, circle_row: Circle, uri: str, by: Actor) -> None:
+    with instance.db():
+        joiner = await Actor.get(uri=uri)
+    await act(instance, memberships.approve_membership(circle_row, joiner, by=by))
+
+
+@pytest.fixture
+async def net(start_instance) -> Net:
+    """A hosts the members circle `quiet`; B is trusted and bea on B is an approved member; C is not trusted."""
+    clock = FakeClock(datetime.now(UTC))
+    a, b, c = [await start_quiet(start_instance, clock=clock) for _ in range(3)]
+    fran = await member(a, "fran")
+    quiet = await circle(a, "quiet", fran, visibility=Visibility.MEMBERS)
+    with a.db():
+        await TrustedInstance.create(domain=b.domain)
+    bea, cal = await member(b, "bea"), await member(c, "cal")
+    await join(b, bea, f"@quiet@{a.domain}")
+    await join(c, cal, f"@quiet@{a.domain}")
+    await settle(a, b, c)
+    await approve(a, quiet, bea.uri, fran)
+    await settle(a, b, c)
+    return Net(a, b, c, fran, bea, cal, quiet)
+
+
+async def received_from(instance, domain: str) -> list[str]:
+    with instance.db():
+        return [item.payload.get("type") for item in await InboxItem.filter(domain=domain)]
+
+
+async def test_an_untrusted_instance_never_receives_a_members_circle_activity(net):
+    # SPEC: PROTOCOL.md confidential circles: delivered only to trusted instances with an approved member
+    with net.a.db():
+        states = {m.actor_id: m.state for m in await Membership.filter(circle=net.quiet)}
+        cal_on_a = await Actor.get(uri=net.cal.uri)
+    assert cal_on_a.id not in states, "C's Follow was refused: no request, no Accept, no Reject"
+    # Even a member approved on C (e.g. before the admin withdrew trust) receives nothing.
+    with net.a.db():
+        await Membership.create(circle=net.quiet, actor=cal_on_a, state=MembershipState.APPROVED)
+    site, now = net.a.app[SITE], net.a.app[CLOCK].now()
+    started = await act(net.a, threads.start_thread(site, net.quiet, net.fran, title=SECRET, source=SECRET, now=now))
+    await settle(net.a, net.b, net.c)
+    on_b = await remote_circle_on(net.b, f"{net.a.base_url}/c/quiet")
+    with net.b.db():
+        thread_on_b = await Thread.get(uri=started.thread.uri)
+    posted = await act(net.b, replies.reply(net.b.app[SITE], thread_on_b, net.bea, source=SECRET, now=now))
+    await settle(net.a, net.b, net.c)
+    assert on_b.visibility is Visibility.MEMBERS
+    with net.a.db():
+        assert await Delivery.filter(domain=net.c.domain).count() == 0
+        assert (await Thread.get(uri=started.thread.uri)).title == SECRET
+    assert await received_from(net.c, net.a.domain) == []
+    with net.c.db():
+        assert await Thread.all().count() == 0
+        assert (await Membership.get(actor_id=net.cal.id)).state is MembershipState.PENDING
+    with net.b.db():
+        assert "numb" in (await Thread.get(uri=started.thread.uri)).content_html
+    with net.a.db():
+        assert await Post.filter(uri=posted.post.uri).exists(), "B's reply reached the circle"
+
+
+async def test_retention_deletes_here_and_at_every_instance_that_received_the_post(net):
+    # SPEC: issue 6 retention (fake clock): the post expires here and a Delete reaches B
+    clock = net.a.app[CLOCK]
+    started = await act(
+        net.a, threads.start_thread(net.a.app[SITE], net.quiet, net.fran, title=SECRET, source="x", now=clock.now())
+    )
+    await settle(net.a, net.b, net.c)
+    with net.a.db():
+        await confidentiality.set_retention(net.quiet, 30)
+    job = RetentionJob(net.a.app[SITE], clock)
+    with net.a.db():
+        assert await job.run_once() == 0, "nothing is 30 days old yet"
+        clock.advance(timedelta(days=30, seconds=1))
+        assert await job.run_once() == 1
+    await settle(net.a, net.b, net.c)
+    for instance in (net.a, net.b):
+        with instance.db():
+            thread = await Thread.get(uri=started.thread.uri)
+        assert thread.deleted_at is not None and thread.title == "" and thread.content_html == ""
+    assert await received_from(net.c, net.a.domain) == []
+
+
+async def test_a_circle_made_local_takes_its_copies_back(net):
+    # SPEC: issue 6 changing visibility: members -> local, then refederate-deletes
+    site, now = net.a.app[SITE], net.a.app[CLOCK].now()
+    started = await act(net.a, threads.start_thread(site, net.quiet, net.fran, title=SECRET, source="x", now=now))
+    await settle(net.a, net.b, net.c)
+    with net.a.db():
+        await confidentiality.set_visibility(net.quiet, "local", by=None, facilitator_choices=())
+        result = await refederate_deletes(site, net.quiet, now=now)
+        newer = await threads.start_thread(site, net.quiet, net.fran, title="after", source="y", now=now)
+    assert result.objects == 1
+    await settle(net.a, net.b, net.c)
+    with net.b.db():
+        assert (await Thread.get(uri=started.thread.uri)).deleted_at is not None
+        assert not await Thread.filter(uri=newer.thread.uri).exists()
+    with net.a.db():
+        assert (await Thread.get(uri=started.thread.uri)).deleted_at is None, "still there for its members here"

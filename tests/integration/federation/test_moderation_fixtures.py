@@ -1,0 +1,146 @@
+"""Lemmy- and Mastodon-shaped moderation payloads (Block, Lock, Flag, a moderator's Delete) sent, signed over
+loopback, to a circle hosted here: applied when they come from a moderator, refused otherwise."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from circlefed.domain import threads
+from circlefed.storage.models import CircleBan, Membership, ModerationLogEntry, Report, Role, Thread
+from circlefed.web.keys import SITE
+
+from .circles import act, circle, inbox_states, member, settle, start_quiet
+from .fixtures import deliver, ids_of, payload
+
+pytestmark = pytest.mark.storage
+
+
+@pytest.fixture
+async def hosted(start_instance):
+    """Instance A hosting `grief` (fran facilitates) with fran's thread."""
+    a = await start_quiet(start_instance)
+    fran = await member(a, "fran")
+    grief = await circle(a, "grief", fran)
+    started = await act(
+        a, threads.start_thread(a.app[SITE], grief, fran, title="Welcome", source="Say hello.", now=datetime.now(UTC))
+    )
+
+    class Hosted:
+        instance, facilitator, circle, thread = a, fran, grief, started.thread
+        group_uri = f"{a.base_url}/c/grief"
+        inbox = f"{a.base_url}/inbox"
+
+        def ids(self, remote, actor, **more):
+            return ids_of(remote, actor, self.group_uri, a.domain, **more)
+
+    return Hosted()
+
+
+async def joined(hosted, http, remote, name: str, *, facilitator: bool = False):
+    """A Lemmy user of the fake remote who joined the circle (and was made facilitator)."""
+    actor = remote.add_actor(name)
+    await deliver(http, actor, f"{hosted.group_uri}/inbox", payload("lemmy_follow_1", **hosted.ids(remote, actor)))
+    await settle(hosted.instance)
+    if facilitator:
+        with hosted.instance.db():
+            await Membership.filter(actor__uri=actor.uri).update(role=Role.FACILITATOR)
+    return actor
+
+
+async def lemmy_thread(hosted, http, remote, actor) -> str:
+    create = payload("lemmy_create_1", **hosted.ids(remote, actor))
+    await deliver(http, actor, hosted.inbox, create)
+    await settle(hosted.instance)
+    return create["object"]["id"]
+
+
+def announced(remote, kind: str) -> list[dict]:
+    return [a["object"] for a in remote.received if a["type"] == "Announce" and a["object"].get("type") == kind]
+
+
+async def test_a_lemmy_moderators_block_with_remove_data_bans_and_removes_and_is_announced(hosted, remote, http):
+    # SPEC: PROTOCOL.md moderation (Lemmy block/block_user.json: Block{target: circle, removeData, expires})
+    mod = await joined(hosted, http, remote, "lemmy_mod", facilitator=True)
+    troll = await joined(hosted, http, remote, "troll")
+    post_uri = await lemmy_thread(hosted, http, remote, troll)
+    block = payload("lemmy_block_1", **hosted.ids(remote, mod, person=troll.uri))
+    await deliver(http, mod, hosted.inbox, block)
+    await settle(hosted.instance)
+    with hosted.instance.db():
+        ban = await CircleBan.get(actor__uri=troll.uri).prefetch_related("banned_by")
+        assert (ban.reason, ban.remove_data, ban.banned_by.uri, ban.activity_uri) == ("spam post", True, mod.uri,
+                                                                                      block["id"])
+        assert ban.expires_at.year == 2099
+        assert (await Thread.get(uri=post_uri)).deleted_at is not None
+        actions = await ModerationLogEntry.all().order_by("id").values_list("action", flat=True)
+    assert list(actions) == ["remove_thread", "ban_member"]
+    assert announced(remote, "Block") == [block]  # relayed exactly as received
+
+
+async def test_a_lemmy_lock_from_a_moderator_locks_the_thread(hosted, remote, http):
+    # SPEC: PROTOCOL.md moderation (Lemmy community/lock_page.json)
+    mod = await joined(hosted, http, remote, "lemmy_mod", facilitator=True)
+    lock = payload("lemmy_lock_1", **hosted.ids(remote, mod, object=hosted.thread.uri))
+    await deliver(http, mod, hosted.inbox, lock)
+    await settle(hosted.instance)
+    with hosted.instance.db():
+        assert (await Thread.get(uri=hosted.thread.uri)).is_locked
+        entry = await ModerationLogEntry.get(action="lock_thread")
+    assert entry.reason == "A reason for a lock"
+    assert announced(remote, "Lock") == [lock]
+
+
+async def test_a_lemmy_moderators_removal_deletes_the_post_with_its_reason_logged(hosted, remote, http):
+    # SPEC: PROTOCOL.md moderation (Lemmy deletion/remove_note.json: Delete by a moderator, announced)
+    mod = await joined(hosted, http, remote, "lemmy_mod", facilitator=True)
+    delete = payload("lemmy_delete_1", **hosted.ids(remote, mod, object=hosted.thread.uri))
+    await deliver(http, mod, hosted.inbox, delete)
+    await settle(hosted.instance)
+    with hosted.instance.db():
+        assert (await Thread.get(uri=hosted.thread.uri)).deleted_at is not None
+        entry = await ModerationLogEntry.get(action="remove_thread").prefetch_related("moderator")
+    assert (entry.moderator.uri, entry.reason) == (mod.uri, "bad comment")
+    assert announced(remote, "Delete") == [delete]
+
+
+async def test_the_same_lock_and_block_from_a_member_who_is_no_moderator_are_refused(hosted, remote, http):
+    # SPEC: PROTOCOL.md attack 16 (moderation only from moderators; a forged action fails with its reason)
+    member_actor = await joined(hosted, http, remote, "lemmy_user")
+    ids = hosted.ids(remote, member_actor, object=hosted.thread.uri, person=hosted.facilitator.uri)
+    for name in ("lemmy_lock_1", "lemmy_block_1", "lemmy_delete_1"):
+        await deliver(http, member_actor, hosted.inbox, payload(name, **ids))
+    await settle(hosted.instance)
+    states = await inbox_states(hosted.instance)
+    assert [(kind, state) for kind, state, _ in states[-3:]] == [("Lock", "failed"), ("Block", "failed"),
+                                                                ("Delete", "failed")]
+    assert all("facilitator" in error for _, _, error in states[-3:])
+    with hosted.instance.db():
+        thread = await Thread.get(uri=hosted.thread.uri)
+        assert not thread.is_locked and thread.deleted_at is None and not await CircleBan.exists()
+        assert not await ModerationLogEntry.exists()
+
+
+async def test_a_lemmy_report_is_stored_for_the_facilitators(hosted, remote, http):
+    # SPEC: PROTOCOL.md moderation (Lemmy community/report_page.json: Flag{to: [circle], object, summary})
+    reporter = await joined(hosted, http, remote, "lemmy_user")
+    flag = payload("lemmy_flag_1", **hosted.ids(remote, reporter, object=hosted.thread.uri))
+    await deliver(http, reporter, hosted.inbox, flag)
+    await settle(hosted.instance)
+    with hosted.instance.db():
+        report = await Report.get(activity_uri=flag["id"]).prefetch_related("reporter", "reported_actor", "circle")
+    assert (report.circle.id, report.reporter.uri, report.object_uri) == (hosted.circle.id, reporter.uri,
+                                                                          hosted.thread.uri)
+    assert (report.reported_actor.uri, report.reason) == (hosted.facilitator.uri, "report this post")
+
+
+async def test_a_mastodon_flag_from_its_instance_actor_is_accepted(hosted, remote, http):
+    # SPEC: PROTOCOL.md moderation (Mastodon-style Flag from an Application: object list, reason in content)
+    instance_actor = remote.add_actor("actor", actor_type="Application")
+    ids = hosted.ids(remote, instance_actor, person=hosted.facilitator.uri, object=hosted.thread.uri)
+    flag = payload("mastodon_flag_1", **ids)
+    await deliver(http, instance_actor, hosted.inbox, flag)
+    await settle(hosted.instance)
+    with hosted.instance.db():
+        report = await Report.get(activity_uri=flag["id"]).prefetch_related("circle", "reported_actor")
+    assert report.circle.id == hosted.circle.id and report.reason == "Please take a look at this"
+    assert report.reported_actor.uri == hosted.facilitator.uri

@@ -1,0 +1,124 @@
+"""Reports reaching facilitators on other instances, and the safety net on posts arriving from other instances."""
+
+import json
+
+import pytest
+
+from circlefed.domain import moderation, reports, review, safety_admin, threads
+from circlefed.storage.models import Membership, OutboxActivity, Report, ReviewState, Thread
+from circlefed.web.keys import SITE
+from tests.fakes.remote import signed_post_headers
+
+from .circles import act, circle, inbox_states, join, member, remote_circle_on, settle, start_quiet
+from .fixtures import payload
+from .moderation_net import moderation_net, now
+
+pytestmark = pytest.mark.storage
+
+
+@pytest.fixture
+async def net(start_instance):
+    """A hosts grief (fran); bea on B is a facilitator; cal on C is a member who started a thread."""
+    net = await moderation_net(start_instance)
+    c = await start_quiet(start_instance)
+    cal = await member(c, "cal")
+    await join(c, cal, f"@grief@{net.a.domain}")
+    await settle(net.a, net.b, c)
+    with net.a.db():
+        bea_on_a = (await Membership.get(circle=net.grief, actor__uri=net.bea.uri).prefetch_related("actor")).actor
+    await act(net.a, moderation.set_facilitator(net.grief, bea_on_a, net.fran, now=now()))
+    on_c = await remote_circle_on(c, f"{net.a.base_url}/c/grief")
+    started = await act(c, threads.start_thread(c.app[SITE], on_c, cal, title="Selling", source="pills", now=now()))
+    await settle(net.a, net.b, c)
+    net.c, net.cal, net.on_c, net.cal_thread = c, cal, on_c, started.thread.uri
+    return net
+
+
+async def reports_on(instance) -> list[tuple[str, str]]:
+    with instance.db():
+        rows = await Report.all().order_by("id").prefetch_related("reporter")
+        return [(row.reporter.uri, row.object_uri) for row in rows]
+
+
+async def test_a_report_reaches_the_facilitators_on_their_own_instance(net, http):
+    # SPEC: PROTOCOL.md moderation (Flag to the circle; Announce(Flag) to remote facilitators' instances)
+    ana = await member(net.a, "ana")
+    with net.a.db():
+        await Membership.create(circle=net.grief, actor=ana, state="approved")
+        thread = await Thread.get(uri=net.cal_thread)
+        cal_on_a = await thread.author
+    await act(net.a, reports.file_report(net.grief, ana, object_uris=[net.cal_thread], reported_actor=cal_on_a,
+                                         reason="selling", now=now()))
+    await settle(net.a, net.b, net.c)
+    assert await reports_on(net.a) == [(ana.uri, net.cal_thread)]
+    assert await reports_on(net.b) == [(ana.uri, net.cal_thread)]  # bea, a facilitator on B, sees it
+    assert await reports_on(net.c) == []  # the author's instance only when the admin allows it
+    with net.b.db():
+        [report] = await reports.list_reports(net.bea)
+    assert report.reason == "selling"
+    with net.a.db():
+        forwarded = [a for a in await OutboxActivity.filter(type="Announce") if a.payload["object"]["type"] == "Flag"]
+    assert [a.payload["to"] for a in forwarded] == [[net.bea.uri]]  # to the facilitators only
+    async with http.get(forwarded[0].uri, headers={"Accept": "application/activity+json"}) as response:
+        assert response.status == 404  # reports are never served
+
+
+async def test_a_remote_members_report_is_forwarded_to_the_authors_instance_when_the_admin_allows(net):
+    # SPEC: PROTOCOL.md moderation (where the admin allows, to the reported author's home instance)
+    with net.a.db():
+        await safety_admin.set_switch("forward_reports_to_author_instance", True)
+    with net.b.db():
+        thread_on_b = await Thread.get(uri=net.cal_thread)
+        cal_on_b = await thread_on_b.author
+    await act(net.b, reports.file_report(net.on_b, net.bea, object_uris=[net.cal_thread], reported_actor=cal_on_b,
+                                         reason="advertising", now=now()))
+    await settle(net.a, net.b, net.c)
+    assert await reports_on(net.a) == [(net.bea.uri, net.cal_thread)]
+    assert await reports_on(net.c) == [(net.bea.uri, net.cal_thread)]
+    assert await reports_on(net.b) == []  # bea sent it: her own Flag relayed back is not stored twice
+
+
+async def test_a_remote_post_matching_a_hold_rule_waits_for_review_and_goes_out_once_approved(net):
+    # SPEC: issue 7 safety net (hold for review: invisible until a facilitator approves)
+    with net.a.db():
+        await safety_admin.add_content_rule("miracle cure", "hold")
+    started = await act(net.c, threads.start_thread(net.c.app[SITE], net.on_c, net.cal, title="Try this",
+                                                    source="A miracle cure for grief", now=now()))
+    await settle(net.a, net.b, net.c)
+    with net.a.db():
+        held = await Thread.get(uri=started.thread.uri)
+    assert held.review_state is ReviewState.HELD
+    with net.b.db():
+        assert not await Thread.exists(uri=started.thread.uri)  # not relayed while held
+    await act(net.a, review.approve_post(held, net.fran, now=now()))
+    await settle(net.a, net.b, net.c)
+    with net.b.db():
+        assert (await Thread.get(uri=started.thread.uri)).title == "Try this"
+
+
+async def test_a_remote_post_matching_a_reject_rule_is_refused_with_the_rule_named(net):
+    with net.a.db():
+        rule = await safety_admin.add_content_rule("pills", "reject")
+    started = await act(net.c, threads.start_thread(net.c.app[SITE], net.on_c, net.cal, title="More",
+                                                    source="more pills", now=now()))
+    await settle(net.a, net.b, net.c)
+    kind, state, error = (await inbox_states(net.a))[-1]
+    assert (kind, state) == ("Create", "failed") and f"content rule #{rule.id}" in error and "pills" not in error
+    with net.a.db():
+        assert not await Thread.exists(uri=started.thread.uri)
+
+
+async def test_too_many_deliveries_from_one_domain_are_answered_429_with_retry_after(start_instance, remote, http):
+    # SPEC: issue 7 rate limits (per remote domain, a clear 429 with Retry-After)
+    a = await start_quiet(start_instance, moderation={"domain_deliveries_per_minute": 1, "domain_delivery_burst": 2})
+    await circle(a, "grief", await member(a, "fran"))
+    actor = remote.add_actor("lemmy_user")
+    ids = {"actor": actor.uri, "origin": remote.base_url, "circle": f"{a.base_url}/c/grief", "circle_host": a.domain}
+    answers = []
+    for _ in range(3):
+        body = json.dumps(payload("lemmy_follow_1", **ids)).encode()
+        headers = {**signed_post_headers(actor, f"{a.base_url}/inbox", body), "Accept": "application/json"}
+        async with http.post(f"{a.base_url}/inbox", data=body, headers=headers) as response:
+            answers.append((response.status, response.headers.get("Retry-After"), await response.text()))
+    assert [(status, retry) for status, retry, _ in answers] == [(202, None), (202, None), (429, "60")]
+    assert "too many deliveries from this domain" in answers[-1][2]

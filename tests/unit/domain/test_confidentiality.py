@@ -1,0 +1,104 @@
+"""Confidentiality in the domain: visibility within limits, trusted instances, retention, per-circle pseudonyms."""
+
+import functools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from circlefed.domain import accounts as domain_accounts
+from circlefed.domain import actors as domain_actors
+from circlefed.domain import confidentiality as conf
+from circlefed.domain.accounts import create_account
+from circlefed.domain.circles import create_circle
+from circlefed.domain.passwords import hash_password
+from circlefed.domain.pseudonyms import attributed_actor
+from circlefed.domain.retention import expire_posts
+from circlefed.domain.site import Site
+from circlefed.errors import BadRequest, Forbidden, NotFound
+from circlefed.protocol.keys import generate_rsa_keypair
+from circlefed.storage.models import Actor, Membership, Post, Thread, Visibility
+
+pytestmark = pytest.mark.storage
+SITE = Site.for_base_url("http://127.0.0.1:8080", "127.0.0.1:8080", "test")
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+_one_key_pair = functools.cache(generate_rsa_keypair)
+_one_hash = functools.cache(hash_password)
+
+
+@pytest.fixture(autouse=True)
+def fast_accounts(monkeypatch):
+    monkeypatch.setattr(domain_actors, "generate_rsa_keypair", _one_key_pair)
+    monkeypatch.setattr(domain_accounts, "hash_password", _one_hash)
+
+
+async def person(name: str, *, is_admin: bool = False) -> Actor:
+    return await (await create_account(SITE, name, "correct horse battery", is_admin=is_admin)).actor
+
+
+async def test_visibility_changes_follow_the_admins_limits(db):
+    fran, sam, ada = await person("fran"), await person("sam"), await person("ada", is_admin=True)
+    circle = await create_circle(SITE, "grief", "Grief", facilitator=fran)
+    changed = await conf.set_visibility(circle, "members", by=fran, facilitator_choices=("members", "local"))
+    assert (changed.before, changed.after) == (Visibility.PUBLIC, Visibility.MEMBERS) and circle.requires_approval
+    assert await conf.set_visibility(circle, "members", by=fran, facilitator_choices=("members",)) is None
+    with pytest.raises(Forbidden):
+        await conf.set_visibility(circle, "public", by=fran, facilitator_choices=("members", "local"))
+    with pytest.raises(Forbidden):
+        await conf.set_visibility(circle, "local", by=sam, facilitator_choices=("members", "local"))
+    with pytest.raises(BadRequest):
+        await conf.set_visibility(circle, "hidden", by=None, facilitator_choices=())
+    assert await conf.set_visibility(circle, "public", by=ada, facilitator_choices=())  # an admin chooses any
+
+
+async def test_trusted_instances_are_canonical_and_listed(db):
+    await conf.trust_instance("Partner.Example.:443", note="agreement")
+    policy = await conf.load_confidentiality_policy()
+    assert policy.trusted_domains == frozenset({"partner.example"}) and not policy.share_real_names
+    await conf.set_share_real_names(True)
+    await conf.set_members_to_untrusted_software(True)
+    policy = await conf.load_confidentiality_policy()
+    assert policy.share_real_names and policy.members_to_untrusted_software
+    await conf.distrust_instance("partner.example")
+    with pytest.raises(NotFound):
+        await conf.distrust_instance("partner.example")
+
+
+async def test_retention_expires_old_threads_with_their_replies_and_old_replies(db):
+    fran = await person("fran")
+    circle = await create_circle(SITE, "grief", "Grief", facilitator=fran)
+    old = await Thread.create(uri="http://127.0.0.1:8080/t/old", circle=circle, author=fran, title="Old",
+                              content_html="<p>old</p>", published_at=NOW - timedelta(days=40),
+                              last_activity_at=NOW)
+    young = await Thread.create(uri="http://127.0.0.1:8080/t/young", circle=circle, author=fran, title="Young",
+                                content_html="<p>young</p>", published_at=NOW - timedelta(days=2),
+                                last_activity_at=NOW)
+    fresh_reply_in_old = await Post.create(uri="http://127.0.0.1:8080/p/1", thread=old, author=fran,
+                                           in_reply_to_uri=old.uri, content_html="x", published_at=NOW)
+    old_reply_in_young = await Post.create(uri="http://127.0.0.1:8080/p/2", thread=young, author=fran,
+                                           in_reply_to_uri=young.uri, content_html="y",
+                                           published_at=NOW - timedelta(days=31))
+    expired = await expire_posts(circle, NOW - timedelta(days=30), NOW)
+    assert {row.uri for row in expired} == {old.uri, fresh_reply_in_old.uri, old_reply_in_young.uri}
+    assert (await Thread.get(id=old.id)).title == "" and (await Thread.get(id=young.id)).deleted_at is None
+    assert (await Post.get(id=old_reply_in_young.id)).content_html == ""
+    assert await expire_posts(circle, NOW - timedelta(days=30), NOW) == []
+
+
+async def test_a_member_has_one_stable_pseudonym_per_members_circle(db):
+    fran = await person("fran")
+    quiet = await create_circle(SITE, "quiet", "Quiet", facilitator=fran, visibility=Visibility.MEMBERS)
+    calm = await create_circle(SITE, "calm", "Calm", facilitator=fran, visibility=Visibility.MEMBERS)
+    public = await create_circle(SITE, "open", "Open", facilitator=fran)
+    await domain_actors.instance_actor(SITE.uris, SITE.domain, SITE.name)
+    assert await attributed_actor(SITE, quiet, fran, create=False) == fran, "none until something is published"
+    first = await attributed_actor(SITE, quiet, fran, create=True)
+    assert first.id != fran.id and first.local_name.startswith("m_") and "fran" not in first.uri
+    assert await attributed_actor(SITE, quiet, fran, create=True) == first
+    other = await attributed_actor(SITE, calm, fran, create=True)
+    assert other.id not in (first.id, fran.id), "circles cannot be linked through the pseudonym"
+    assert await attributed_actor(SITE, public, fran, create=True) == fran
+    assert (await Membership.get(circle=quiet, actor=fran)).pseudonym == first.display_name
+    await conf.set_share_real_names(True)
+    assert await attributed_actor(SITE, quiet, fran, create=True) == first, "a pseudonym in use stays"
+    kim = await person("kim")
+    assert await attributed_actor(SITE, calm, kim, create=True) == kim, "new pseudonyms only while names are hidden"
