@@ -139,3 +139,27 @@ async def test_a_circle_made_local_takes_its_copies_back(net):
         assert not await Thread.filter(uri=newer.thread.uri).exists()
     with net.a.db():
         assert (await Thread.get(uri=started.thread.uri)).deleted_at is None, "still there for its members here"
+
+
+async def test_members_on_two_trusted_instances_read_each_others_posts(net):
+    # SPEC: PROTOCOL.md confidential circles: the hosting Group vouches for a members circle's posts; B takes
+    # C's reply from A's Announce without refetching it from C (C serves members content to its host only).
+    with net.a.db():
+        await TrustedInstance.create(domain=net.c.domain)
+    dee = await member(net.c, "dee")
+    await join(net.c, dee, f"@quiet@{net.a.domain}")
+    await settle(net.a, net.b, net.c)
+    await approve(net.a, net.quiet, dee.uri, net.fran)
+    await settle(net.a, net.b, net.c)
+    site, now = net.a.app[SITE], net.a.app[CLOCK].now()
+    started = await act(net.a, threads.start_thread(site, net.quiet, net.fran, title="check-in", source="hi", now=now))
+    await settle(net.a, net.b, net.c)
+    with net.c.db():
+        thread_on_c = await Thread.get(uri=started.thread.uri)
+    posted = await act(net.c, replies.reply(net.c.app[SITE], thread_on_c, dee, source=SECRET, now=now))
+    await settle(net.a, net.b, net.c)
+    with net.b.db():
+        copy = await Post.get(uri=posted.post.uri)
+    assert "numb" in copy.content_html
+    with net.b.db():
+        assert (await Thread.get(uri=started.thread.uri)).title == "check-in"

@@ -12,7 +12,7 @@ from circlefed.federation.lookup import circle_of_actor
 from circlefed.policy.verdicts import Reject
 from circlefed.protocol.parse import authority, is_http_url, reference_id, same_origin
 from circlefed.protocol.posts import POST_TYPES, parse_post
-from circlefed.storage.models import Circle
+from circlefed.storage.models import Circle, Visibility
 
 # What a Group may relay (FEP-1b12: "works for any type"; private types such as Follow are not relayed).
 RELAYED_ACTIVITIES = frozenset(
@@ -55,7 +55,7 @@ def _is_group_delete(announced: object, group_uri: str) -> bool:
 
 async def _relayed_object(ctx: HandlerContext, circle: Circle, document: dict) -> None:
     """Announce(Page|Note): the object, taken from its origin when that is not the Group's."""
-    document = await _from_origin(ctx, document)
+    document = await _from_origin(ctx, circle, document)
     if document is None:
         return None
     post = parse_post(document)
@@ -80,7 +80,7 @@ async def _relayed_activity(ctx: HandlerContext, circle: Circle, inner: dict) ->
         object_uri = reference_id(embedded)
         if object_uri is None or not same_origin(object_uri, actor_uri):
             raise Refused("the announced object is not on its author's server")
-        document = await _from_origin(ctx, embedded if isinstance(embedded, dict) else {"id": object_uri})
+        document = await _from_origin(ctx, circle, embedded if isinstance(embedded, dict) else {"id": object_uri})
         if document is None:
             return None
         inner = {**inner, "object": document}
@@ -89,9 +89,13 @@ async def _relayed_activity(ctx: HandlerContext, circle: Circle, inner: dict) ->
     return None
 
 
-async def _from_origin(ctx: HandlerContext, document: dict) -> dict | None:
+async def _from_origin(ctx: HandlerContext, circle: Circle, document: dict) -> dict | None:
     """SPEC: PROTOCOL.md attack 14: an embedded object is trusted only from the announcer's own server;
-    any other is refetched from its origin. None when it is gone or is one of our own."""
+    any other is refetched from its origin. None when it is gone or is one of our own.
+
+    A members circle is the exception: its posts are served only to the hosting instance (a member's server
+    does not know who else belongs), so the hosting Group, which already decides what the circle holds,
+    vouches for the copy it relays."""
     object_uri = document.get("id")
     if not isinstance(object_uri, str) or not is_http_url(object_uri):
         raise Refused("the announced object has no http(s) id")
@@ -99,6 +103,8 @@ async def _from_origin(ctx: HandlerContext, document: dict) -> dict | None:
         ignore(document, "our own object, relayed back")
         return None
     if same_origin(object_uri, ctx.actor.uri) and "type" in document:
+        return document
+    if circle.visibility is not Visibility.PUBLIC and "type" in document:
         return document
     fetched = await fetch_document(ctx.federation, object_uri)
     if fetched is None:
