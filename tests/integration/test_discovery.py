@@ -9,7 +9,7 @@ from circlefed.app import create_app
 from circlefed.domain.accounts import create_account
 from circlefed.domain.circles import create_circle
 from circlefed.domain.site import Site
-from circlefed.storage.models import Actor, Circle, Post, Thread, Visibility
+from circlefed.storage.models import Actor, Circle, Post, ReviewState, Thread, Visibility
 from circlefed.storage.stats import nodeinfo_usage
 from tests.conftest import settings_for
 
@@ -246,6 +246,17 @@ async def test_nodeinfo_counts_ignore_members_and_local_circles(client, people, 
 async def test_nodeinfo_counts_skip_deleted_threads_and_their_replies(client, people, clock):
     alice = await people.actor
     await add_thread_and_reply("grief", alice, clock.now(), deleted=True)
+    assert (await usage_of(client))["localPosts"] == 0
+
+
+async def test_nodeinfo_counts_skip_posts_held_for_review(client, people, clock):
+    # A held post is not published yet: counting it would tell the world that something is waiting.
+    alice = await people.actor
+    await add_thread_and_reply("grief", alice, clock.now())
+    thread = await Thread.get(circle__slug="grief")
+    await Post.filter(thread=thread).update(review_state=ReviewState.HELD)
+    assert (await usage_of(client))["localPosts"] == 1
+    await Thread.filter(id=thread.id).update(review_state=ReviewState.HELD)
     assert (await usage_of(client))["localPosts"] == 0
 
 

@@ -8,11 +8,13 @@ from circlefed.domain.site import Site
 from circlefed.federation.documents import audience_of, circle_actor, object_document
 from circlefed.protocol.objects import render_collection, render_count
 from circlefed.storage.models import Circle, OutboxActivity, Post, ReviewState, Thread
+from circlefed.storage.visibility import visible_posts, visible_threads
 
 OUTBOX_ITEMS = 20  # newest first, inline (Lemmy reads no pages and imports at most 10 on first contact)
 OUTBOX_SCAN = 500
 CONTEXT_ITEMS = 500
-# Live posts: not deleted, and not held for (or rejected in) a facilitator's review.
+# Live posts: not deleted, and not held for (or rejected in) a facilitator's review. Listings also leave out
+# posts by authors on blocked or silenced domains (storage/visibility.py).
 LIVE = {"deleted_at__isnull": True, "review_state": ReviewState.VISIBLE}
 
 
@@ -31,8 +33,8 @@ async def outbox(circle: Circle) -> dict:
             latest.setdefault(row.object_uri, row.payload)
     live = await _live_uris(list(latest))
     items = [_embedded(payload) for uri, payload in latest.items() if uri in live][:OUTBOX_ITEMS]
-    total = await Thread.filter(circle_id=circle.id, **LIVE).count()
-    total += await Post.filter(thread__circle_id=circle.id, **LIVE).count()
+    total = await (await visible_threads(Thread.filter(circle_id=circle.id, **LIVE), public=True)).count()
+    total += await (await visible_posts(Post.filter(thread__circle_id=circle.id, **LIVE), public=True)).count()
     return render_collection(group.outbox_uri or f"{group.uri}/outbox", items, total=total)
 
 
@@ -51,7 +53,8 @@ async def moderators(circle: Circle) -> dict:
 async def featured(site: Site, circle: Circle) -> dict:
     """Pinned threads, embedded as Pages (Lemmy reads them embedded)."""
     group = await circle_actor(circle)
-    threads = await Thread.filter(circle_id=circle.id, is_pinned=True, **LIVE).order_by("-id")
+    pinned = Thread.filter(circle_id=circle.id, is_pinned=True, **LIVE)
+    threads = await (await visible_threads(pinned, public=True)).order_by("-id")
     pages = [await object_document(site, thread, context=False) for thread in threads]
     return render_collection(f"{group.uri}/featured", pages)
 
@@ -60,7 +63,7 @@ async def thread_context(thread: Thread) -> dict:
     """SPEC: FEP-7888 / FEP-f228: the thread's context collection: the thread and its live replies, in order."""
     audience = await audience_of(await Circle.get(id=thread.circle_id))
     replies = (
-        await Post.filter(thread_id=thread.id, **LIVE)
+        await (await visible_posts(Post.filter(thread_id=thread.id, **LIVE), public=True))
         .order_by("published_at", "id")
         .limit(CONTEXT_ITEMS)
         .values_list("uri", flat=True)
@@ -71,8 +74,9 @@ async def thread_context(thread: Thread) -> dict:
 
 async def thread_replies(thread: Thread) -> dict:
     """FEP-1b12: the thread's top-level replies (ids)."""
+    top_level = Post.filter(thread_id=thread.id, in_reply_to_uri=thread.uri, **LIVE)
     replies = (
-        await Post.filter(thread_id=thread.id, in_reply_to_uri=thread.uri, **LIVE)
+        await (await visible_posts(top_level, public=True))
         .order_by("published_at", "id")
         .limit(CONTEXT_ITEMS)
         .values_list("uri", flat=True)
@@ -93,6 +97,8 @@ def _embedded(payload: dict) -> dict:
 async def _live_uris(uris: list[str]) -> set[str]:
     if not uris:
         return set()
-    threads = await Thread.filter(uri__in=uris, deleted_at__isnull=True).values_list("uri", flat=True)
-    posts = await Post.filter(uri__in=uris, deleted_at__isnull=True).values_list("uri", flat=True)
+    live_threads = await visible_threads(Thread.filter(uri__in=uris, **LIVE), public=True)
+    live_posts = await visible_posts(Post.filter(uri__in=uris, **LIVE), public=True)
+    threads = await live_threads.values_list("uri", flat=True)
+    posts = await live_posts.values_list("uri", flat=True)
     return set(threads) | set(posts)

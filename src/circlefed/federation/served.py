@@ -23,6 +23,7 @@ from circlefed.storage.models import (
     Thread,
     Visibility,
 )
+from circlefed.storage.visibility import is_hidden_author
 
 # Activities served at their ids: content only. Follows and their answers would show who joined, and
 # relayed reactions who voted (PROTOCOL.md attack 17), so they are delivered but never served.
@@ -66,7 +67,9 @@ async def served_activity(uri: str, viewer: Viewer = ANONYMOUS) -> OutboxActivit
         raise not_found()
     if activity.type != "Delete" and inner_type != "Delete":
         row = await find_post(activity.object_uri)
-        if row is None or row.deleted_at is not None or await _superseded(activity):
+        if row is None or row.deleted_at is not None or row.review_state is not ReviewState.VISIBLE:
+            raise not_found()
+        if await _superseded(activity) or await is_hidden_author(row.author_id):  # e.g. its domain is blocked
             raise not_found()
     return activity
 

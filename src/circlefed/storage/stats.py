@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from tortoise.queryset import QuerySet
 
 from circlefed.protocol.nodeinfo import NodeUsage
-from circlefed.storage.models import Account, Post, Thread, Visibility
+from circlefed.storage.models import Account, Post, ReviewState, Thread, Visibility
 
 ACTIVE_MONTH = timedelta(days=30)
 ACTIVE_HALFYEAR = timedelta(days=180)
@@ -20,8 +20,8 @@ async def nodeinfo_usage(now: datetime) -> NodeUsage:
     - active: enabled accounts that started a thread or replied in a *public* local circle within the window.
       Deliberately not last_login_at: a login count would move when someone uses only a members or local
       circle, and a public number must not reveal activity in confidential circles (PROTOCOL.md attack 15).
-    - localPosts: threads and replies by local authors in public local circles, deleted ones (and replies in
-      deleted threads) excluded. Posts in remote circles are left out: their visibility is the peer's claim.
+    - localPosts: threads and replies by local authors in public local circles, deleted and held ones (and replies in
+      deleted or held threads) excluded. Posts in remote circles are left out: their visibility is the peer's claim.
     """
     return NodeUsage(
         users_total=await Account.filter(is_disabled=False).count(),
@@ -37,6 +37,7 @@ def _public_threads() -> QuerySet[Thread]:
         circle__visibility=Visibility.PUBLIC,
         author__is_local=True,
         deleted_at__isnull=True,
+        review_state=ReviewState.VISIBLE,
     )
 
 
@@ -45,8 +46,10 @@ def _public_replies() -> QuerySet[Post]:
         thread__circle__is_local=True,
         thread__circle__visibility=Visibility.PUBLIC,
         thread__deleted_at__isnull=True,
+        thread__review_state=ReviewState.VISIBLE,
         author__is_local=True,
         deleted_at__isnull=True,
+        review_state=ReviewState.VISIBLE,
     )
 
 

@@ -8,7 +8,7 @@ import operator
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from circlefed.storage.models import DomainAction, DomainRule, Instance, Post, Thread
+from circlefed.storage.models import Actor, DomainAction, DomainRule, Instance, Post, Thread
 
 
 async def hidden_domains(*, public: bool) -> list[str]:
@@ -50,3 +50,9 @@ async def visible_posts(posts: QuerySet[Post], *, public: bool) -> QuerySet[Post
     """posts without those by authors of hidden instances; public=True for listings anyone can see."""
     hidden = await hidden_instance_ids(public=public)
     return posts.exclude(author__instance_id__in=hidden) if hidden else posts
+
+
+async def is_hidden_author(actor_id: int, *, public: bool = False) -> bool:
+    """Whether an author's content is hidden: on a blocked domain (or a silenced one when public)."""
+    hidden = await hidden_instance_ids(public=public)
+    return bool(hidden) and await Actor.filter(id=actor_id, instance_id__in=hidden).exists()
