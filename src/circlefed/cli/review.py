@@ -86,11 +86,13 @@ async def reports_command(args) -> int:
 
 async def resolve_command(args) -> int:
     settings = settings_from_args(args)
+    now = Clock().now()
     async with database(settings):
         by = await _acting(args.as_user)
         report = await Report.get_or_none(id=args.id)
         if report is None:
             raise NotFound(f"no report #{args.id}")
-        await reports.resolve_report(report, by, outcome=args.outcome, now=Clock().now())
+        # The instances keeping a copy of the report are told (Resolve / the Group's Announce of it).
+        await perform(site_for(settings), reports.resolve_report(report, by, outcome=args.outcome, now=now), now=now)
     print(f"report #{args.id} resolved")
     return 0

@@ -210,6 +210,16 @@ class ReportFiled:
 
 
 @dataclass(frozen=True)
+class ReportResolved:
+    """A report closed with its outcome, by a facilitator here (sent on) or of another instance (relayed)."""
+
+    circle: Circle | None
+    report: Report
+    by: Actor
+    outcome: str
+
+
+@dataclass(frozen=True)
 class RulesChanged:
     circle: Circle
     by: Actor
@@ -232,5 +242,6 @@ Event = (
     | Moderated
     | PostApproved
     | ReportFiled
+    | ReportResolved
     | RulesChanged
 )

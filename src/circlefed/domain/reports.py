@@ -9,7 +9,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from circlefed.domain import modlog
-from circlefed.domain.events import ReportFiled
+from circlefed.domain.events import ReportFiled, ReportResolved
 from circlefed.domain.memberships import can_moderate, is_local_admin, is_member
 from circlefed.errors import BadRequest, Conflict, Forbidden
 from circlefed.storage.models import Actor, Circle, Membership, MembershipState, Report, ReportState, Role
@@ -50,10 +50,14 @@ async def file_report(
     return ReportFiled(circle, report, reporter, tuple(object_uris), reason, reported_actor)
 
 
-async def resolve_report(report: Report, by: Actor, *, outcome: str, now: datetime) -> Report:
-    """A facilitator of the report's circle (or an admin) closes it with an outcome; the log keeps it."""
+async def resolve_report(
+    report: Report, by: Actor, *, outcome: str, now: datetime, vouched: bool = False
+) -> ReportResolved:
+    """A facilitator of the report's circle (or an admin) closes it with an outcome; the log keeps it.
+
+    `vouched`: the remote circle's own Group relayed the resolution (its host checked the facilitator)."""
     circle = await Circle.get(id=report.circle_id) if report.circle_id else None
-    await _check_may_handle(circle, by)
+    await _check_may_handle(circle, by, vouched=vouched)
     if report.state is ReportState.RESOLVED:
         raise Conflict("this report was already resolved")
     outcome = outcome.strip()
@@ -62,7 +66,7 @@ async def resolve_report(report: Report, by: Actor, *, outcome: str, now: dateti
     report.state, report.outcome, report.resolved_by, report.resolved_at = ReportState.RESOLVED, outcome, by, now
     await report.save(update_fields=["state", "outcome", "resolved_by_id", "resolved_at"])
     await modlog.record(circle, by, modlog.RESOLVE_REPORT, target_uri=report.object_uri, reason=outcome, now=now)
-    return report
+    return ReportResolved(circle, report, by, outcome)
 
 
 async def list_reports(
@@ -83,7 +87,9 @@ async def list_reports(
     return await query.order_by("created_at", "id").prefetch_related("reporter", "reported_actor")
 
 
-async def _check_may_handle(circle: Circle | None, viewer: Actor) -> None:
+async def _check_may_handle(circle: Circle | None, viewer: Actor, *, vouched: bool = False) -> None:
+    if vouched and circle is not None and not circle.is_local:
+        return  # SPEC: fep-1b12 moderation: a remote circle's Group vouches for the moderators it relays
     if circle is None:
         if not await is_local_admin(viewer):
             raise Forbidden("only an admin handles reports made to the instance")

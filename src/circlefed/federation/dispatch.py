@@ -24,6 +24,7 @@ def _table() -> dict[tuple[str, str], Handler]:
         follow,
         moderation,
         reactions,
+        resolve,
         responses,
         undo,
         update,
@@ -48,6 +49,7 @@ def _table() -> dict[tuple[str, str], Handler]:
         ("Add", ANY): moderation.handle_collection_change,
         ("Remove", ANY): moderation.handle_collection_change,
         ("Flag", ANY): flag.handle,
+        ("Resolve", ANY): resolve.handle,
     }
     for kind in POST_TYPES:
         table["Create", kind] = create.handle

@@ -12,7 +12,7 @@ from circlefed.domain.site import Site
 from circlefed.federation import outbound
 from circlefed.federation.audience import follower_inboxes, personal_inbox
 from circlefed.federation.documents import audience_of, circle_actor
-from circlefed.federation.reports_out import publish_report
+from circlefed.federation.reports_out import publish_report, publish_resolution
 from circlefed.protocol.actors import render_group
 from circlefed.protocol.moderation import (
     render_actor_update,
@@ -29,7 +29,7 @@ THREAD_ACTIONS = frozenset({modlog.LOCK, modlog.UNLOCK, modlog.PIN, modlog.UNPIN
 
 async def publish_moderation(
     site: Site,
-    event: ev.Moderated | ev.PostApproved | ev.ReportFiled | ev.RulesChanged,
+    event: ev.Moderated | ev.PostApproved | ev.ReportFiled | ev.ReportResolved | ev.RulesChanged,
     *,
     now: datetime,
     received: dict | None,
@@ -40,6 +40,8 @@ async def publish_moderation(
         await publish_rules(site, event, now=now)
     elif isinstance(event, ev.PostApproved):
         await publish_approved(site, event, now=now)
+    elif isinstance(event, ev.ReportResolved):
+        await publish_resolution(site, event, now=now, received=received)
     else:
         await publish_report(site, event, now=now, received=received)
 

@@ -46,7 +46,7 @@ async def publish(site: Site, events: Iterable[ev.Event], *, now: datetime, rece
             await _follow_or_undo(site, event, now)
         elif isinstance(event, ev.ReactionAdded | ev.ReactionRemoved) and _is_relayed(event, received):
             await relay(site, event.circle, received, object_uri=event.object_uri, ordering_key=None, now=now)
-        elif isinstance(event, ev.Moderated | ev.PostApproved | ev.ReportFiled | ev.RulesChanged):
+        elif isinstance(event, ev.Moderated | ev.PostApproved | ev.ReportFiled | ev.ReportResolved | ev.RulesChanged):
             from circlefed.federation.moderation_out import publish_moderation  # it relays through this module
 
             await publish_moderation(site, event, now=now, received=received)

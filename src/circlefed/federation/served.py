@@ -28,7 +28,7 @@ from circlefed.storage.visibility import is_hidden_author
 # Activities served at their ids: content only. Follows and their answers would show who joined, and
 # relayed reactions who voted (PROTOCOL.md attack 17), so they are delivered but never served.
 SERVED_ACTIVITIES = frozenset({"Create", "Update", "Delete", "Announce"})
-PRIVATE_ANNOUNCED = frozenset({"Like", "Dislike", "Undo", "Follow", "Accept", "Reject", "Flag"})
+PRIVATE_ANNOUNCED = frozenset({"Like", "Dislike", "Undo", "Follow", "Accept", "Reject", "Flag", "Resolve"})
 
 
 async def served_post(uri: str, viewer: Viewer = ANONYMOUS) -> tuple[Thread | Post, Circle]:

@@ -1,4 +1,4 @@
-"""Protocol: moderation activities in Lemmy's shapes (Lock, Block, Add/Remove, Flag, their Undo) in and out."""
+"""Protocol: moderation activities in Lemmy's shapes (Lock, Block, Add/Remove, Flag, Resolve, Undo) in and out."""
 
 from __future__ import annotations
 
@@ -98,6 +98,18 @@ def render_flag(uri: str, actor_uri: str, object_uris: list[str], circle_uri: st
         document["summary"] = document["content"] = reason
     if circle_uri:
         document["audience"] = circle_uri
+    return with_context(document)
+
+
+def render_resolve(uri: str, actor_uri: str, flag: dict, circle_uri: str, outcome: str, published: datetime) -> dict:
+    """Lemmy `community/resolve_report_page.json`: Resolve{to: [circle], object: the Flag (embedded)}; `summary`
+    carries the outcome (circlefed's addition: Lemmy sends none)."""
+    inner = {key: value for key, value in flag.items() if key != "@context"}
+    document: dict = {"id": uri, "type": "Resolve", "actor": actor_uri, "to": [circle_uri], "object": inner}
+    if outcome:
+        document["summary"] = outcome
+    document["audience"] = circle_uri
+    document["published"] = format_datetime(published)
     return with_context(document)
 
 

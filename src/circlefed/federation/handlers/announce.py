@@ -16,7 +16,7 @@ from circlefed.storage.models import Circle, Visibility
 
 # What a Group may relay (FEP-1b12: "works for any type"; private types such as Follow are not relayed).
 RELAYED_ACTIVITIES = frozenset(
-    {"Create", "Update", "Delete", "Like", "Dislike", "Undo", "Lock", "Block", "Add", "Remove", "Flag"}
+    {"Create", "Update", "Delete", "Like", "Dislike", "Undo", "Lock", "Block", "Add", "Remove", "Flag", "Resolve"}
 )
 
 
