@@ -31,7 +31,7 @@ from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS
 from circlefed.web.metrics import WebMetrics
 from circlefed.web.middleware import errors, metrics, request_context, security_headers
 from circlefed.web.signed_fetch import authorized_fetch
-from circlefed.web.ui import home
+from circlefed.web.ui import setup_ui
 
 log = logging.getLogger(__name__)
 TEMPLATES_DIR = Path(circlefed.templates.__file__).parent
@@ -135,7 +135,7 @@ async def _worker(app: web.Application) -> AsyncIterator[None]:
 
 
 def _add_routes(app: web.Application) -> None:
-    home.add_routes(app)
+    setup_ui(app)  # sessions, CSRF and page-context middlewares, then the UI routes
     inbox.add_routes(app)
     health.add_routes(app)
     wellknown.add_routes(app)

@@ -80,21 +80,23 @@ async def approve_membership(
 
 
 async def reject_membership(
-    circle: Circle, actor: Actor, *, by: Actor, now: datetime | None = None
+    circle: Circle, actor: Actor, *, by: Actor, now: datetime | None = None, reason: str = ""
 ) -> JoinRejected:
-    """Refuse a pending request (the row stays, rejected, so the decision is remembered)."""
+    """Refuse a pending request (the row stays, rejected, so the decision is remembered); `reason` is logged."""
     await _check_may_decide(circle, by)
     membership = await _pending_request(circle, actor)
     membership.state = MembershipState.REJECTED
     await membership.save(update_fields=["state", "updated_at"])
-    await _log_decision(circle, actor, by, modlog.REJECT_JOIN, now)
+    await _log_decision(circle, actor, by, modlog.REJECT_JOIN, now, reason)
     return JoinRejected(circle, actor, membership, by, membership.follow_activity_uri)
 
 
-async def _log_decision(circle: Circle, actor: Actor, by: Actor, action: str, now: datetime | None) -> None:
+async def _log_decision(
+    circle: Circle, actor: Actor, by: Actor, action: str, now: datetime | None, reason: str = ""
+) -> None:
     """A facilitator's decision on a circle hosted here is logged (a remote circle's answer is its own)."""
     if circle.is_local and by.id != circle.actor_id:
-        await modlog.record(circle, by, action, target_uri=actor.uri, now=now or datetime.now(UTC))
+        await modlog.record(circle, by, action, target_uri=actor.uri, reason=reason, now=now or datetime.now(UTC))
 
 
 async def leave_circle(circle: Circle, actor: Actor) -> MemberLeft:

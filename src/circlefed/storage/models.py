@@ -70,6 +70,7 @@ class RegistrationMode(StrEnum):
     OPEN = "open"
     INVITE = "invite"
     APPROVAL = "approval"
+    CLOSED = "closed"
 
 
 class QueueState(StrEnum):
@@ -155,6 +156,8 @@ class Actor(Model):
     private_key_pem = fields.TextField(null=True)
     document = fields.JSONField(null=True)
     fetched_at = fields.DatetimeField(null=True)
+    # A local member who deleted their account: the row (and key) stays to sign the Delete, the name stays taken.
+    deleted_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -174,12 +177,59 @@ class Account(Model):
     email = fields.CharField(max_length=255, null=True)
     is_admin = fields.BooleanField(default=False)
     is_disabled = fields.BooleanField(default=False)
+    # Registration mode `approval`: the account waits (cannot log in) until an admin approves it.
+    is_approved = fields.BooleanField(default=True)
+    join_reason = fields.TextField(default="")
+    # Bumped on password change and logout-everywhere: sessions carrying an older epoch are void.
+    session_epoch = fields.IntField(default=0)
     actor = fields.OneToOneField("models.Actor", related_name="account", on_delete=fields.CASCADE)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_login_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "accounts"
+
+
+class Invite(Model):
+    """A single-use invitation to register (registration mode `invite`), stored as a hash of its token."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_by = fields.ForeignKeyField(
+        "models.Account", related_name="invites_created", null=True, on_delete=fields.SET_NULL
+    )
+    note = fields.CharField(max_length=255, default="")
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_by = fields.ForeignKeyField("models.Account", related_name="invite_used", null=True, on_delete=fields.SET_NULL)
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "invites"
+
+
+class LoginFailure(Model):
+    """One failed sign-in, keyed by username and by client address bucket: the shared rate-limit record."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=255)
+    failed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "login_failures"
+        indexes = (("key", "failed_at"),)
+
+
+class InstanceSecret(Model):
+    """A secret generated on first use and shared by every process (e.g. the session cookie key). Never logged."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=64, unique=True)
+    value = fields.TextField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "instance_secrets"
 
 
 class Circle(Model):
@@ -370,6 +420,9 @@ class InstancePolicy(Model):
     crisis_resources = fields.TextField(default="")
     hold_first_posts = fields.BooleanField(default=False)
     forward_reports_to_author_instance = fields.BooleanField(default=False)
+    # Shown on the pages instead of the settings file's instance.name/description when set by an admin.
+    instance_name = fields.CharField(max_length=255, null=True)
+    instance_description = fields.TextField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

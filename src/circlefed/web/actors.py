@@ -12,6 +12,7 @@ from circlefed.protocol.actors import ActorBasics, render_application, render_gr
 from circlefed.protocol.vocab import AS2_RESPONSE_CONTENT_TYPE
 from circlefed.web.keys import SITE
 from circlefed.web.negotiation import wants_activity_json
+from circlefed.web.ui import member_circle_page
 
 # One URL, two representations: caches must key on Accept.
 VARY = {"Vary": "Accept"}
@@ -35,16 +36,13 @@ async def person(request: web.Request) -> web.StreamResponse:
 
 
 async def circle(request: web.Request) -> web.StreamResponse:
-    site = request.app[SITE]
-    served = await get_circle(site, request.match_info["slug"])
     if wants_activity_json(request):
+        served = await get_circle(request.app[SITE], request.match_info["slug"])
         return as2_response(render_group(served.card))
-    context = {
-        "circle": served.circle,
-        "is_public": served.is_public,
-        "handle": _handle(request, served.card.basics),
-    }
-    return _page("circle.html", request, context)
+    # Browsers: the member page, whose own who-sees-what rules hide a circle exactly like a missing one.
+    response = await member_circle_page.show(request)
+    response.headers.update(VARY)
+    return response
 
 
 def as2_response(document: dict) -> web.Response:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from circlefed.federation import collections
 from circlefed.federation.documents import object_document
 from circlefed.federation.served import is_follower_answer, served_activity, served_circle, served_post
-from circlefed.storage.models import Actor, Circle, Thread, Visibility
+from circlefed.storage.models import Circle, Thread, Visibility
 from circlefed.web.actors import VARY, as2_response
 from circlefed.web.keys import SITE
 from circlefed.web.negotiation import wants_activity_json
 from circlefed.web.signed_fetch import viewer_of
+from circlefed.web.ui import member_threads
 
 # What a member read must not be kept by caches or shared between requesters (attack 15).
 CONFIDENTIAL_HEADERS = {"Cache-Control": "private, no-store", "Vary": "Accept, Signature"}
@@ -23,28 +23,14 @@ def _uri(request: web.Request, kind: str) -> str:
 
 
 async def post(request: web.Request) -> web.StreamResponse:
-    """A thread or reply: its Page/Note (a Tombstone with 410 once deleted), or a minimal page for browsers."""
+    """A thread or reply: its Page/Note (a Tombstone with 410 once deleted), or the member pages for browsers."""
     kind = "t" if request.path.startswith("/t/") else "p"
+    if not wants_activity_json(request):
+        # Browsers: the member pages, with their own who-sees-what rules (a hidden post is a missing one).
+        return await member_threads.show_object(request, _uri(request, kind))
     row, circle = await served_post(_uri(request, kind), viewer_of(request))
-    status = 410 if row.deleted_at is not None else 200
-    if wants_activity_json(request):
-        response = _for(circle, as2_response(await object_document(request.app[SITE], row)))
-        response.set_status(status)
-        return response
-    group = await Actor.get(id=circle.actor_id)
-    author = await Actor.get(id=row.author_id)
-    context = {
-        "deleted": row.deleted_at is not None,
-        "title": row.title if isinstance(row, Thread) else None,
-        "content_html": row.content_html,
-        "content_warning": row.content_warning,
-        "circle_uri": group.url or group.uri,
-        "circle_name": circle.name,
-        "author_uri": author.url or author.uri,
-        "author_name": author.display_name or author.preferred_username,
-    }
-    response = aiohttp_jinja2.render_template("post.html", request, context, status=status)
-    response.headers.update(VARY)
+    response = _for(circle, as2_response(await object_document(request.app[SITE], row)))
+    response.set_status(410 if row.deleted_at is not None else 200)
     return response
 
 

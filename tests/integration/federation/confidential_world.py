@@ -5,8 +5,11 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+import aiohttp
 
 from circlefed.domain import replies, threads
 from circlefed.domain.accounts import create_account
@@ -30,6 +33,8 @@ from circlefed.storage.models import (
 from circlefed.web.keys import CLOCK, FEDERATION, SITE
 
 LOCAL_PEOPLE = ("kestrelfac", "heronmem", "ploverout")  # facilitator, member, logged-in non-member
+PASSWORD = "correct horse battery staple"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 REMOTE_PEOPLE = {"rmember": "R1", "rstranger": "R1", "rinstance": "R1", "omember": "R2", "oinstance": "R2"}
 MEMBER_KEYS = ("kestrelfac", "heronmem", "rmember", "omember")
 VIEWERS = ("anonymous", "ploverout", "heronmem", "kestrelfac", "rmember", "rstranger", "rinstance", "oinstance")
@@ -60,8 +65,8 @@ class Pool:
         return self.remotes[REMOTE_PEOPLE[key]].domain
 
     def handle_of(self, key: str) -> str:
-        """What would betray this person: their local name, or their remote actor id."""
-        return self.fakes[key].uri if key in self.fakes else f"/u/{key}"
+        """What would betray this person: their account name (however a page shows it), or their remote actor id."""
+        return self.fakes[key].uri if key in self.fakes else key
 
 
 @dataclass
@@ -125,7 +130,7 @@ async def build_pool(instance, r1, r2) -> Pool:
     pool = Pool(instance, {"R1": r1, "R2": r2}, fakes, generate_rsa_keypair())
     with instance.db():
         for name in LOCAL_PEOPLE:
-            account = await create_account(instance.app[SITE], name, "correct horse battery staple")
+            account = await create_account(instance.app[SITE], name, PASSWORD)
             pool.actors[name] = await account.actor
         for key, fake in fakes.items():
             pool.actors[key] = await instance.app[FEDERATION].remote_actors.by_uri(fake.uri)
@@ -224,3 +229,18 @@ def headers_for(pool: Pool, viewer: str, url: str) -> dict[str, str]:
     signed = sign_cavage(method="GET", url=url, headers={"Accept": base["Accept"]}, body=None, key_id=key_id,
                          private_key_pem=pem, now=datetime.now(UTC))
     return {**base, **signed}
+
+
+async def signed_in_browsers(pool: Pool) -> dict[str, aiohttp.ClientSession]:
+    """One cookie-keeping HTTP session per local person, signed in through the real login form."""
+    browsers = {}
+    for name in LOCAL_PEOPLE:
+        browser = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))  # unsafe: an IP-address host
+        browsers[name] = browser
+        base = pool.instance.base_url
+        async with browser.get(f"{base}/login", headers={"Accept": "text/html"}) as response:
+            token = _CSRF.search(await response.text()).group(1)
+        form = {"csrf_token": token, "username": name, "password": PASSWORD}
+        async with browser.post(f"{base}/login", data=form, allow_redirects=False) as response:
+            assert response.status == 303, f"{name} could not sign in: {response.status}"
+    return browsers

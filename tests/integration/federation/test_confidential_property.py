@@ -30,12 +30,14 @@ from .confidential_world import (
     clear_world,
     headers_for,
     may_read,
+    signed_in_browsers,
 )
 
 pytestmark = [pytest.mark.storage, pytest.mark.slow]
 EXAMPLES = int(os.environ.get("CIRCLEFED_CONFIDENTIALITY_EXAMPLES", "500"))
 HTML = {"Accept": "text/html", "X-Request-Id": "probe"}
 SOFTWARE = [None, "circlefed", "mastodon", "nodebb", "piefed", "mbin"]
+FACILITATOR_PAGES = ("", "/requests", "/held", "/reports", "/members", "/rules", "/settings", "/log")
 
 circle_specs = st.builds(
     CircleSpec,
@@ -64,7 +66,10 @@ async def pool(start_instance, remote, http):
     # Hundreds of generated posts by the same few accounts: no per-account rate limit here.
     instance = await start_quiet(start_instance, moderation={"account_posts_per_minute": 0})
     built = await build_pool(instance, remote, other)
+    built.browsers = await signed_in_browsers(built)
     yield built
+    for browser in built.browsers.values():
+        await browser.close()
     await other.close()
 
 
@@ -130,10 +135,26 @@ async def _probe(pool, http, world, built) -> None:
                 body = await response.text()
             leaked = [secret for secret in secrets if secret in body]
             assert not leaked, f"{world.viewer} saw {leaked} at {url} ({response.status})"
+    if world.viewer in pool.browsers:
+        await _probe_pages_signed_in(pool.browsers[world.viewer], world, built, urls, secrets, base)
     for item in built:
         if not may_read(item.spec, world, world.viewer):
             await _hidden_like_missing(pool, http, world, item, base)
     await _nodeinfo_counts_only_public(pool, http, built)
+
+
+async def _probe_pages_signed_in(browser, world, built, urls: list[str], secrets: set[str], base: str) -> None:
+    """The web UI as the signed-in local viewer sees it: every page above, the circle list, and each circle's
+    compose and facilitator pages (which must show nothing of a circle the viewer may not read)."""
+    pages = [*urls, f"{base}/circles", f"{base}/facilitate", f"{base}/account", f"{base}/account/export"]
+    for item in built:
+        circle = f"{base}/c/{item.slug}"
+        pages += [f"{circle}/new", *(f"{circle}/facilitate{sub}" for sub in FACILITATOR_PAGES)]
+    for url in pages:
+        async with browser.get(url, headers=HTML, allow_redirects=False) as response:
+            body = await response.text()
+        leaked = [secret for secret in secrets if secret in body]
+        assert not leaked, f"{world.viewer}, signed in, saw {leaked} at {url} ({response.status})"
 
 
 async def _hidden_like_missing(pool, http, world, item, base) -> None:

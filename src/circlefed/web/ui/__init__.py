@@ -1,1 +1,40 @@
-"""Web UI: server-rendered HTML pages."""
+"""Web UI: server-rendered HTML pages; setup_ui wires sessions, CSRF, page context and every UI module's routes."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from circlefed.web.ui import (
+    account,
+    account_data,
+    admin,
+    auth,
+    facilitate,
+    home,
+    member_circle_page,
+    member_circles,
+    member_compose,
+    member_posts,
+    member_threads,
+)
+from circlefed.web.ui.csrf import csrf_protect
+from circlefed.web.ui.render import page_context
+from circlefed.web.ui.session import setup_sessions
+
+# Every UI module with add_routes(app); add yours here.
+MODULES = [home, auth, account, account_data, admin, facilitate]
+# Member pages (circles, circle page, threads, writing, post actions).
+MODULES += [member_circles, member_circle_page, member_threads, member_compose, member_posts]
+
+
+def add_ui_routes(app: web.Application) -> None:
+    for module in MODULES:
+        module.add_routes(app)
+
+
+def setup_ui(app: web.Application) -> None:
+    """Sessions, then CSRF, then the page context (in this order, inside the app's own middlewares), then routes."""
+    setup_sessions(app)
+    app.middlewares.append(csrf_protect)
+    app.middlewares.append(page_context)
+    add_ui_routes(app)

@@ -1,0 +1,63 @@
+"""Domain: facilitators changing a circle's settings (visibility, retention, join approval), each one logged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from circlefed.domain import modlog
+from circlefed.domain.confidentiality import VisibilityChanged, set_retention, set_visibility
+from circlefed.domain.moderation import check_moderator
+from circlefed.errors import BadRequest
+from circlefed.storage.models import Actor, Circle, Visibility
+
+# Moderation log actions for circle settings (stable strings, like those in modlog.py).
+SET_VISIBILITY = "set_visibility"
+SET_RETENTION = "set_retention"
+SET_JOIN_APPROVAL = "set_join_approval"
+
+
+async def change_visibility(
+    circle: Circle, level: str, by: Actor, *, facilitator_choices: Iterable[str], now: datetime
+) -> VisibilityChanged | None:
+    """set_visibility by a moderator (within what the admin allows facilitators), logged; None when unchanged
+    (keeping the current level is always allowed, even one facilitators could not choose)."""
+    await check_moderator(circle, by)
+    if level == circle.visibility.value:
+        return None
+    changed = await set_visibility(circle, level, by=by, facilitator_choices=facilitator_choices)
+    if changed is not None:
+        note = f"{changed.before.value} to {changed.after.value}"
+        await modlog.record(circle, by, SET_VISIBILITY, target_uri=await _group_uri(circle), reason=note, now=now)
+    return changed
+
+
+async def change_retention(circle: Circle, days: int | None, by: Actor, *, now: datetime) -> bool:
+    """A moderator sets how many days posts are kept (None: until deleted); False when unchanged."""
+    await check_moderator(circle, by)
+    if days == circle.retention_days:
+        return False
+    await set_retention(circle, days)
+    note = f"{days} days" if days is not None else "kept until deleted"
+    await modlog.record(circle, by, SET_RETENTION, target_uri=await _group_uri(circle), reason=note, now=now)
+    return True
+
+
+async def set_join_approval(circle: Circle, required: bool, by: Actor, *, now: datetime) -> bool:
+    """Whether a facilitator approves each join (always, outside public circles); False when unchanged."""
+    await check_moderator(circle, by)
+    if not circle.is_local:
+        raise BadRequest("a remote circle's joining is decided at its own instance")
+    if not required and circle.visibility is not Visibility.PUBLIC:
+        raise BadRequest("members and local circles always ask a facilitator to approve each join")
+    if circle.requires_approval == required:
+        return False
+    circle.requires_approval = required
+    await circle.save(update_fields=["requires_approval", "updated_at"])
+    note = "facilitators approve each join" if required else "anyone may join at once"
+    await modlog.record(circle, by, SET_JOIN_APPROVAL, target_uri=await _group_uri(circle), reason=note, now=now)
+    return True
+
+
+async def _group_uri(circle: Circle) -> str:
+    return (await Actor.get(id=circle.actor_id)).uri

@@ -1,0 +1,27 @@
+"""Domain: the instance's name and description as the admin sets them (shown instead of the settings file's)."""
+
+from __future__ import annotations
+
+import logging
+
+from circlefed.domain.safety_admin import instance_policy
+from circlefed.errors import BadRequest
+from circlefed.storage.models import InstancePolicy
+
+log = logging.getLogger(__name__)
+MAX_NAME = 100
+MAX_DESCRIPTION = 2000
+
+
+async def set_instance_identity(name: str, description: str) -> InstancePolicy:
+    """Empty text means "use the settings file's value" (stored as NULL)."""
+    name, description = name.strip(), description.strip()
+    if len(name) > MAX_NAME:
+        raise BadRequest(f"the instance name is at most {MAX_NAME} characters")
+    if len(description) > MAX_DESCRIPTION:
+        raise BadRequest(f"the instance description is at most {MAX_DESCRIPTION} characters")
+    row = await instance_policy()
+    row.instance_name, row.instance_description = name or None, description or None
+    await row.save(update_fields=["instance_name", "instance_description", "updated_at"])
+    log.info("instance name and description updated")
+    return row

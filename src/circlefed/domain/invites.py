@@ -1,0 +1,66 @@
+"""Domain: single-use invitations to register (registration mode `invite`); only a hash of the token is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from circlefed.errors import BadRequest
+from circlefed.storage.models import Account, Invite
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIFETIME = timedelta(days=7)
+INVALID = "This invitation is not valid: it may have been used already or have expired. Ask for a new one."
+
+
+@dataclass(frozen=True)
+class CreatedInvite:
+    invite: Invite
+    token: str  # shown once to whoever created it; never stored
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_invite(
+    by: Account | None, *, now: datetime, expires_in: timedelta = DEFAULT_LIFETIME, note: str = ""
+) -> CreatedInvite:
+    """A new invitation; the plain token goes into the /register?invite=TOKEN link and nowhere else."""
+    if expires_in <= timedelta(0):
+        raise BadRequest("an invitation must be valid for some time")
+    token = secrets.token_urlsafe(24)
+    invite = await Invite.create(
+        token_hash=hash_token(token), created_by=by, note=note[:255], created_at=now, expires_at=now + expires_in
+    )
+    log.info("invite %d created by %s", invite.id, by.username if by else "the CLI")
+    return CreatedInvite(invite=invite, token=token)
+
+
+async def find_usable_invite(token: str, now: datetime) -> Invite:
+    """The unused, unexpired invitation for `token`; BadRequest otherwise (no hint which)."""
+    invite = await Invite.get_or_none(token_hash=hash_token(token)) if token else None
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        raise BadRequest(INVALID)
+    return invite
+
+
+async def redeem_invite(token: str, account: Account, now: datetime) -> None:
+    """Mark the invitation used by `account`, atomically: of two registrations racing, only one wins."""
+    invite = await find_usable_invite(token, now)
+    claimed = await Invite.filter(id=invite.id, used_at__isnull=True).update(used_at=now, used_by_id=account.id)
+    if claimed != 1:
+        raise BadRequest(INVALID)
+
+
+async def list_invites(now: datetime) -> list[Invite]:
+    """Invitations still usable, newest first (for the admin page)."""
+    return await Invite.filter(used_at__isnull=True, expires_at__gt=now).order_by("-created_at")
+
+
+async def revoke_invite(invite_id: int, now: datetime) -> None:
+    await Invite.filter(id=invite_id, used_at__isnull=True).update(expires_at=now)

@@ -1,0 +1,83 @@
+"""Domain: joining this instance by the admin's registration mode (open, invite, approval, closed) and approvals."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from circlefed.domain.accounts import create_account
+from circlefed.domain.invites import find_usable_invite, redeem_invite
+from circlefed.domain.site import Site
+from circlefed.errors import BadRequest, Forbidden, NotFound
+from circlefed.storage.models import Account, Actor, InstancePolicy, RegistrationMode
+
+log = logging.getLogger(__name__)
+MAX_JOIN_REASON = 1000
+
+
+async def registration_mode() -> RegistrationMode:
+    row = await InstancePolicy.all().order_by("id").first()
+    return row.registration_mode if row is not None else RegistrationMode.APPROVAL
+
+
+async def set_registration_mode(mode: RegistrationMode) -> None:
+    row = await InstancePolicy.all().order_by("id").first()
+    if row is None:
+        await InstancePolicy.create(registration_mode=mode)
+    else:
+        row.registration_mode = mode
+        await row.save(update_fields=["registration_mode", "updated_at"])
+    log.info("registration mode set to %s", mode.value)
+
+
+async def register(
+    site: Site, username: str, password: str, *, now: datetime, invite_token: str = "", join_reason: str = ""
+) -> Account:
+    """A new member account as the registration mode allows; in `approval` mode it waits for an admin."""
+    mode = await registration_mode()
+    if mode is RegistrationMode.CLOSED:
+        raise Forbidden("This instance is not taking new members at the moment.")
+    if mode is RegistrationMode.INVITE:
+        await find_usable_invite(invite_token, now)  # refuse early, before any row is written
+    if len(join_reason) > MAX_JOIN_REASON:
+        raise BadRequest(f"the note to the admins can be at most {MAX_JOIN_REASON} characters long")
+    async with in_transaction():
+        account = await create_account(site, username, password)
+        if mode is RegistrationMode.INVITE:
+            await redeem_invite(invite_token, account, now)
+        if mode is RegistrationMode.APPROVAL:
+            account.is_approved = False
+            account.join_reason = join_reason
+            await account.save(update_fields=["is_approved", "join_reason"])
+    log.info("account %s registered (%s)", account.username, mode.value)
+    return account
+
+
+async def list_pending_accounts() -> list[Account]:
+    """Accounts waiting for an admin's approval, oldest first."""
+    return await Account.filter(is_approved=False, is_disabled=False).order_by("created_at", "id")
+
+
+async def approve_account(account_id: int) -> Account:
+    account = await Account.get_or_none(id=account_id)
+    if account is None:
+        raise NotFound("no such account")
+    if not account.is_approved:
+        account.is_approved = True
+        await account.save(update_fields=["is_approved"])
+        log.info("account %s approved", account.username)
+    return account
+
+
+async def reject_pending_account(account_id: int) -> None:
+    """Remove an account that was never approved (it never posted or federated, so nothing else is owed)."""
+    account = await Account.get_or_none(id=account_id, is_approved=False)
+    if account is None:
+        raise NotFound("no account waiting for approval")
+    async with in_transaction():
+        actor_id = account.actor_id  # type: ignore[attr-defined]
+        await account.delete()
+        await Actor.filter(id=actor_id).delete()
+    log.info("pending account %s rejected", account.username)

@@ -1,0 +1,84 @@
+"""Web UI: a member's own account: overview with per-circle names, and changing the password."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from circlefed.domain.account_settings import MAX_PSEUDONYM, change_password, set_circle_pseudonym
+from circlefed.errors import BadRequest, Conflict, Forbidden
+from circlefed.storage.models import Account, Membership, MembershipState
+from circlefed.web.ui.auth import MAX_PASSWORD_LENGTH, read_new_password
+from circlefed.web.ui.forms import Form, read_form
+from circlefed.web.ui.guards import login_required
+from circlefed.web.ui.render import redirect, render
+from circlefed.web.ui.session import current_account, log_in
+
+
+async def _viewer(request: web.Request) -> Account:
+    account = await current_account(request)
+    assert account is not None  # login_required
+    return account
+
+
+async def _memberships(account: Account) -> list[Membership]:
+    rows = Membership.filter(actor_id=account.actor_id).exclude(state=MembershipState.REJECTED)  # type: ignore[attr-defined]
+    return await rows.prefetch_related("circle").order_by("circle__name")
+
+
+@login_required
+async def overview(request: web.Request) -> web.StreamResponse:
+    account = await _viewer(request)
+    context = {"memberships": await _memberships(account), "errors": {}, "values": {}, "max_pseudonym": MAX_PSEUDONYM}
+    return await render(request, "ui/account/overview.html", context)
+
+
+@login_required
+async def pseudonym(request: web.Request) -> web.StreamResponse:
+    account = await _viewer(request)
+    form = await read_form(request)
+    raw_id = form.raw("membership")
+    value = form.text("pseudonym", label="Name in this circle", max_length=200)
+    field = f"pseudonym-{raw_id}"
+    try:
+        membership = await set_circle_pseudonym(account, int(raw_id) if raw_id.isdigit() else 0, value)
+    except (BadRequest, Conflict) as exc:
+        context = {
+            "memberships": await _memberships(account),
+            "errors": {field: exc.message},
+            "values": {field: value},
+            "max_pseudonym": MAX_PSEUDONYM,
+        }
+        return await render(request, "ui/account/overview.html", context, status=exc.status)
+    shown = membership.pseudonym or account.username
+    return redirect(request, "/account", f"In {membership.circle.name} you are now shown as “{shown}”.")
+
+
+@login_required
+async def password_page(request: web.Request) -> web.StreamResponse:
+    return await render(request, "ui/account/password.html", {"form": Form({})})
+
+
+@login_required
+async def password_submit(request: web.Request) -> web.StreamResponse:
+    account = await _viewer(request)
+    form = await read_form(request)
+    current = form.text(
+        "current_password", label="Current password", required=True, max_length=MAX_PASSWORD_LENGTH, strip=False
+    )
+    new = read_new_password(form, "new_password", "New password")
+    if not form.ok:
+        return await render(request, "ui/account/password.html", {"form": form}, status=400)
+    try:
+        account = await change_password(account, current, new)
+    except Forbidden as exc:
+        form.error("current_password", exc.message)
+        return await render(request, "ui/account/password.html", {"form": form}, status=403)
+    await log_in(request, account)  # this session carries the new epoch; every other one has ended
+    return redirect(request, "/account", "Your password has been changed. Other devices have been signed out.")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/account", overview, name="account")
+    app.router.add_post("/account/pseudonym", pseudonym, name="account_pseudonym")
+    app.router.add_get("/account/password", password_page, name="account_password")
+    app.router.add_post("/account/password", password_submit)

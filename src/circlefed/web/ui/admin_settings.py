@@ -1,0 +1,111 @@
+"""Web UI: /admin/settings: name, registration mode, crisis resources, safety switches and confidentiality."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from aiohttp import web
+from tortoise.transactions import in_transaction
+
+from circlefed.domain import confidentiality, safety_admin
+from circlefed.domain.instance_identity import MAX_DESCRIPTION, MAX_NAME, set_instance_identity
+from circlefed.domain.registration import set_registration_mode
+from circlefed.federation.withdraw import cancel_refused
+from circlefed.storage.models import Circle, InstancePolicy, RegistrationMode, Visibility
+from circlefed.web.keys import CLOCK, SETTINGS
+from circlefed.web.ui.forms import Form, read_form
+from circlefed.web.ui.guards import admin_required
+from circlefed.web.ui.render import redirect, render
+
+log = logging.getLogger(__name__)
+MODES = tuple(mode.value for mode in RegistrationMode)
+SWITCHES = ("hold_first_posts", "forward_reports_to_author_instance")
+
+
+def _values(row: InstancePolicy) -> dict[str, object]:
+    return {
+        "instance_name": row.instance_name or "",
+        "instance_description": row.instance_description or "",
+        "registration_mode": row.registration_mode.value,
+        "crisis_resources": row.crisis_resources,
+        "hold_first_posts": row.hold_first_posts,
+        "forward_reports_to_author_instance": row.forward_reports_to_author_instance,
+        "share_real_names": row.share_real_names,
+        "members_to_untrusted_software": row.members_circles_to_untrusted_software,
+    }
+
+
+async def _page(request: web.Request, values: dict, form: Form, *, status: int = 200) -> web.Response:
+    instance = request.app[SETTINGS].instance
+    context = {
+        "values": values,
+        "form": form,
+        "defaults": {"name": instance.name, "description": instance.description},
+        "max_name": MAX_NAME,
+        "max_description": MAX_DESCRIPTION,
+        "max_crisis": safety_admin.MAX_RESOURCES,
+    }
+    return await render(request, "ui/admin/settings.html", context, status=status)
+
+
+@admin_required
+async def settings_page(request: web.Request) -> web.StreamResponse:
+    return await _page(request, _values(await safety_admin.instance_policy()), Form({}))
+
+
+def _read(form: Form) -> dict[str, object]:
+    values: dict[str, object] = {
+        "instance_name": form.text("instance_name", label="Instance name", max_length=MAX_NAME),
+        "instance_description": form.text("instance_description", label="Description", max_length=MAX_DESCRIPTION),
+        "registration_mode": form.choice("registration_mode", MODES, label="Who may join"),
+        "crisis_resources": form.text(
+            "crisis_resources", label="Crisis resources", max_length=safety_admin.MAX_RESOURCES
+        ),
+    }
+    for name in (*SWITCHES, "share_real_names", "members_to_untrusted_software"):
+        values[name] = form.checkbox(name)
+    return values
+
+
+@admin_required
+async def save_settings(request: web.Request) -> web.StreamResponse:
+    form = await read_form(request)
+    values = _read(form)
+    if not form.ok:
+        return await _page(request, values, form, status=400)
+    now = request.app[CLOCK].now()
+    before = await safety_admin.instance_policy()
+    async with in_transaction():
+        await set_instance_identity(str(values["instance_name"]), str(values["instance_description"]))
+        await set_registration_mode(RegistrationMode(values["registration_mode"]))
+        await safety_admin.set_crisis_resources(str(values["crisis_resources"]))
+        for name in SWITCHES:
+            await safety_admin.set_switch(name, bool(values[name]))
+        if bool(values["share_real_names"]) != before.share_real_names:
+            await confidentiality.set_share_real_names(bool(values["share_real_names"]))
+        cancelled = await _apply_untrusted_software(bool(values["members_to_untrusted_software"]), before, now)
+    log.info("instance settings saved (registration %s)", values["registration_mode"])
+    extra = f" {cancelled} queued deliveries to untrusted software were cancelled." if cancelled else ""
+    return redirect(request, "/admin/settings", "Saved the instance settings." + extra)
+
+
+async def _apply_untrusted_software(value: bool, before: InstancePolicy, now: datetime) -> int:
+    """As `circlefed confidentiality untrusted-software`: turning it off cancels what members circles queued."""
+    if value == before.members_circles_to_untrusted_software:
+        return 0
+    await confidentiality.set_members_to_untrusted_software(value)
+    return 0 if value else await cancel_for_members_circles(now)
+
+
+async def cancel_for_members_circles(now: datetime) -> int:
+    """Queued deliveries of members circles that the confidentiality policy now refuses are cancelled."""
+    cancelled = 0
+    for circle in await Circle.filter(is_local=True, visibility=Visibility.MEMBERS):
+        cancelled += await cancel_refused(circle, now=now)
+    return cancelled
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/admin/settings", settings_page, name="admin_settings")
+    app.router.add_post("/admin/settings", save_settings)

@@ -1,0 +1,87 @@
+"""Web UI: /admin/users: accounts (search, keyset paging), approving new ones, disabling, admin rights."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from circlefed.domain import account_admin, registration
+from circlefed.errors import BadRequest, NotFound
+from circlefed.storage.models import Account
+from circlefed.web.ui.forms import read_form
+from circlefed.web.ui.guards import admin_required
+from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
+from circlefed.web.ui.render import redirect, render
+from circlefed.web.ui.session import current_account
+
+PAGE = "/admin/users"
+MAX_QUERY = 64
+
+
+@admin_required
+async def users_page(request: web.Request) -> web.StreamResponse:
+    query = request.query.get("q", "").strip().lower()[:MAX_QUERY]
+    accounts = Account.filter(is_approved=True)
+    if query:
+        accounts = accounts.filter(username__icontains=query)
+    page = await keyset_page(accounts, "created_at", cursor_param(request))
+    context = {
+        "query": query,
+        "accounts": page.items,
+        "next_url": page_url(request, page.next_cursor),
+        "waiting": await registration.list_pending_accounts(),
+    }
+    return await render(request, "ui/admin/users.html", context)
+
+
+def _account_id(request: web.Request) -> int:
+    return int(request.match_info["id"])  # the route matches digits only
+
+
+@admin_required
+async def approve(request: web.Request) -> web.StreamResponse:
+    account = await registration.approve_account(_account_id(request))
+    return redirect(request, PAGE, f"Approved {account.username}: they can sign in now.")
+
+
+@admin_required
+async def reject(request: web.Request) -> web.StreamResponse:
+    account = await Account.get_or_none(id=_account_id(request), is_approved=False)
+    if account is None:
+        raise NotFound("No account with that number is waiting for approval.")
+    await registration.reject_pending_account(account.id)
+    return redirect(request, PAGE, f"Declined the request of {account.username}; the account is removed.")
+
+
+@admin_required
+async def disable(request: web.Request) -> web.StreamResponse:
+    admin = await current_account(request)
+    assert admin is not None  # admin_required
+    try:
+        account = await account_admin.disable(_account_id(request), by=admin)
+    except BadRequest as exc:
+        return redirect(request, PAGE, exc.message, kind="error")
+    return redirect(request, PAGE, f"Disabled {account.username}: they can no longer sign in.")
+
+
+@admin_required
+async def set_admin(request: web.Request) -> web.StreamResponse:
+    admin = await current_account(request)
+    assert admin is not None  # admin_required
+    form = await read_form(request)
+    value = form.choice("admin", ("on", "off"), label="Admin rights")
+    if not form.ok:
+        raise BadRequest(form.errors["admin"])
+    try:
+        account = await account_admin.set_admin(_account_id(request), value == "on", by=admin)
+    except BadRequest as exc:
+        return redirect(request, PAGE, exc.message, kind="error")
+    message = "is now an admin" if account.is_admin else "is no longer an admin"
+    return redirect(request, PAGE, f"{account.username} {message}.")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(PAGE, users_page, name="admin_users")
+    app.router.add_post(PAGE + r"/{id:\d+}/approve", approve)
+    app.router.add_post(PAGE + r"/{id:\d+}/reject", reject)
+    app.router.add_post(PAGE + r"/{id:\d+}/disable", disable)
+    app.router.add_post(PAGE + r"/{id:\d+}/admin", set_admin)

@@ -1,0 +1,134 @@
+"""Web UI: facilitators decide on join requests and on posts the safety net held for review."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from circlefed.domain import review
+from circlefed.domain.memberships import approve_membership, reject_membership
+from circlefed.errors import NotFound
+from circlefed.storage.models import Actor, Membership, MembershipState, Post, Thread
+from circlefed.web.ui.facilitate_common import Moderating, act, facilitator_page, int_field, names, now, page
+from circlefed.web.ui.forms import Form, read_form
+from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
+from circlefed.web.ui.render import redirect
+
+log = logging.getLogger(__name__)
+MAX_REASON = 2000
+
+
+@facilitator_page
+async def requests_page(request: web.Request, mod: Moderating) -> web.Response:
+    return await _render_requests(request, mod)
+
+
+async def _render_requests(request: web.Request, mod: Moderating, form: Form | None = None) -> web.Response:
+    pending = Membership.filter(circle_id=mod.circle.id, state=MembershipState.PENDING).select_related("actor")
+    listing = await keyset_page(pending, "id", None if form else cursor_param(request))
+    context = {
+        "requests": listing.items,
+        "names": await names(mod.circle, [row.actor for row in listing.items]),
+        "next_url": None if form else page_url(request, listing.next_cursor),
+        "form": form,
+    }
+    return await page(request, mod, "ui/facilitate/requests.html", context, status=400 if form else 200)
+
+
+async def _requester(form: Form) -> Actor:
+    actor = await Actor.get_or_none(id=int_field(form.raw("actor_id"), "request"))
+    if actor is None:
+        raise NotFound("That join request is no longer here.")
+    return actor
+
+
+@facilitator_page
+async def approve_request(request: web.Request, mod: Moderating) -> web.Response:
+    form = await read_form(request)
+    person = await _requester(form)
+    await act(request, approve_membership(mod.circle, person, by=mod.viewer, now=now(request)))
+    log.info("circle %s: join request of %s approved by %s", mod.circle.slug, person.uri, mod.viewer.uri)
+    return redirect(request, f"{mod.base}/requests", "Request approved: they are a member of the circle now.")
+
+
+@facilitator_page
+async def reject_request(request: web.Request, mod: Moderating) -> web.Response:
+    form = await read_form(request)
+    person = await _requester(form)
+    reason = form.text("reason", max_length=MAX_REASON)
+    if not form.ok:
+        return await _render_requests(request, mod, form)
+    change = reject_membership(mod.circle, person, by=mod.viewer, now=now(request), reason=reason)
+    await act(request, change)
+    log.info("circle %s: join request of %s declined by %s", mod.circle.slug, person.uri, mod.viewer.uri)
+    return redirect(request, f"{mod.base}/requests", "Request declined.")
+
+
+@facilitator_page
+async def held_page(request: web.Request, mod: Moderating) -> web.Response:
+    return await _render_held(request, mod)
+
+
+async def _render_held(request: web.Request, mod: Moderating, form: Form | None = None) -> web.Response:
+    held = await review.held_posts(mod.circle, mod.viewer)
+    threads = {row.id: row for row in await Thread.filter(id__in=[r.thread_id for r in held if isinstance(r, Post)])}
+    authors = {a.id: a for a in await Actor.filter(id__in=list({row.author_id for row in held}))}
+    items = [
+        {
+            "kind": "thread" if isinstance(row, Thread) else "post",
+            "row": row,
+            "thread": row if isinstance(row, Thread) else threads.get(row.thread_id),
+            "author": authors.get(row.author_id),
+        }
+        for row in held
+    ]
+    shown = await names(mod.circle, authors.values())
+    return await page(
+        request,
+        mod,
+        "ui/facilitate/held.html",
+        {"items": items, "names": shown, "form": form},
+        status=400 if form else 200,
+    )
+
+
+async def _held_row(mod: Moderating, form: Form) -> Thread | Post:
+    row_id = int_field(form.raw("id"), "post")
+    if form.raw("kind") == "thread":
+        row = await Thread.get_or_none(id=row_id, circle_id=mod.circle.id)
+    else:
+        row = await Post.get_or_none(id=row_id, thread__circle_id=mod.circle.id)
+    if row is None:
+        raise NotFound("That post is not in this circle's review queue.")
+    return row
+
+
+@facilitator_page
+async def approve_held(request: web.Request, mod: Moderating) -> web.Response:
+    form = await read_form(request)
+    row = await _held_row(mod, form)
+    await act(request, review.approve_post(row, mod.viewer, now=now(request)))
+    log.info("circle %s: held post %s approved by %s", mod.circle.slug, row.uri, mod.viewer.uri)
+    return redirect(request, f"{mod.base}/held", "Approved: the post is visible to the circle now.")
+
+
+@facilitator_page
+async def reject_held(request: web.Request, mod: Moderating) -> web.Response:
+    form = await read_form(request)
+    row = await _held_row(mod, form)
+    reason = form.text("reason", max_length=MAX_REASON)
+    if not form.ok:
+        return await _render_held(request, mod, form)
+    await act(request, review.reject_post(row, mod.viewer, reason=reason, now=now(request)))
+    log.info("circle %s: held post %s declined by %s", mod.circle.slug, row.uri, mod.viewer.uri)
+    return redirect(request, f"{mod.base}/held", "Declined: the post stays hidden.")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/c/{slug}/facilitate/requests", requests_page, name="facilitate_requests")
+    app.router.add_post("/c/{slug}/facilitate/requests/approve", approve_request)
+    app.router.add_post("/c/{slug}/facilitate/requests/reject", reject_request)
+    app.router.add_get("/c/{slug}/facilitate/held", held_page, name="facilitate_held")
+    app.router.add_post("/c/{slug}/facilitate/held/approve", approve_held)
+    app.router.add_post("/c/{slug}/facilitate/held/reject", reject_held)

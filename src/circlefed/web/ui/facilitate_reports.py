@@ -1,0 +1,63 @@
+"""Web UI: facilitators read the reports made in their circle and resolve them with what was done."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from circlefed.domain import reports
+from circlefed.errors import NotFound
+from circlefed.federation.lookup import find_post
+from circlefed.storage.models import Actor, Post, Report, ReportState, Thread
+from circlefed.web.ui.facilitate_common import Moderating, act, facilitator_page, int_field, names, now, page
+from circlefed.web.ui.forms import Form, read_form
+from circlefed.web.ui.render import redirect
+
+log = logging.getLogger(__name__)
+
+
+@facilitator_page
+async def reports_page(request: web.Request, mod: Moderating) -> web.Response:
+    return await _render(request, mod)
+
+
+async def _render(request: web.Request, mod: Moderating, form: Form | None = None) -> web.Response:
+    items = []
+    people: list[Actor] = []
+    for report in await reports.list_reports(mod.viewer, circle=mod.circle):
+        row = await find_post(report.object_uri)
+        if row is not None and not await _in_circle(row, mod):
+            row = None  # a report naming another circle's post shows no text here
+        author = await Actor.get_or_none(id=row.author_id) if row is not None else None
+        thread = row if isinstance(row, Thread) else (await Thread.get(id=row.thread_id) if row else None)
+        items.append({"report": report, "row": row, "thread": thread, "author": author})
+        people += [p for p in (report.reporter, report.reported_actor, author) if p is not None]
+    context = {"items": items, "names": await names(mod.circle, people), "form": form}
+    return await page(request, mod, "ui/facilitate/reports.html", context, status=400 if form else 200)
+
+
+async def _in_circle(row: Thread | Post, mod: Moderating) -> bool:
+    if isinstance(row, Thread):
+        return row.circle_id == mod.circle.id  # type: ignore[attr-defined]
+    return await Thread.exists(id=row.thread_id, circle_id=mod.circle.id)  # type: ignore[attr-defined]
+
+
+@facilitator_page
+async def resolve(request: web.Request, mod: Moderating) -> web.Response:
+    form = await read_form(request)
+    report_id = int_field(form.raw("report_id"), "report")
+    report = await Report.get_or_none(id=report_id, circle_id=mod.circle.id, state=ReportState.OPEN)
+    if report is None:
+        raise NotFound("That report is not open in this circle (someone may have resolved it already).")
+    outcome = form.text("outcome", label="What was done", required=True, max_length=reports.MAX_REASON)
+    if not form.ok:
+        return await _render(request, mod, form)
+    await act(request, reports.resolve_report(report, mod.viewer, outcome=outcome, now=now(request)))
+    log.info("circle %s: report #%s resolved by %s", mod.circle.slug, report.id, mod.viewer.uri)
+    return redirect(request, f"{mod.base}/reports", "Report resolved. The outcome is in the moderation log.")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/c/{slug}/facilitate/reports", reports_page, name="facilitate_reports")
+    app.router.add_post("/c/{slug}/facilitate/reports/resolve", resolve)

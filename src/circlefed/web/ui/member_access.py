@@ -1,0 +1,163 @@
+"""Web UI: who may see a circle and read its content on the member pages, and how authors and links are shown."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from circlefed.domain.directory import not_found
+from circlefed.domain.memberships import can_moderate
+from circlefed.domain.standing import needs_acknowledgement
+from circlefed.storage.models import (
+    Account,
+    Actor,
+    Circle,
+    Membership,
+    MembershipState,
+    Post,
+    ReviewState,
+    Thread,
+    Visibility,
+)
+from circlefed.storage.visibility import is_hidden_author
+from circlefed.web.keys import SITE
+from circlefed.web.ui.guards import viewer_actor
+from circlefed.web.ui.session import current_account
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the viewer may do in one circle they are allowed to see at all."""
+
+    circle: Circle
+    account: Account | None
+    actor: Actor | None
+    membership: Membership | None
+    can_read: bool  # threads, replies, authors
+    can_moderate: bool
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership is not None and self.membership.state is MembershipState.APPROVED
+
+    @property
+    def is_pending(self) -> bool:
+        return self.membership is not None and self.membership.state is MembershipState.PENDING
+
+    @property
+    def must_acknowledge(self) -> bool:
+        return self.is_member and needs_acknowledgement(self.circle, self.membership)
+
+    @property
+    def may_post(self) -> bool:
+        """May start threads (the domain checks bans and everything else again when they do)."""
+        restricted = self.circle.posting_restricted_to_mods and not self.can_moderate
+        return self.is_member and not restricted and not self.must_acknowledge
+
+    @property
+    def path(self) -> str:
+        return circle_path(self.circle)
+
+
+def circle_path(circle: Circle) -> str:
+    """The circle's page here: /c/<slug> for circles hosted here, /circles/remote/<id> for joined remote ones."""
+    return f"/c/{circle.slug}" if circle.is_local else f"/circles/remote/{circle.id}"
+
+
+async def circle_access(request: web.Request, circle: Circle) -> Access:
+    """The viewer's access to `circle`, or the same NotFound as a missing circle when they may not see it."""
+    account = await current_account(request)
+    actor = await viewer_actor(request)
+    membership = None
+    if actor is not None:
+        membership = await Membership.get_or_none(circle_id=circle.id, actor_id=actor.id)
+        if membership is not None and membership.state is MembershipState.REJECTED:
+            membership = None
+    if not _may_see(circle, account, membership):
+        raise not_found()
+    is_public = circle.visibility is Visibility.PUBLIC
+    approved = membership is not None and membership.state is MembershipState.APPROVED
+    moderates = actor is not None and await can_moderate(circle, actor)
+    return Access(circle, account, actor, membership, can_read=is_public or approved, can_moderate=moderates)
+
+
+def _may_see(circle: Circle, account: Account | None, membership: Membership | None) -> bool:
+    if circle.is_local:
+        # Names, descriptions and rules of members circles are in their Group documents anyway; local ones
+        # exist for signed-in members of this instance only.
+        return circle.visibility is not Visibility.LOCAL or account is not None
+    # A remote circle: what is stored here, for members of this instance only.
+    return account is not None and (membership is not None or circle.visibility is Visibility.PUBLIC)
+
+
+async def readable_access(request: web.Request, circle: Circle) -> Access:
+    """Access for pages showing content: a viewer who may not read it gets the same NotFound as for nothing."""
+    access = await circle_access(request, circle)
+    if not access.can_read:
+        raise not_found()
+    return access
+
+
+async def local_circle(slug: str) -> Circle:
+    circle = await Circle.get_or_none(slug=slug, is_local=True)
+    if circle is None:
+        raise not_found()
+    return circle
+
+
+async def remote_circle(raw_id: str) -> Circle:
+    circle = await Circle.get_or_none(id=int(raw_id), is_local=False) if raw_id.isdigit() else None
+    if circle is None:
+        raise not_found()
+    return circle
+
+
+async def circle_of_request(request: web.Request) -> Circle:
+    """The circle a /c/<slug>/... or /circles/remote/<id>/... path names."""
+    if "slug" in request.match_info:
+        return await local_circle(request.match_info["slug"])
+    return await remote_circle(request.match_info["circle_id"])
+
+
+def may_see_row(row: Thread | Post, access: Access) -> bool:
+    """Held or rejected content is its author's alone here (facilitators review it in their queue)."""
+    if row.review_state is ReviewState.VISIBLE:
+        return True
+    return access.actor is not None and row.author_id == access.actor.id
+
+
+async def thread_with_access(request: web.Request, thread: Thread) -> Access:
+    """The viewer's access to a thread's circle, NotFound when they may not read the thread."""
+    circle = await Circle.get(id=thread.circle_id)
+    access = await readable_access(request, circle)
+    if not may_see_row(thread, access) or await is_hidden_author(thread.author_id):
+        raise not_found()
+    return access
+
+
+def thread_path(request: web.Request, thread: Thread) -> str:
+    """/t/<token> for threads made here, /threads/<id> for threads stored from other instances."""
+    prefix = f"{request.app[SITE].uris.base}/t/"
+    if thread.uri.startswith(prefix):
+        return "/t/" + thread.uri[len(prefix) :]
+    return f"/threads/{thread.id}"
+
+
+async def author_labels(circle: Circle, actor_ids: set[int]) -> dict[int, str]:
+    """How each author is shown: their pseudonym in this circle, else their name; remote ones with their host."""
+    if not actor_ids:
+        return {}
+    pseudonyms = dict(
+        await Membership.filter(circle_id=circle.id, actor_id__in=actor_ids, pseudonym__isnull=False).values_list(
+            "actor_id", "pseudonym"
+        )
+    )
+    labels = {}
+    for actor in await Actor.filter(id__in=actor_ids).select_related("instance"):
+        name = pseudonyms.get(actor.id) or actor.preferred_username
+        labels[actor.id] = name if actor.is_local else f"{name} · {actor.instance.domain}"
+    return labels

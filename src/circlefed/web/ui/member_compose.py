@@ -1,0 +1,230 @@
+"""Web UI: writing: start a thread, reply, edit one's own posts, with a Markdown preview and held-post care."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from circlefed.domain.content import MAX_CW_LENGTH, MAX_SOURCE_LENGTH, MAX_TITLE_LENGTH, render_markdown
+from circlefed.domain.replies import edit_reply, reply
+from circlefed.domain.safety import Screening
+from circlefed.domain.threads import edit_thread, start_thread
+from circlefed.errors import BadRequest, Conflict, Forbidden
+from circlefed.federation.actions import perform
+from circlefed.storage.models import InstancePolicy, Thread
+from circlefed.web.keys import CLOCK, SITE
+from circlefed.web.ui.forms import Form, read_form
+from circlefed.web.ui.guards import login_required
+from circlefed.web.ui.member_access import Access, circle_access, circle_of_request, thread_path, thread_with_access
+from circlefed.web.ui.member_posts import own_post, own_thread
+from circlefed.web.ui.render import redirect, render
+
+log = logging.getLogger(__name__)
+# Words in the domain's refusals that tell which field they are about.
+_FIELD_HINTS = (("title", "title"), ("content warning", "content_warning"), ("post is", "body"))
+
+
+def _read(form: Form, *, with_title: bool) -> None:
+    if with_title:
+        form.text("title", label="Title", required=True, max_length=MAX_TITLE_LENGTH)
+    form.text("body", label="Your text", required=True, max_length=MAX_SOURCE_LENGTH, strip=False)
+    if form.ok and not form.values["body"].strip():
+        form.error("body", "Your text is required.")
+    form.text("content_warning", label="Content warning", max_length=MAX_CW_LENGTH)
+
+
+async def _form_page(
+    request: web.Request,
+    access: Access,
+    form: Form,
+    *,
+    mode: str,
+    action: str,
+    status: int = 200,
+    preview: bool = False,
+    problem: str | None = None,
+) -> web.Response:
+    context: dict[str, Any] = {
+        "circle": access.circle,
+        "access": access,
+        "form": form,
+        "mode": mode,
+        "action": action,
+        "problem": problem,
+        "preview_html": render_markdown(form.values.get("body", "")) if preview and form.values.get("body") else None,
+        "max_title": MAX_TITLE_LENGTH,
+        "max_cw": MAX_CW_LENGTH,
+    }
+    return await render(request, "ui/member/compose.html", context, status=status)
+
+
+def _refusal(form: Form, exc: BadRequest | Forbidden | Conflict) -> str | None:
+    """Put the domain's refusal next to its field; otherwise return it for the top of the form."""
+    message = exc.message[:1].upper() + exc.message[1:].rstrip(".") + "."
+    for hint, field in _FIELD_HINTS:
+        if hint in exc.message.lower():
+            form.error(field, message)
+            return None
+    return message
+
+
+async def _after_posting(request: web.Request, screening: Screening | None, path: str, done: str) -> web.Response:
+    """A held post (or crisis words) shows the poster the crisis resources and what happens next; never silent."""
+    if screening is not None and (screening.is_held or screening.crisis_resources):
+        policy = await InstancePolicy.all().order_by("id").first()
+        context = {"held": screening.is_held, "resources": policy.crisis_resources if policy else "", "path": path}
+        return await render(request, "ui/member/held.html", context)
+    return redirect(request, path, done)
+
+
+@login_required
+async def new_thread_page(request: web.Request) -> web.StreamResponse:
+    access = await _posting_access(request)
+    return await _form_page(request, access, Form({}), mode="thread", action=f"{access.path}/new")
+
+
+@login_required
+async def new_thread(request: web.Request) -> web.StreamResponse:
+    access = await _posting_access(request)
+    form = await read_form(request)
+    _read(form, with_title=True)
+    page = {"mode": "thread", "action": f"{access.path}/new"}
+    if not form.ok:
+        return await _form_page(request, access, form, status=400, **page)
+    if form.raw("action") == "preview":
+        return await _form_page(request, access, form, preview=True, **page)
+    assert access.actor is not None
+    now = request.app[CLOCK].now()
+    change = start_thread(
+        request.app[SITE],
+        access.circle,
+        access.actor,
+        title=form.values["title"],
+        source=form.values["body"],
+        content_warning=form.values["content_warning"] or None,
+        now=now,
+    )
+    try:
+        started = await perform(request.app[SITE], change, now=now)
+    except (BadRequest, Forbidden, Conflict) as exc:
+        log.info("refused a new thread by %s in circle %s: %s", access.actor.uri, access.circle.id, exc.message)
+        return await _form_page(request, access, form, status=exc.status, problem=_refusal(form, exc), **page)
+    path = thread_path(request, started.thread)
+    return await _after_posting(request, started.screening, path, "Your thread is posted.")
+
+
+async def _posting_access(request: web.Request) -> Access:
+    access = await circle_access(request, await circle_of_request(request))
+    if access.must_acknowledge:
+        raise Forbidden("The ground rules of this circle changed. Accept them on the circle's page, then post.")
+    if not access.may_post:
+        raise Forbidden("Only members of this circle can start threads here.")
+    return access
+
+
+@login_required
+async def post_reply(request: web.Request) -> web.StreamResponse:
+    raw = request.match_info["thread_id"]
+    thread = await Thread.get_or_none(id=int(raw)) if raw.isdigit() else None
+    if thread is None:
+        raise web.HTTPNotFound()
+    access = await thread_with_access(request, thread)
+    form = await read_form(request)
+    _read(form, with_title=False)
+    page = {"mode": "reply", "action": f"/threads/{thread.id}/reply"}
+    if not form.ok:
+        return await _form_page(request, access, form, status=400, **page)
+    if form.raw("action") == "preview":
+        return await _form_page(request, access, form, preview=True, **page)
+    assert access.actor is not None
+    now = request.app[CLOCK].now()
+    change = reply(
+        request.app[SITE],
+        thread,
+        access.actor,
+        source=form.values["body"],
+        content_warning=form.values["content_warning"] or None,
+        now=now,
+    )
+    try:
+        posted = await perform(request.app[SITE], change, now=now)
+    except (BadRequest, Forbidden, Conflict) as exc:
+        log.info("refused a reply by %s in thread %s: %s", access.actor.uri, thread.id, exc.message)
+        return await _form_page(request, access, form, status=exc.status, problem=_refusal(form, exc), **page)
+    path = f"{thread_path(request, thread)}#post-{posted.post.id}"
+    return await _after_posting(request, posted.screening, path, "Your reply is posted.")
+
+
+@login_required
+async def edit_thread_page(request: web.Request) -> web.StreamResponse:
+    thread, access = await own_thread(request)
+    form = Form({})
+    form.values.update(title=thread.title, body=thread.source, content_warning=thread.content_warning or "")
+    return await _form_page(request, access, form, mode="edit-thread", action=f"/threads/{thread.id}/edit")
+
+
+@login_required
+async def edit_thread_submit(request: web.Request) -> web.StreamResponse:
+    thread, access = await own_thread(request)
+    form = await read_form(request)
+    _read(form, with_title=True)
+    page = {"mode": "edit-thread", "action": f"/threads/{thread.id}/edit"}
+    if not form.ok or form.raw("action") == "preview":
+        return await _form_page(request, access, form, status=200 if form.ok else 400, preview=form.ok, **page)
+    assert access.actor is not None
+    now = request.app[CLOCK].now()
+    change = edit_thread(
+        thread,
+        access.actor,
+        title=form.values["title"],
+        source=form.values["body"],
+        content_warning=form.values["content_warning"] or None,
+        now=now,
+    )
+    try:
+        await perform(request.app[SITE], change, now=now)
+    except (BadRequest, Forbidden, Conflict) as exc:
+        return await _form_page(request, access, form, status=exc.status, problem=_refusal(form, exc), **page)
+    return redirect(request, thread_path(request, thread), "Your changes are saved.")
+
+
+@login_required
+async def edit_reply_page(request: web.Request) -> web.StreamResponse:
+    post, access = await own_post(request)
+    form = Form({})
+    form.values.update(body=post.source, content_warning=post.content_warning or "")
+    return await _form_page(request, access, form, mode="edit-reply", action=f"/posts/{post.id}/edit")
+
+
+@login_required
+async def edit_reply_submit(request: web.Request) -> web.StreamResponse:
+    post, access = await own_post(request)
+    form = await read_form(request)
+    _read(form, with_title=False)
+    page = {"mode": "edit-reply", "action": f"/posts/{post.id}/edit"}
+    if not form.ok or form.raw("action") == "preview":
+        return await _form_page(request, access, form, status=200 if form.ok else 400, preview=form.ok, **page)
+    assert access.actor is not None
+    now = request.app[CLOCK].now()
+    change = edit_reply(
+        post, access.actor, source=form.values["body"], content_warning=form.values["content_warning"] or None, now=now
+    )
+    try:
+        await perform(request.app[SITE], change, now=now)
+    except (BadRequest, Forbidden, Conflict) as exc:
+        return await _form_page(request, access, form, status=exc.status, problem=_refusal(form, exc), **page)
+    thread = await Thread.get(id=post.thread_id)
+    return redirect(request, f"{thread_path(request, thread)}#post-{post.id}", "Your changes are saved.")
+
+
+def add_routes(app: web.Application) -> None:
+    for prefix in ("/c/{slug}", "/circles/remote/{circle_id}"):
+        app.router.add_get(f"{prefix}/new", new_thread_page)
+        app.router.add_post(f"{prefix}/new", new_thread)
+    app.router.add_post("/threads/{thread_id}/reply", post_reply)
+    app.router.add_get("/threads/{thread_id}/edit", edit_thread_page)
+    app.router.add_post("/threads/{thread_id}/edit", edit_thread_submit)
+    app.router.add_get("/posts/{post_id}/edit", edit_reply_page)
+    app.router.add_post("/posts/{post_id}/edit", edit_reply_submit)

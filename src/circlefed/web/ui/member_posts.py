@@ -1,0 +1,133 @@
+"""Web UI: what members do to a post: like it (a toggle), report it, delete their own."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from circlefed.domain.directory import not_found
+from circlefed.domain.reactions import react, withdraw_reaction
+from circlefed.domain.replies import delete_reply
+from circlefed.domain.reports import MAX_REASON, file_report
+from circlefed.domain.threads import delete_thread
+from circlefed.errors import CirclefedError, Forbidden
+from circlefed.federation.actions import perform
+from circlefed.storage.models import Actor, Post, Reaction, ReactionKind, ReviewState, Thread
+from circlefed.storage.visibility import is_hidden_author
+from circlefed.web.keys import CLOCK, SITE
+from circlefed.web.ui.forms import read_form
+from circlefed.web.ui.guards import login_required
+from circlefed.web.ui.member_access import Access, may_see_row, thread_path, thread_with_access
+from circlefed.web.ui.render import redirect
+
+log = logging.getLogger(__name__)
+
+
+async def _row(request: web.Request) -> tuple[Thread | Post, Thread, Access]:
+    """The thread or reply a /threads/<id>/... or /posts/<id>/... path names, if the viewer may see it."""
+    key = "thread_id" if "thread_id" in request.match_info else "post_id"
+    raw = request.match_info[key]
+    model = Thread if key == "thread_id" else Post
+    row = await model.get_or_none(id=int(raw)) if raw.isdigit() else None
+    if row is None:
+        raise not_found()
+    thread = row if isinstance(row, Thread) else await Thread.get(id=row.thread_id)
+    access = await thread_with_access(request, thread)
+    if not may_see_row(row, access) or await is_hidden_author(row.author_id):
+        raise not_found()
+    return row, thread, access
+
+
+async def own_thread(request: web.Request) -> tuple[Thread, Access]:
+    row, _, access = await _own(request)
+    assert isinstance(row, Thread)
+    return row, access
+
+
+async def own_post(request: web.Request) -> tuple[Post, Access]:
+    row, _, access = await _own(request)
+    assert isinstance(row, Post)
+    return row, access
+
+
+async def _own(request: web.Request) -> tuple[Thread | Post, Thread, Access]:
+    row, thread, access = await _row(request)
+    if access.actor is None or row.author_id != access.actor.id:
+        raise Forbidden("Only the author can change this post.")
+    if row.deleted_at is not None:
+        raise not_found()
+    return row, thread, access
+
+
+def _back(request: web.Request, thread: Thread, row: Thread | Post) -> str:
+    anchor = "opening" if isinstance(row, Thread) else f"post-{row.id}"
+    return f"{thread_path(request, thread)}#{anchor}"
+
+
+@login_required
+async def like(request: web.Request) -> web.StreamResponse:
+    """Like, or take the like back when the viewer liked it already (only counts are ever shown)."""
+    row, thread, access = await _row(request)
+    if not access.is_member or row.deleted_at is not None or row.review_state is not ReviewState.VISIBLE:
+        raise Forbidden("Only members of this circle can like its posts.")
+    actor = access.actor
+    assert actor is not None
+    site, now = request.app[SITE], request.app[CLOCK].now()
+    if await Reaction.exists(actor_id=actor.id, object_uri=row.uri, kind=ReactionKind.LIKE):
+        change = withdraw_reaction(access.circle, actor, activity_uri=None, object_uri=row.uri, kind=ReactionKind.LIKE)
+        message = "You took your like back."
+    else:
+        uri = site.uris.new_activity()
+        change = react(access.circle, row, actor, kind=ReactionKind.LIKE, activity_uri=uri, now=now)
+        message = "You liked this post."
+    await perform(site, change, now=now)
+    return redirect(request, _back(request, thread, row), message)
+
+
+@login_required
+async def report(request: web.Request) -> web.StreamResponse:
+    """A report to the circle's facilitators (sent on to the circle's instance when it is elsewhere)."""
+    row, thread, access = await _row(request)
+    if not access.is_member:
+        raise Forbidden("Only members of this circle can report its posts.")
+    form = await read_form(request)
+    field = form.raw("reason_field")
+    reason = form.raw(field if field.startswith("reason-") else "reason").strip()
+    if len(reason) > MAX_REASON:
+        return redirect(
+            request, _back(request, thread, row), f"A report can be at most {MAX_REASON} characters.", kind="error"
+        )
+    assert access.actor is not None
+    now = request.app[CLOCK].now()
+    author = await Actor.get(id=row.author_id)
+    change = file_report(
+        access.circle, access.actor, object_uris=[row.uri], reported_actor=author, reason=reason, now=now
+    )
+    try:
+        await perform(request.app[SITE], change, now=now)
+    except CirclefedError as exc:
+        log.info("refused a report by %s: %s", access.actor.uri, exc.message)
+        return redirect(request, _back(request, thread, row), "We could not send that report.", kind="error")
+    log.info("%s reported %s", access.actor.uri, row.uri)
+    return redirect(request, _back(request, thread, row), "Thank you. The facilitators will look at your report.")
+
+
+@login_required
+async def delete(request: web.Request) -> web.StreamResponse:
+    """The author deletes their own thread or reply (facilitators remove others' from their controls)."""
+    row, thread, access = await _own(request)
+    assert access.actor is not None
+    now = request.app[CLOCK].now()
+    if isinstance(row, Thread):
+        await perform(request.app[SITE], delete_thread(row, access.actor, now=now), now=now)
+        return redirect(request, access.path, "Your thread was deleted.")
+    await perform(request.app[SITE], delete_reply(row, access.actor, now=now), now=now)
+    return redirect(request, thread_path(request, thread), "Your reply was deleted.")
+
+
+def add_routes(app: web.Application) -> None:
+    for prefix in ("/threads/{thread_id}", "/posts/{post_id}"):
+        app.router.add_post(f"{prefix}/like", like)
+        app.router.add_post(f"{prefix}/report", report)
+        app.router.add_post(f"{prefix}/delete", delete)
