@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from circlefed.domain import modlog
@@ -73,6 +74,14 @@ async def list_reports(
     viewer: Actor, *, circle: Circle | None = None, state: ReportState | None = ReportState.OPEN
 ) -> list[Report]:
     """Reports a viewer may handle: a circle's for its facilitators, every one for admins; oldest first."""
+    query = await reports_query(viewer, circle=circle, state=state)
+    return await query.order_by("created_at", "id").prefetch_related("reporter", "reported_actor")
+
+
+async def reports_query(
+    viewer: Actor, *, circle: Circle | None = None, state: ReportState | None = ReportState.OPEN
+) -> QuerySet[Report]:
+    """The reports a viewer may handle, unordered (for pages that walk them with a cursor)."""
     query = Report.all()
     if circle is not None:
         await _check_may_handle(circle, viewer)
@@ -84,7 +93,7 @@ async def list_reports(
         query = query.filter(circle_id__in=list(facilitated))
     if state is not None:
         query = query.filter(state=state)
-    return await query.order_by("created_at", "id").prefetch_related("reporter", "reported_actor")
+    return query
 
 
 async def _check_may_handle(circle: Circle | None, viewer: Actor, *, vouched: bool = False) -> None:

@@ -183,6 +183,26 @@ async def test_a_report_shows_the_post_and_is_resolved_with_an_outcome(client, w
     assert await log_actions(world) == ["resolve_report"]
 
 
+async def test_the_reports_queue_is_paged_and_each_report_appears_once(client, world):
+    kim = await world.person("kim")
+    await Membership.create(circle=world.circle, actor=kim, state=MembershipState.APPROVED)
+    for number in range(30):
+        thread = await world.thread(f"Thread {number}")
+        await reports.file_report(
+            world.circle, kim, object_uris=[thread.uri], reason=f"reason-{number}-end", now=world.clock.now()
+        )
+    await as_fran(client)
+    seen, pages, url = [], 0, BASE + "/reports"
+    while url:
+        pages += 1
+        page = await (await client.get(url, headers=HTML)).text()
+        seen += re.findall(r"reason-(\d+)-end", page)
+        found = re.search(r'href="([^"]+)" rel="next"', page)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert pages == 2, "25 reports a page"
+    assert sorted(seen, key=int) == [str(number) for number in range(30)]
+
+
 async def test_a_ban_that_removes_posts_then_an_unban(client, world):
     thread = await world.thread("Robin's thread")
     other = await world.thread("Fran's thread", author=world.fran)

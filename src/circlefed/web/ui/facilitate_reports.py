@@ -12,6 +12,7 @@ from circlefed.federation.lookup import find_post
 from circlefed.storage.models import Actor, Post, Report, ReportState, Thread
 from circlefed.web.ui.facilitate_common import Moderating, act, facilitator_page, int_field, names, now, page
 from circlefed.web.ui.forms import Form, read_form
+from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
 from circlefed.web.ui.render import redirect
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,9 @@ async def reports_page(request: web.Request, mod: Moderating) -> web.Response:
 async def _render(request: web.Request, mod: Moderating, form: Form | None = None) -> web.Response:
     items = []
     people: list[Actor] = []
-    for report in await reports.list_reports(mod.viewer, circle=mod.circle):
+    query = await reports.reports_query(mod.viewer, circle=mod.circle)
+    listing = await keyset_page(query.prefetch_related("reporter", "reported_actor"), "id", cursor_param(request))
+    for report in listing.items:
         row = await find_post(report.object_uri)
         if row is not None and not await _in_circle(row, mod):
             row = None  # a report naming another circle's post shows no text here
@@ -33,7 +36,8 @@ async def _render(request: web.Request, mod: Moderating, form: Form | None = Non
         thread = row if isinstance(row, Thread) else (await Thread.get(id=row.thread_id) if row else None)
         items.append({"report": report, "row": row, "thread": thread, "author": author})
         people += [p for p in (report.reporter, report.reported_actor, author) if p is not None]
-    context = {"items": items, "names": await names(mod.circle, people), "form": form}
+    next_url = page_url(request, listing.next_cursor)
+    context = {"items": items, "names": await names(mod.circle, people), "form": form, "next_url": next_url}
     return await page(request, mod, "ui/facilitate/reports.html", context, status=400 if form else 200)
 
 
