@@ -147,7 +147,7 @@ class MemberLeft:
 
 @dataclass(frozen=True)
 class ReactionAdded:
-    """A Like/Dislike of a thread or reply (no reactions table yet: see the proposed Reaction model)."""
+    """A Like/Dislike of a thread or reply, counted in the reactions table."""
 
     circle: Circle
     actor: Actor

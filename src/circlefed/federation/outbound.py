@@ -26,7 +26,7 @@ from circlefed.protocol.objects import (
     render_undo,
     render_update,
 )
-from circlefed.storage.models import Actor, Circle, OutboxActivity, ReviewState, Visibility
+from circlefed.storage.models import Actor, Circle, OutboxActivity, ReviewState
 
 log = logging.getLogger(__name__)
 
@@ -44,20 +44,14 @@ async def publish(site: Site, events: Iterable[ev.Event], *, now: datetime, rece
             await _answer_follow(site, event, now, received)
         elif isinstance(event, ev.JoinRequested | ev.MemberLeft):
             await _follow_or_undo(site, event, now)
-        elif isinstance(event, ev.ReactionAdded | ev.ReactionRemoved) and _is_relayed(event, received):
-            await relay(site, event.circle, received, object_uri=event.object_uri, ordering_key=None, now=now)
+        elif isinstance(event, ev.ReactionAdded | ev.ReactionRemoved):
+            from circlefed.federation.reactions_out import publish_reaction  # it relays through this module
+
+            await publish_reaction(site, event, now=now, received=received)
         elif isinstance(event, ev.Moderated | ev.PostApproved | ev.ReportFiled | ev.ReportResolved | ev.RulesChanged):
             from circlefed.federation.moderation_out import publish_moderation  # it relays through this module
 
             await publish_moderation(site, event, now=now, received=received)
-
-
-def _is_relayed(event: ev.ReactionAdded | ev.ReactionRemoved, received: dict | None) -> bool:
-    """A remote member's reaction in a local circle is relayed by the Group (local ones have no UI yet); never
-    in a confidential circle, whose voters' identities stay on this instance (PROTOCOL.md reactions)."""
-    if event.circle.visibility is not Visibility.PUBLIC:
-        return False
-    return event.circle.is_local and not event.actor.is_local and received is not None
 
 
 # --- threads and replies ----------------------------------------------------------------------------------
