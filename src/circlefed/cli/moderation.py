@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from datetime import UTC, datetime
 
 from circlefed.cli import review
@@ -12,9 +9,8 @@ from circlefed.cli.common import database, print_table, settings_from_args
 from circlefed.domain import safety_admin
 from circlefed.domain.circles import get_local_circle
 from circlefed.domain.modlog import export_log
+from circlefed.domain.modlog_export import FORMATS, log_rows, render_log
 from circlefed.errors import BadRequest
-
-LOG_FIELDS = ["time", "circle", "moderator", "action", "target", "reason"]
 
 
 def register(subparsers) -> None:
@@ -23,7 +19,7 @@ def register(subparsers) -> None:
     log = sub.add_parser("log", help="export the moderation log (who did what, to what, why, when), oldest first")
     log.add_argument("--circle", metavar="SLUG", help="only this local circle's entries")
     log.add_argument("--since", metavar="DATE", help="only entries from this date (YYYY-MM-DD or ISO 8601, UTC)")
-    log.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
+    log.add_argument("--format", choices=FORMATS, default="csv", help="output format (default csv)")
     log.set_defaults(run=log_command)
     rules = sub.add_parser("rules", help="blocked terms and patterns: reject a post or hold it for review")
     rules_sub = rules.add_subparsers(dest="rules_action", required=True, metavar="ACTION")
@@ -46,29 +42,9 @@ async def log_command(args) -> int:
     async with database(settings):
         circle = await get_local_circle(args.circle) if args.circle else None
         entries = await export_log(circle=circle, since=since)
-        rows = [
-            {
-                "time": entry.created_at.astimezone(UTC).isoformat(),
-                "circle": entry.circle.slug if entry.circle else "",
-                "moderator": entry.moderator.uri,
-                "action": entry.action,
-                "target": entry.target_uri,
-                "reason": entry.reason,
-            }
-            for entry in entries
-        ]
+        rows = log_rows(entries)
     print(render_log(rows, args.format), end="")
     return 0
-
-
-def render_log(rows: list[dict], output: str) -> str:
-    if output == "json":
-        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=LOG_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def parse_since(text: str) -> datetime:

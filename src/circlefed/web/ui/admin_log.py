@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from datetime import UTC
-
 from aiohttp import web
 
 from circlefed.domain.circles import get_local_circle
 from circlefed.domain.modlog import export_log
+from circlefed.domain.modlog_export import FORMATS, log_rows, render_log
 from circlefed.storage.models import Circle, ModerationLogEntry
 from circlefed.web.ui.guards import admin_required
 from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
@@ -18,7 +14,6 @@ from circlefed.web.ui.render import render
 
 PAGE = "/admin/log"
 # The same columns as `circlefed moderation log`.
-LOG_FIELDS = ["time", "circle", "moderator", "action", "target", "reason"]
 
 
 async def _circle_of(request: web.Request) -> Circle | None:
@@ -45,37 +40,17 @@ async def log_page(request: web.Request) -> web.StreamResponse:
 @admin_required
 async def export(request: web.Request) -> web.StreamResponse:
     output = request.query.get("format", "csv")
-    if output not in ("csv", "json"):
+    if output not in FORMATS:
         output = "csv"
     circle = await _circle_of(request)
-    rows = [
-        {
-            "time": entry.created_at.astimezone(UTC).isoformat(),
-            "circle": entry.circle.slug if entry.circle else "",
-            "moderator": entry.moderator.uri,
-            "action": entry.action,
-            "target": entry.target_uri,
-            "reason": entry.reason,
-        }
-        for entry in await export_log(circle=circle)
-    ]
+    rows = log_rows(await export_log(circle=circle))
     name = f"moderation_log{'_' + circle.slug if circle else ''}.{output}"
     return web.Response(
-        text=_render(rows, output),
+        text=render_log(rows, output),
         content_type="application/json" if output == "json" else "text/csv",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
-
-
-def _render(rows: list[dict], output: str) -> str:
-    if output == "json":
-        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=LOG_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def add_routes(app: web.Application) -> None:
