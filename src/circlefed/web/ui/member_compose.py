@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -168,26 +170,19 @@ async def edit_thread_page(request: web.Request) -> web.StreamResponse:
 @login_required
 async def edit_thread_submit(request: web.Request) -> web.StreamResponse:
     thread, access = await own_thread(request)
-    form = await read_form(request)
-    _read(form, with_title=True)
+
+    def change(form: Form, now: datetime):
+        return edit_thread(
+            thread,
+            access.actor,
+            title=form.values["title"],
+            source=form.values["body"],
+            content_warning=form.values["content_warning"] or None,
+            now=now,
+        )
+
     page = {"mode": "edit-thread", "action": f"/threads/{thread.id}/edit"}
-    if not form.ok or form.raw("action") == "preview":
-        return await _form_page(request, access, form, status=200 if form.ok else 400, preview=form.ok, **page)
-    assert access.actor is not None
-    now = request.app[CLOCK].now()
-    change = edit_thread(
-        thread,
-        access.actor,
-        title=form.values["title"],
-        source=form.values["body"],
-        content_warning=form.values["content_warning"] or None,
-        now=now,
-    )
-    try:
-        await perform(request.app[SITE], change, now=now)
-    except (BadRequest, Forbidden, Conflict) as exc:
-        return await _form_page(request, access, form, status=exc.status, problem=_refusal(form, exc), **page)
-    return redirect(request, thread_path(request, thread), "Your changes are saved.")
+    return await _submit_edit(request, access, page, change, done=thread_path(request, thread), with_title=True)
 
 
 @login_required
@@ -201,22 +196,42 @@ async def edit_reply_page(request: web.Request) -> web.StreamResponse:
 @login_required
 async def edit_reply_submit(request: web.Request) -> web.StreamResponse:
     post, access = await own_post(request)
-    form = await read_form(request)
-    _read(form, with_title=False)
+
+    def change(form: Form, now: datetime):
+        return edit_reply(
+            post,
+            access.actor,
+            source=form.values["body"],
+            content_warning=form.values["content_warning"] or None,
+            now=now,
+        )
+
+    thread = await Thread.get(id=post.thread_id)
     page = {"mode": "edit-reply", "action": f"/posts/{post.id}/edit"}
+    done = f"{thread_path(request, thread)}#post-{post.id}"
+    return await _submit_edit(request, access, page, change, done=done, with_title=False)
+
+
+async def _submit_edit(
+    request: web.Request,
+    access: Access,
+    page: dict,
+    change: Callable[[Form, datetime], Awaitable[Any]],
+    *,
+    done: str,
+    with_title: bool,
+) -> web.StreamResponse:
+    """An edit form sent: preview it, show its errors or the domain's refusal, or save it and go back."""
+    form = await read_form(request)
+    _read(form, with_title=with_title)
     if not form.ok or form.raw("action") == "preview":
         return await _form_page(request, access, form, status=200 if form.ok else 400, preview=form.ok, **page)
-    assert access.actor is not None
     now = request.app[CLOCK].now()
-    change = edit_reply(
-        post, access.actor, source=form.values["body"], content_warning=form.values["content_warning"] or None, now=now
-    )
     try:
-        await perform(request.app[SITE], change, now=now)
+        await perform(request.app[SITE], change(form, now), now=now)
     except (BadRequest, Forbidden, Conflict) as exc:
         return await _form_page(request, access, form, status=exc.status, problem=_refusal(form, exc), **page)
-    thread = await Thread.get(id=post.thread_id)
-    return redirect(request, f"{thread_path(request, thread)}#post-{post.id}", "Your changes are saved.")
+    return redirect(request, done, "Your changes are saved.")
 
 
 def add_routes(app: web.Application) -> None:
