@@ -19,6 +19,18 @@ from circlefed.settings import Settings, load_settings
 from circlefed.storage.db import activated, apply_migrations, open_database
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def quick_password_hashing() -> None:
+    """argon2id at its lowest cost inside this test process: hundreds of test accounts would otherwise spend
+    minutes of CPU in the production cost (64 MiB, 3 passes). Served processes (CLI, browser, interop tests)
+    keep the production cost; only the work factor differs, never the algorithm."""
+    from argon2 import PasswordHasher
+
+    from circlefed.domain import passwords
+
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 POSTGRES_URL = os.environ.get("CIRCLEFED_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 
@@ -55,7 +67,10 @@ async def _ensure_postgres_template(name: str) -> None:
         building = f"{name}_building_{uuid.uuid4().hex[:6]}"
         await admin.execute(f'CREATE DATABASE "{building}"')
         await _migrate(_with_database(POSTGRES_URL, building))
-        await admin.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+        try:
+            await admin.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+        except asyncpg.DuplicateDatabaseError:  # another xdist worker built the same template first
+            await admin.execute(f'DROP DATABASE "{building}"')
     finally:
         await admin.close()
 
