@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# pytest-xdist workers for `make test` (tests that share fixed ports or one server run in one xdist group).
+# pytest-xdist workers for `make test`; interop tests (fixed addresses) share one worker. The browser tests run
+# after, in their own process: Playwright's sync API keeps an event loop running that async tests must not meet.
 TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench clean
@@ -30,7 +31,8 @@ lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 
 test: lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -ra -p no:xdist tests/browser
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench

@@ -32,7 +32,6 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if HERE in Path(item.path).parents:
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group("browser"))  # one shared server and Chromium per worker
 
 
 def find_chromium() -> tuple[str | None, list[str]]:
