@@ -2,9 +2,6 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# pytest-xdist workers for `make test`; interop tests (fixed addresses) share one worker. The browser tests run
-# after, in their own process: Playwright's sync API keeps an event loop running that async tests must not meet.
-TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench clean
 
@@ -31,8 +28,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 
 test: lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not browser" $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -ra -p no:xdist tests/browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench

@@ -356,14 +356,6 @@ def fedify_peer(start_fedify_peer) -> FedifyPeer:
     return start_fedify_peer("peer.test")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Interop peers and servers bind fixed addresses on port 443: these tests share one xdist worker."""
-    here = Path(__file__).resolve().parent
-    for item in items:
-        if here in Path(item.path).parents:
-            item.add_marker(pytest.mark.xdist_group("interop"))
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
     """On a failing interop test, attach the tail of each running peer's log to the report."""
