@@ -13,7 +13,7 @@ from circlefed.federation.verify import Verifier
 from circlefed.policy.rate_limit import RateLimiter
 from circlefed.policy.verdicts import Reject
 from circlefed.protocol.origin import check_activity_origin
-from circlefed.protocol.parse import authority, is_http_url, load_json_document, parse_activity
+from circlefed.protocol.parse import authority, is_http_url, load_json_text, parse_activity
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,8 @@ class Inbound:
         self._writer = InboxWriter()
 
     async def accept(self, request: InboundRequest) -> Accepted:
-        activity = parse_activity(load_json_document(request.body))
+        document, text = load_json_text(request.body)
+        activity = parse_activity(document)
         signed = self._verifier.parse(
             method=request.method, path_qs=request.path_qs, headers=request.headers, body=request.body
         )
@@ -77,7 +78,7 @@ class Inbound:
                 activity_id=activity.id,
                 actor_uri=activity.actor,
                 domain=domain,
-                payload=activity.raw,
+                payload_json=text,
                 received_at=now,
             )
         )

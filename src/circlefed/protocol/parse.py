@@ -27,9 +27,17 @@ class ParsedActivity:
 
 
 def load_json_document(body: bytes) -> dict[str, Any]:
-    """Decode a JSON object; BadRequest for invalid UTF-8/JSON, a non-object, or nesting past MAX_DEPTH."""
+    """Decode a JSON object; BadRequest for invalid UTF-8/JSON, a non-object, nesting past MAX_DEPTH, or what
+    a database cannot store as JSON (NaN/Infinity, NUL characters): one such document stored with others in a
+    batch would make the whole batch fail."""
+    return load_json_text(body)[0]
+
+
+def load_json_text(body: bytes) -> tuple[dict[str, Any], str]:
+    """load_json_document, also returning the document's text (UTF-8 decoded, BOM removed) to store as is."""
     try:
-        document = json.loads(body)
+        text = body.decode("utf-8-sig")
+        document = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError:
         # SPEC: PROTOCOL.md attack 11: RecursionError is not a ValueError; it must not become a 500.
         raise BadRequest("the JSON document is nested too deeply") from None
@@ -39,7 +47,37 @@ def load_json_document(body: bytes) -> dict[str, Any]:
         raise BadRequest("the JSON document must be an object")
     if _depth(document) > MAX_DEPTH:
         raise BadRequest("the JSON document is nested too deeply")
-    return document
+    # Only \u escapes can put a NUL or a lone surrogate (which PostgreSQL's jsonb refuses) in a document.
+    if "\\u" in text and _has_unstorable_string(document):
+        raise BadRequest("the JSON document contains a NUL character or an unpaired surrogate")
+    return document, text
+
+
+def _has_unstorable_string(document: dict[str, Any]) -> bool:
+    stack: list[Any] = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not _is_valid_unicode(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _is_valid_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _depth(value: Any, level: int = 1) -> int:
@@ -95,8 +133,11 @@ _PLAIN_ORIGIN = re.compile(r"^(https?)://([a-z0-9.-]+?)\.?(?::([0-9]{1,5}))?(?:[
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+@functools.lru_cache(maxsize=16384)
 def origin(url: str) -> tuple[str, str] | None:
-    """(scheme, authority) of an absolute http(s) URL, or None if it is not one; authority as in authority()."""
+    """(scheme, authority) of an absolute http(s) URL, or None if it is not one; authority as in authority().
+
+    Cached: an inbox POST asks about the same few ids (activity, actor, keyId, object) about ten times."""
     match = _PLAIN_ORIGIN.match(url)
     if match is not None and " " not in url:
         scheme, host, port = match.groups()
@@ -108,7 +149,6 @@ def origin(url: str) -> tuple[str, str] | None:
     return _origin_slow(url)
 
 
-@functools.lru_cache(maxsize=8192)
 def _origin_slow(url: str) -> tuple[str, str] | None:
     parts = urlsplit(url)
     if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or " " in url:

@@ -22,6 +22,8 @@ async def read_body(request: web.Request) -> bytes:
     limit = request.app[SETTINGS].web.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+    if request.content.is_eof():  # the whole body came with the headers: nothing to wait for
+        return await request.read()
     try:
         async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
             return await request.read()

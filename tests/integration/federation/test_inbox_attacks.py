@@ -199,6 +199,22 @@ async def test_attack_11_oversized_and_deeply_nested_bodies_are_refused_cleanly(
         assert "nested too deeply" in await response.text()
 
 
+async def test_documents_a_database_cannot_store_are_refused_with_400(instance, remote, alice, http):
+    # Stored with others in one statement, such a document would fail deliveries that merely shared it.
+    url = f"{instance.base_url}/inbox"
+    for content, why in ((float("nan"), "NaN"), ("a\u0000b", "NUL"), ("\ud800", "unpaired surrogate")):
+        body = json.dumps(remote.activity(alice, content_extra=content)).encode()
+        async with http.post(url, data=body, headers=signed_post_headers(alice, url, body)) as response:
+            assert response.status == 400, why
+    assert await stored(instance) == []
+    fine = remote.activity(alice, content_extra="a backslash-u0000 as text: \\u0000, and an emoji: \U0001f331")
+    body = json.dumps(fine).encode()  # ASCII escapes throughout, the emoji as a surrogate pair
+    async with http.post(url, data=body, headers=signed_post_headers(alice, url, body)) as response:
+        assert response.status == 202
+    with instance.db():
+        assert (await InboxItem.get(activity_uri=fine["id"])).payload == fine
+
+
 async def test_attack_12_json_ld_restructuring_is_not_interpreted(instance, remote, alice, http):
     # SPEC: PROTOCOL.md attack 12: plain JSON with strict shapes; expanded IRIs are not an actor
     activity = remote.activity(alice)

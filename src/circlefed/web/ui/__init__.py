@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from aiohttp import web
 
 from circlefed.web.ui import (
@@ -17,9 +19,9 @@ from circlefed.web.ui import (
     member_posts,
     member_threads,
 )
-from circlefed.web.ui.csrf import csrf_protect
+from circlefed.web.ui.csrf import csrf_protect, is_signed_route
 from circlefed.web.ui.render import page_context
-from circlefed.web.ui.session import setup_sessions
+from circlefed.web.ui.session import sessions_middleware
 
 # Every UI module with add_routes(app); add yours here.
 MODULES = [home, auth, account, account_data, admin, facilitate]
@@ -34,7 +36,21 @@ def add_ui_routes(app: web.Application) -> None:
 
 def setup_ui(app: web.Application) -> None:
     """Sessions, then CSRF, then the page context (in this order, inside the app's own middlewares), then routes."""
-    setup_sessions(app)
-    app.middlewares.append(csrf_protect)
-    app.middlewares.append(page_context)
+    app.middlewares.append(ui_middlewares(sessions_middleware(app), csrf_protect, page_context))
     add_ui_routes(app)
+
+
+def ui_middlewares(*layers):
+    """One middleware running `layers` outermost first, except on signed server-to-server routes (inboxes,
+    signed APIs), which have no session, form or page: they skip all of them, which keeps the inbox hot path
+    three calls shorter."""
+
+    @web.middleware
+    async def ui_layers(request: web.Request, handler):
+        if is_signed_route(request):
+            return await handler(request)
+        for layer in reversed(layers):
+            handler = functools.partial(layer, handler=handler)
+        return await handler(request)
+
+    return ui_layers

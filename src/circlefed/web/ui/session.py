@@ -60,10 +60,10 @@ class DatabaseKeyedStorage(AbstractStorage):
         await (await self._storage()).save_session(request, response, session)
 
 
-def setup_sessions(app: web.Application) -> None:
-    """Add the session middleware (after the app's own middlewares: the database is bound by then)."""
+def sessions_middleware(app: web.Application):
+    """The session middleware (it runs after the app's own middlewares: the database is bound by then)."""
     secure = app[SETTINGS].instance.scheme == "https"
-    app.middlewares.append(session_middleware(DatabaseKeyedStorage(secure=secure)))
+    return session_middleware(DatabaseKeyedStorage(secure=secure))
 
 
 async def current_account(request: web.Request) -> Account | None:
