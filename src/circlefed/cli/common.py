@@ -10,6 +10,7 @@ from pathlib import Path
 from circlefed.clock import Clock
 from circlefed.domain.safety import safety_from_settings
 from circlefed.domain.site import Site
+from circlefed.errors import BadRequest
 from circlefed.settings import Settings, load_settings
 from circlefed.storage.db import activated, open_database
 
@@ -49,3 +50,13 @@ def print_table(headers: list[str], rows: list[list[object]]) -> None:
     print("  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
     for row in cells:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def read_text_file(file: str) -> str:
+    """A UTF-8 file named on the command line; a clear BadRequest when it cannot be read."""
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadRequest(f"cannot read {file}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise BadRequest(f"{file} is not UTF-8 text") from None

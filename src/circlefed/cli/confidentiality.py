@@ -68,11 +68,10 @@ async def distrust_command(args) -> int:
 async def list_command(args) -> int:
     settings = settings_from_args(args)
     async with database(settings):
-        rows = []
-        for row in await confidentiality.list_trusted():
-            instance = await Instance.get_or_none(domain=row.domain)
-            software = instance.software if instance is not None and instance.software else "unknown"
-            rows.append([row.domain, software, row.created_at.strftime("%Y-%m-%d"), row.note])
+        rows = [
+            [row.domain, software or "unknown", row.created_at.strftime("%Y-%m-%d"), row.note]
+            for row, software in await confidentiality.list_trusted_with_software()
+        ]
     print_table(["domain", "software", "since", "note"], rows)
     return 0
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
-from circlefed.cli.common import database, print_table, settings_from_args
+from circlefed.cli.common import database, print_table, read_text_file, settings_from_args
 from circlefed.clock import Clock
 from circlefed.domain import federation_policy
 from circlefed.errors import BadRequest
-from circlefed.federation.domain_policy import cancel_refused_deliveries
-from circlefed.policy.domains import FEDERATION_MODES, DomainPolicy
+from circlefed.federation.domain_policy import CancelRefused
+from circlefed.policy.domains import FEDERATION_MODES
 
 RULE_COMMANDS = {
     "allow": ("allow", "list a domain (allowlist mode federates only with listed domains)", "allowed"),
@@ -46,14 +45,8 @@ def register(subparsers) -> None:
     exporting.set_defaults(run=export_command)
 
 
-class _CancelCounter:
-    """The enforcement step handed to the domain functions, counting the deliveries it cancelled."""
-
-    def __init__(self) -> None:
-        self.cancelled = 0
-
-    async def __call__(self, policy: DomainPolicy, now: datetime) -> None:
-        self.cancelled += await cancel_refused_deliveries(policy, now)
+class _CancelCounter(CancelRefused):
+    """The enforcement step, with the command's note about what it cancelled."""
 
     def report(self) -> str:
         return f"; cancelled {self.cancelled} queued deliveries" if self.cancelled else ""
@@ -105,7 +98,7 @@ async def list_command(args) -> int:
 
 async def import_command(args) -> int:
     settings = settings_from_args(args)
-    text = _read(args.file)
+    text = read_text_file(args.file)
     enforce = _CancelCounter()
     async with database(settings):
         report = await federation_policy.import_rules(text, now=Clock().now(), enforce=enforce)
@@ -129,12 +122,3 @@ async def export_command(args) -> int:
         print(f"left out {len(left_out)} allowed domains (Mastodon's format has no allow severity): "
               f"{', '.join(left_out)}")
     return 0
-
-
-def _read(file: str) -> str:
-    try:
-        return Path(file).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BadRequest(f"cannot read {file}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise BadRequest(f"{file} is not UTF-8 text") from None

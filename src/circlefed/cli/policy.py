@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from circlefed.cli.common import database, settings_from_args
+from circlefed.cli.common import database, read_text_file, settings_from_args
 from circlefed.domain import safety_admin
-from circlefed.errors import BadRequest
+from circlefed.domain.instance_policy import read_instance_policy
 
 SWITCH_COMMANDS = {
     "hold-first-posts": (
@@ -37,7 +35,7 @@ def register(subparsers) -> None:
 async def show_command(args) -> int:
     settings = settings_from_args(args)
     async with database(settings):
-        row = await safety_admin.instance_policy()
+        row = await read_instance_policy()
     print(f"hold-first-posts: {'on' if row.hold_first_posts else 'off'}")
     print(f"forward-reports: {'on' if row.forward_reports_to_author_instance else 'off'}")
     print("crisis-resources:" + (f"\n{row.crisis_resources}" if row.crisis_resources else " (none)"))
@@ -46,10 +44,10 @@ async def show_command(args) -> int:
 
 async def crisis_command(args) -> int:
     settings = settings_from_args(args)
-    text = _read(args.file) if args.file else "" if args.clear else args.text
+    text = read_text_file(args.file) if args.file else "" if args.clear else args.text
     async with database(settings):
         if text is None:
-            current = (await safety_admin.instance_policy()).crisis_resources
+            current = (await read_instance_policy()).crisis_resources
             print(current or "(no crisis resources text: set one with --text or --file)")
             return 0
         await safety_admin.set_crisis_resources(text)
@@ -64,12 +62,3 @@ async def switch_command(args) -> int:
         await safety_admin.set_switch(field, args.state == "on")
     print(f"{args.switch_name} is now {args.state}")
     return 0
-
-
-def _read(file: str) -> str:
-    try:
-        return Path(file).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BadRequest(f"cannot read {file}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise BadRequest(f"{file} is not UTF-8 text") from None

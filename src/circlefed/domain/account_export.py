@@ -51,11 +51,7 @@ async def _threads(actor_id: int) -> list[dict[str, Any]]:
             "uri": t.uri,
             "circle": t.circle.slug,
             "title": t.title,
-            "source": t.source,
-            "content_warning": t.content_warning,
-            "review_state": t.review_state.value,
-            "published_at": _when(t.published_at),
-            "edited_at": _when(t.edited_at),
+            **_writing(t),
         }
         for t in rows
     ]
@@ -71,14 +67,21 @@ async def _replies(actor_id: int) -> list[dict[str, Any]]:
             "thread": p.thread.uri,
             "circle": p.thread.circle.slug,
             "in_reply_to": p.in_reply_to_uri,
-            "source": p.source,
-            "content_warning": p.content_warning,
-            "review_state": p.review_state.value,
-            "published_at": _when(p.published_at),
-            "edited_at": _when(p.edited_at),
+            **_writing(p),
         }
         for p in rows
     ]
+
+
+def _writing(row: Thread | Post) -> dict[str, Any]:
+    """What a thread and a reply have in common: the member's text and its review state and times."""
+    return {
+        "source": row.source,
+        "content_warning": row.content_warning,
+        "review_state": row.review_state.value,
+        "published_at": _when(row.published_at),
+        "edited_at": _when(row.edited_at),
+    }
 
 
 async def _reports(actor_id: int) -> list[dict[str, Any]]:

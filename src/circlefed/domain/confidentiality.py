@@ -6,8 +6,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tortoise.transactions import in_transaction
-
+from circlefed.domain.instance_policy import read_instance_policy, update_instance_policy
 from circlefed.domain.memberships import can_moderate, is_local_admin
 from circlefed.errors import BadRequest, Forbidden, NotFound
 from circlefed.policy.confidentiality import (
@@ -17,7 +16,7 @@ from circlefed.policy.confidentiality import (
 )
 from circlefed.policy.domains import normalize_domain
 from circlefed.policy.verdicts import Reject
-from circlefed.storage.models import Actor, Circle, InstancePolicy, TrustedInstance, Visibility
+from circlefed.storage.models import Actor, Circle, Instance, TrustedInstance, Visibility
 
 log = logging.getLogger(__name__)
 MAX_NOTE_CHARS = 1000
@@ -33,10 +32,8 @@ class VisibilityChanged:
 
 
 async def load_confidentiality_policy() -> ConfidentialityPolicy:
-    row = await InstancePolicy.all().order_by("id").first()
+    row = await read_instance_policy()
     trusted = frozenset(await TrustedInstance.all().values_list("domain", flat=True))
-    if row is None:
-        return ConfidentialityPolicy(trusted_domains=trusted)
     return ConfidentialityPolicy(
         trusted_domains=trusted,
         share_real_names=row.share_real_names,
@@ -44,26 +41,15 @@ async def load_confidentiality_policy() -> ConfidentialityPolicy:
     )
 
 
-async def _policy_row() -> InstancePolicy:
-    row = await InstancePolicy.all().order_by("id").first()
-    return row if row is not None else await InstancePolicy.create()
-
-
 async def set_share_real_names(value: bool) -> None:
     """Whether other instances see members' own names, or per-circle pseudonyms (the default)."""
-    async with in_transaction():
-        row = await _policy_row()
-        row.share_real_names = value
-        await row.save(update_fields=["share_real_names", "updated_at"])
+    await update_instance_policy(share_real_names=value)
     log.info("confidentiality: share_real_names is now %s", value)
 
 
 async def set_members_to_untrusted_software(value: bool) -> None:
     """Whether members circles may reach trusted instances running software that does not honour privacy."""
-    async with in_transaction():
-        row = await _policy_row()
-        row.members_circles_to_untrusted_software = value
-        await row.save(update_fields=["members_circles_to_untrusted_software", "updated_at"])
+    await update_instance_policy(members_circles_to_untrusted_software=value)
     log.info("confidentiality: members circles to untrusted software is now %s", value)
 
 
@@ -90,6 +76,16 @@ async def distrust_instance(domain: str) -> TrustedInstance:
 
 async def list_trusted() -> list[TrustedInstance]:
     return await TrustedInstance.all().order_by("domain")
+
+
+async def list_trusted_with_software() -> list[tuple[TrustedInstance, str | None]]:
+    """Trusted instances by domain, each with the software its NodeInfo named (None while unknown)."""
+    rows = await list_trusted()
+    if not rows:
+        return []
+    known = await Instance.filter(domain__in=[row.domain for row in rows]).values_list("domain", "software")
+    software = dict(known)
+    return [(row, software.get(row.domain) or None) for row in rows]
 
 
 async def set_visibility(

@@ -9,10 +9,11 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from circlefed.domain.instance_policy import read_instance_policy, update_instance_policy
 from circlefed.errors import BadRequest, NotFound
 from circlefed.policy.blocklist_csv import ParsedBlocklist, parse_blocklist, render_blocklist
-from circlefed.policy.domains import OPEN, DomainPolicy, check_action, check_mode, normalize_domain
-from circlefed.storage.models import DomainAction, DomainRule, FederationMode, InstancePolicy
+from circlefed.policy.domains import DomainPolicy, check_action, check_mode, normalize_domain
+from circlefed.storage.models import DomainAction, DomainRule, FederationMode
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,7 @@ class ImportReport:
 
 
 async def get_mode() -> str:
-    row = await InstancePolicy.all().order_by("id").first()
-    return row.federation_mode.value if row is not None else OPEN
+    return (await read_instance_policy()).federation_mode.value
 
 
 async def load_policy() -> DomainPolicy:
@@ -54,12 +54,7 @@ async def set_mode(mode: str, *, now: datetime, enforce: Enforce) -> DomainPolic
     """open, allowlist or closed; queued deliveries the new mode refuses are cancelled in the same transaction."""
     check_mode(mode)
     async with in_transaction():
-        row = await InstancePolicy.all().order_by("id").first()
-        if row is None:
-            await InstancePolicy.create(federation_mode=FederationMode(mode))
-        else:
-            row.federation_mode = FederationMode(mode)
-            await row.save(update_fields=["federation_mode", "updated_at"])
+        await update_instance_policy(federation_mode=FederationMode(mode))
         return await _enforce(enforce, now)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from circlefed.domain.safety_admin import instance_policy
+from circlefed.domain.instance_policy import update_instance_policy
 from circlefed.errors import BadRequest
 from circlefed.storage.models import InstancePolicy
 
@@ -20,8 +20,6 @@ async def set_instance_identity(name: str, description: str) -> InstancePolicy:
         raise BadRequest(f"the instance name is at most {MAX_NAME} characters")
     if len(description) > MAX_DESCRIPTION:
         raise BadRequest(f"the instance description is at most {MAX_DESCRIPTION} characters")
-    row = await instance_policy()
-    row.instance_name, row.instance_description = name or None, description or None
-    await row.save(update_fields=["instance_name", "instance_description", "updated_at"])
+    row = await update_instance_policy(instance_name=name or None, instance_description=description or None)
     log.info("instance name and description updated")
     return row

@@ -30,32 +30,31 @@ async def lock_thread(
     thread: Thread, by: Actor, *, locked: bool = True, reason: str = "", now: datetime, vouched: bool = False
 ) -> Moderated | None:
     """Lock (no new replies) or unlock a thread; None when it already was."""
-    circle = await Circle.get(id=thread.circle_id)
-    await check_moderator(circle, by, vouched=vouched)
-    check_not_deleted(thread, "thread")
-    if thread.is_locked == locked:
-        return None
-    thread.is_locked = locked
-    await thread.save(update_fields=["is_locked"])
     action = modlog.LOCK if locked else modlog.UNLOCK
-    await modlog.record(circle, by, action, target_uri=thread.uri, reason=reason, now=now)
-    return Moderated(circle, by, action, thread.uri, reason=reason)
+    return await _set_thread_flag(thread, by, "is_locked", locked, action, reason=reason, now=now, vouched=vouched)
 
 
 async def pin_thread(
     thread: Thread, by: Actor, *, pinned: bool = True, now: datetime, vouched: bool = False
 ) -> Moderated | None:
     """Pin a thread to the circle's featured collection, or unpin it; None when it already was."""
+    action = modlog.PIN if pinned else modlog.UNPIN
+    return await _set_thread_flag(thread, by, "is_pinned", pinned, action, reason="", now=now, vouched=vouched)
+
+
+async def _set_thread_flag(
+    thread: Thread, by: Actor, field: str, value: bool, action: str, *, reason: str, now: datetime, vouched: bool
+) -> Moderated | None:
+    """A moderator sets a thread's is_locked or is_pinned, logged as `action`; None when it already was."""
     circle = await Circle.get(id=thread.circle_id)
     await check_moderator(circle, by, vouched=vouched)
     check_not_deleted(thread, "thread")
-    if thread.is_pinned == pinned:
+    if getattr(thread, field) == value:
         return None
-    thread.is_pinned = pinned
-    await thread.save(update_fields=["is_pinned"])
-    action = modlog.PIN if pinned else modlog.UNPIN
-    await modlog.record(circle, by, action, target_uri=thread.uri, now=now)
-    return Moderated(circle, by, action, thread.uri)
+    setattr(thread, field, value)
+    await thread.save(update_fields=[field])
+    await modlog.record(circle, by, action, target_uri=thread.uri, reason=reason, now=now)
+    return Moderated(circle, by, action, thread.uri, reason=reason)
 
 
 async def ban_member(
@@ -153,10 +152,9 @@ async def _remove_posts(
         await tombstone_thread(thread, now)
         await modlog.record(circle, by, modlog.REMOVE_THREAD, target_uri=thread.uri, reason=reason, now=now)
         removed.append(ThreadDeleted(circle, thread, by, thread.uri))
-    posts = await Post.filter(thread__circle_id=circle.id, author_id=person.id, deleted_at__isnull=True)
-    for post in posts:
-        thread = await Thread.get(id=post.thread_id)
+    posts = Post.filter(thread__circle_id=circle.id, author_id=person.id, deleted_at__isnull=True)
+    for post in await posts.prefetch_related("thread"):
         await tombstone_reply(post, now)
         await modlog.record(circle, by, modlog.REMOVE_REPLY, target_uri=post.uri, reason=reason, now=now)
-        removed.append(ReplyDeleted(circle, thread, post, by, post.uri))
+        removed.append(ReplyDeleted(circle, post.thread, post, by, post.uri))
     return tuple(removed)

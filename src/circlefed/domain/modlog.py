@@ -42,11 +42,11 @@ async def read_log(
     query = ModerationLogEntry.all()
     is_admin = viewer.is_local and await Account.exists(actor_id=viewer.id, is_admin=True, is_disabled=False)
     if circle is not None:
-        if not is_admin and circle.id not in await _facilitated_circle_ids(viewer):
+        if not is_admin and circle.id not in await facilitated_circle_ids(viewer):
             raise Forbidden("only the circle's facilitators or an admin can read its moderation log")
         query = query.filter(circle_id=circle.id)
     elif not is_admin:
-        query = query.filter(circle_id__in=await _facilitated_circle_ids(viewer))
+        query = query.filter(circle_id__in=await facilitated_circle_ids(viewer))
     return await export_log(query=query, since=since, limit=limit)
 
 
@@ -63,7 +63,8 @@ async def export_log(
     return await (query.limit(limit) if limit is not None else query)
 
 
-async def _facilitated_circle_ids(viewer: Actor) -> list[int]:
+async def facilitated_circle_ids(viewer: Actor) -> list[int]:
+    """The circles the viewer facilitates (whose moderation log and reports they read)."""
     return list(
         await Membership.filter(actor_id=viewer.id, role=Role.FACILITATOR, state=MembershipState.APPROVED).values_list(
             "circle_id", flat=True

@@ -10,8 +10,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from circlefed.domain.actors import INSTANCE_ACTOR_NAME, create_local_actor
+from circlefed.domain.instance_policy import read_instance_policy
 from circlefed.domain.site import Site
-from circlefed.storage.models import Account, Actor, Circle, InstancePolicy, Membership, Visibility
+from circlefed.storage.models import Account, Actor, Circle, Membership, Visibility
 
 log = logging.getLogger(__name__)
 PREFIX = "m_"
@@ -52,7 +53,7 @@ async def attributed_actor(site: Site, circle: Circle, author: Actor, *, create:
     existing = await _pseudonymous(name)
     if existing is not None:
         return existing
-    if not create or await _shares_real_names():
+    if not create or (await read_instance_policy()).share_real_names:
         return author
     display = f"Member {name[len(PREFIX) : len(PREFIX) + 6]}"
     try:
@@ -65,8 +66,3 @@ async def attributed_actor(site: Site, circle: Circle, author: Actor, *, create:
         return await _pseudonymous(name) or author
     await Membership.filter(circle_id=circle.id, actor_id=author.id).update(pseudonym=display)
     return actor
-
-
-async def _shares_real_names() -> bool:
-    row = await InstancePolicy.all().order_by("id").first()
-    return row is not None and row.share_real_names

@@ -8,27 +8,22 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from circlefed.domain.accounts import create_account
+from circlefed.domain.instance_policy import read_instance_policy, update_instance_policy
 from circlefed.domain.invites import find_usable_invite, redeem_invite
 from circlefed.domain.site import Site
 from circlefed.errors import BadRequest, Forbidden, NotFound
-from circlefed.storage.models import Account, Actor, InstancePolicy, RegistrationMode
+from circlefed.storage.models import Account, Actor, RegistrationMode
 
 log = logging.getLogger(__name__)
 MAX_JOIN_REASON = 1000
 
 
 async def registration_mode() -> RegistrationMode:
-    row = await InstancePolicy.all().order_by("id").first()
-    return row.registration_mode if row is not None else RegistrationMode.APPROVAL
+    return (await read_instance_policy()).registration_mode
 
 
 async def set_registration_mode(mode: RegistrationMode) -> None:
-    row = await InstancePolicy.all().order_by("id").first()
-    if row is None:
-        await InstancePolicy.create(registration_mode=mode)
-    else:
-        row.registration_mode = mode
-        await row.save(update_fields=["registration_mode", "updated_at"])
+    await update_instance_policy(registration_mode=mode)
     log.info("registration mode set to %s", mode.value)
 
 

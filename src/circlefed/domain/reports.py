@@ -13,7 +13,7 @@ from circlefed.domain import modlog
 from circlefed.domain.events import ReportFiled, ReportResolved
 from circlefed.domain.memberships import can_moderate, is_local_admin, is_member
 from circlefed.errors import BadRequest, Conflict, Forbidden
-from circlefed.storage.models import Actor, Circle, Membership, MembershipState, Report, ReportState, Role
+from circlefed.storage.models import Actor, Circle, Report, ReportState
 
 MAX_REASON = 2000
 
@@ -87,10 +87,7 @@ async def reports_query(
         await _check_may_handle(circle, viewer)
         query = query.filter(circle_id=circle.id)
     elif not await is_local_admin(viewer):
-        facilitated = await Membership.filter(
-            actor_id=viewer.id, role=Role.FACILITATOR, state=MembershipState.APPROVED
-        ).values_list("circle_id", flat=True)
-        query = query.filter(circle_id__in=list(facilitated))
+        query = query.filter(circle_id__in=await modlog.facilitated_circle_ids(viewer))
     if state is not None:
         query = query.filter(state=state)
     return query

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from tortoise.expressions import Q
 
+from circlefed.domain.instance_policy import read_instance_policy
 from circlefed.errors import BadRequest, Forbidden, TooManyRequests
 from circlefed.policy.rate_limit import MonotonicClock, Rate, RateLimiter, Throttled
 from circlefed.settings import ModerationSettings
@@ -16,7 +17,6 @@ from circlefed.storage.models import (
     Circle,
     ContentRule,
     ContentRuleAction,
-    InstancePolicy,
     Post,
     ReviewState,
     Thread,
@@ -66,15 +66,15 @@ async def screen_post(safety: Safety, circle: Circle, author: Actor, text: str, 
 
     `text` is the title and text; content rules read the content `warning` too, the crisis check does not (a
     warning that names a hard subject is care, not crisis)."""
-    policy = await InstancePolicy.all().order_by("id").first()
+    policy = await read_instance_policy()
     crisis = _matches_any(safety.crisis_terms, text)
-    resources = (policy.crisis_resources or None) if crisis and author.is_local and policy else None
+    resources = (policy.crisis_resources or None) if crisis and author.is_local else None
     if not circle.is_local:
         return Screening(crisis_resources=resources)  # the circle's own instance screens it
     reasons = await _rule_holds(circle, f"{text}\n{warning}")
     if crisis:
         reasons.append(CRISIS_HOLD)
-    if policy is not None and policy.hold_first_posts and not await _has_visible_posts(author):
+    if policy.hold_first_posts and not await _has_visible_posts(author):
         reasons.append("first post of a new account")
     if not reasons:
         return Screening(crisis_resources=resources)

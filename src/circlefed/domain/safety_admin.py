@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from circlefed.domain.instance_policy import instance_policy as instance_policy  # web/ui/admin_settings.py
+from circlefed.domain.instance_policy import update_instance_policy
 from circlefed.domain.safety import compiled
 from circlefed.errors import BadRequest, NotFound
 from circlefed.storage.models import Circle, ContentRule, ContentRuleAction, InstancePolicy
@@ -11,31 +13,19 @@ MAX_PATTERN = 500
 SWITCHES = {"hold_first_posts", "forward_reports_to_author_instance"}
 
 
-async def instance_policy() -> InstancePolicy:
-    """The one policy row (created with defaults on first use)."""
-    row = await InstancePolicy.all().order_by("id").first()
-    return row if row is not None else await InstancePolicy.create()
-
-
 async def set_crisis_resources(text: str) -> InstancePolicy:
     """What a poster whose words sound like a crisis is shown (hotlines, local services); "" shows nothing."""
     text = text.strip()
     if len(text) > MAX_RESOURCES:
         raise BadRequest(f"the crisis resources text is at most {MAX_RESOURCES} characters")
-    row = await instance_policy()
-    row.crisis_resources = text
-    await row.save(update_fields=["crisis_resources", "updated_at"])
-    return row
+    return await update_instance_policy(crisis_resources=text)
 
 
 async def set_switch(name: str, on: bool) -> InstancePolicy:
     """hold_first_posts or forward_reports_to_author_instance."""
     if name not in SWITCHES:
         raise BadRequest(f"unknown policy switch {name!r}")
-    row = await instance_policy()
-    setattr(row, name, on)
-    await row.save(update_fields=[name, "updated_at"])
-    return row
+    return await update_instance_policy(**{name: on})
 
 
 async def add_content_rule(

@@ -8,7 +8,7 @@ from circlefed.domain.site import Site
 from circlefed.federation.documents import audience_of, circle_actor, object_document
 from circlefed.protocol.objects import render_collection, render_count
 from circlefed.storage.models import Circle, OutboxActivity, Post, ReviewState, Thread
-from circlefed.storage.visibility import visible_posts, visible_threads
+from circlefed.storage.visibility import hidden_instance_ids, without_hidden
 
 OUTBOX_ITEMS = 20  # newest first, inline (Lemmy reads no pages and imports at most 10 on first contact)
 OUTBOX_SCAN = 500
@@ -31,10 +31,11 @@ async def outbox(circle: Circle) -> dict:
     for row in rows:
         if row.object_uri and announced_type(row.payload) in ("Create", "Update"):
             latest.setdefault(row.object_uri, row.payload)
-    live = await _live_uris(list(latest))
+    hidden = await hidden_instance_ids(public=True)  # once per collection: every count and listing uses it
+    live = await _live_uris(list(latest), hidden)
     items = [_embedded(payload) for uri, payload in latest.items() if uri in live][:OUTBOX_ITEMS]
-    total = await (await visible_threads(Thread.filter(circle_id=circle.id, **LIVE), public=True)).count()
-    total += await (await visible_posts(Post.filter(thread__circle_id=circle.id, **LIVE), public=True)).count()
+    total = await without_hidden(Thread.filter(circle_id=circle.id, **LIVE), hidden).count()
+    total += await without_hidden(Post.filter(thread__circle_id=circle.id, **LIVE), hidden).count()
     return render_collection(group.outbox_uri or f"{group.uri}/outbox", items, total=total)
 
 
@@ -54,7 +55,7 @@ async def featured(site: Site, circle: Circle) -> dict:
     """Pinned threads, embedded as Pages (Lemmy reads them embedded)."""
     group = await circle_actor(circle)
     pinned = Thread.filter(circle_id=circle.id, is_pinned=True, **LIVE)
-    threads = await (await visible_threads(pinned, public=True)).order_by("-id")
+    threads = await without_hidden(pinned, await hidden_instance_ids(public=True)).order_by("-id")
     pages = [await object_document(site, thread, context=False) for thread in threads]
     return render_collection(f"{group.uri}/featured", pages)
 
@@ -63,7 +64,7 @@ async def thread_context(thread: Thread) -> dict:
     """SPEC: FEP-7888 / FEP-f228: the thread's context collection: the thread and its live replies, in order."""
     audience = await audience_of(await Circle.get(id=thread.circle_id))
     replies = (
-        await (await visible_posts(Post.filter(thread_id=thread.id, **LIVE), public=True))
+        await without_hidden(Post.filter(thread_id=thread.id, **LIVE), await hidden_instance_ids(public=True))
         .order_by("published_at", "id")
         .limit(CONTEXT_ITEMS)
         .values_list("uri", flat=True)
@@ -76,7 +77,7 @@ async def thread_replies(thread: Thread) -> dict:
     """FEP-1b12: the thread's top-level replies (ids)."""
     top_level = Post.filter(thread_id=thread.id, in_reply_to_uri=thread.uri, **LIVE)
     replies = (
-        await (await visible_posts(top_level, public=True))
+        await without_hidden(top_level, await hidden_instance_ids(public=True))
         .order_by("published_at", "id")
         .limit(CONTEXT_ITEMS)
         .values_list("uri", flat=True)
@@ -94,11 +95,9 @@ def _embedded(payload: dict) -> dict:
     return {key: value for key, value in payload.items() if key != "@context"}
 
 
-async def _live_uris(uris: list[str]) -> set[str]:
+async def _live_uris(uris: list[str], hidden: list[int]) -> set[str]:
     if not uris:
         return set()
-    live_threads = await visible_threads(Thread.filter(uri__in=uris, **LIVE), public=True)
-    live_posts = await visible_posts(Post.filter(uri__in=uris, **LIVE), public=True)
-    threads = await live_threads.values_list("uri", flat=True)
-    posts = await live_posts.values_list("uri", flat=True)
+    threads = await without_hidden(Thread.filter(uri__in=uris, **LIVE), hidden).values_list("uri", flat=True)
+    posts = await without_hidden(Post.filter(uri__in=uris, **LIVE), hidden).values_list("uri", flat=True)
     return set(threads) | set(posts)

@@ -68,12 +68,17 @@ async def permitted_inboxes(activity: OutboxActivity, inboxes: list[str]) -> lis
     outbound_audience allows (public: anywhere; members: trusted member instances; local: nowhere)."""
     if activity.circle_id is None or not inboxes:
         return inboxes
-    circle = await Circle.get(id=activity.circle_id)
-    if not circle.is_local:
+    return await circle_permitted_inboxes(await Circle.get(id=activity.circle_id), inboxes, what=activity.uri)
+
+
+async def circle_permitted_inboxes(circle: Circle, inboxes: list[str], *, what: str) -> list[str]:
+    """permitted_inboxes for the circle's activities (`what` names them in the log): the same for each activity
+    of one fan-out, so a caller sending several evaluates it once."""
+    if not circle.is_local or not inboxes:
         return inboxes  # a remote circle's own Group: its host decides who reads it
     plan = outbound_audience(circle.visibility.value, await destinations(circle, inboxes), await _policy(circle))
     for domain, reason in plan.refused:
-        log.info("not delivering %s to %s: %s", activity.uri, domain, reason)
+        log.info("not delivering %s to %s: %s", what, domain, reason)
     return list(plan.inboxes)
 
 

@@ -74,6 +74,17 @@ async def cancel_refused_deliveries(policy: DomainPolicy, now: datetime) -> int:
     return cancelled
 
 
+class CancelRefused:
+    """The `enforce` step the CLI and the admin pages hand to domain/federation_policy.py's changes:
+    cancel_refused_deliveries in the change's transaction, counting what it cancelled for the message."""
+
+    def __init__(self) -> None:
+        self.cancelled = 0
+
+    async def __call__(self, policy: DomainPolicy, now: datetime) -> None:
+        self.cancelled += await cancel_refused_deliveries(policy, now)
+
+
 async def enqueue_permitted(
     activity: OutboxActivity,
     inbox_uris: Iterable[str],
@@ -81,12 +92,14 @@ async def enqueue_permitted(
     local_domain: str,
     ordering_key: str | None,
     now: datetime,
+    policy: DomainPolicy | None = None,
 ) -> list[str]:
     """enqueue_deliveries (inside the caller's transaction) for the inboxes the policy lets us deliver to.
 
     The policy is read afresh, not from the gate's cache, so that a rule the CLI just committed is honoured by
-    the next fan-out (its own transaction cancelled what was queued before)."""
-    policy = await load_policy()
+    the next fan-out (its own transaction cancelled what was queued before); a caller enqueueing several
+    activities in one transaction may pass the policy it read once (load_policy)."""
+    policy = policy if policy is not None else await load_policy()
     permitted: list[str] = []
     refused: dict[str, str] = {}
     for inbox in inbox_uris:

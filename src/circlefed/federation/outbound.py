@@ -11,9 +11,9 @@ from circlefed.domain import events as ev
 from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.site import Site
 from circlefed.federation.audience import follower_inboxes, personal_inbox
-from circlefed.federation.confidential import permitted_inboxes
+from circlefed.federation.confidential import circle_permitted_inboxes, permitted_inboxes
 from circlefed.federation.documents import audience_of, circle_actor, reply_document, thread_document
-from circlefed.federation.domain_policy import enqueue_permitted
+from circlefed.federation.domain_policy import enqueue_permitted, load_domain_policy
 from circlefed.protocol.objects import (
     follow_reference,
     render_announce,
@@ -115,7 +115,10 @@ async def relay(
     instance, and Announce(<object>) after it for a new thread (Mastodon shows only that one)."""
     group = await circle_actor(circle)
     audience = await audience_of(circle)
-    inboxes = await follower_inboxes(circle)
+    # Both Announces go to the same inboxes: confidentiality and the domain policy are read once for them.
+    what = f"{group.uri}'s Announce of {object_uri}"
+    inboxes = await circle_permitted_inboxes(circle, await follower_inboxes(circle), what=what)
+    policy = await load_domain_policy()
     for announced_item in (announced, also):
         if announced_item is None:
             continue
@@ -124,7 +127,9 @@ async def relay(
         activity = await store_activity(
             uri=uri, type="Announce", actor=group, payload=payload, now=now, circle=circle, object_uri=object_uri
         )
-        await _enqueue(site, activity, inboxes, ordering_key, now)
+        await enqueue_permitted(
+            activity, inboxes, local_domain=site.domain, ordering_key=ordering_key, now=now, policy=policy
+        )
 
 
 # --- membership --------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from circlefed.delivery.outbox import store_activity
 from circlefed.domain import events as ev
+from circlefed.domain.instance_policy import read_instance_policy
 from circlefed.domain.memberships import is_facilitator
 from circlefed.domain.site import Site
 from circlefed.federation import outbound
@@ -17,7 +18,6 @@ from circlefed.protocol.parse import authority
 from circlefed.storage.models import (
     Actor,
     Circle,
-    InstancePolicy,
     Membership,
     MembershipState,
     OutboxActivity,
@@ -54,8 +54,7 @@ async def publish_report(site: Site, event: ev.ReportFiled, *, now: datetime, re
 async def forward_report(site: Site, circle: Circle, flag: dict, reported: Actor | None, *, now: datetime) -> None:
     """The Group's Announce(Flag), addressed to the recipients only; never served, never in the outbox."""
     recipients = await _remote_facilitators(circle)
-    policy = await InstancePolicy.all().order_by("id").first()
-    forwards = policy is not None and policy.forward_reports_to_author_instance
+    forwards = (await read_instance_policy()).forward_reports_to_author_instance
     if forwards and reported is not None and not reported.is_local and reported.id not in {a.id for a in recipients}:
         recipients.append(reported)
     if not recipients:

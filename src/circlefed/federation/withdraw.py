@@ -17,9 +17,9 @@ from circlefed.domain.retention import expire_posts
 from circlefed.domain.site import Site
 from circlefed.federation.confidential import destinations
 from circlefed.federation.documents import audience_of, circle_actor
-from circlefed.federation.domain_policy import enqueue_permitted
+from circlefed.federation.domain_policy import enqueue_permitted, load_domain_policy
 from circlefed.federation.lookup import find_post
-from circlefed.policy.confidentiality import ConfidentialityPolicy, outbound_audience, retention_cutoff
+from circlefed.policy.confidentiality import outbound_audience, retention_cutoff
 from circlefed.protocol.objects import render_announce, render_delete, render_tombstone
 from circlefed.protocol.vocab import PUBLIC
 from circlefed.storage.models import Circle, Delivery, OutboxActivity, Post, QueueState, Thread, Visibility
@@ -64,6 +64,8 @@ async def withdraw(
     holders = await _holders(circle, [row.uri for row in rows])
     group = await circle_actor(circle)
     audience = await audience_of(circle)
+    thread_uris = await _thread_uris(rows)
+    policy = await load_domain_policy()  # one transaction: the same rules for every Delete of this withdrawal
     objects = queued = 0
     for row in rows:
         inboxes = [inbox for inbox in holders.get(row.uri, ()) if only is None or inbox in only]
@@ -86,10 +88,18 @@ async def withdraw(
             circle=circle,
             object_uri=row.uri,
         )
-        thread_uri = row.uri if isinstance(row, Thread) else (await Thread.get(id=row.thread_id)).uri
-        sent = await enqueue_permitted(announce, inboxes, local_domain=site.domain, ordering_key=thread_uri, now=now)
+        thread_uri = row.uri if isinstance(row, Thread) else thread_uris[row.thread_id]
+        sent = await enqueue_permitted(
+            announce, inboxes, local_domain=site.domain, ordering_key=thread_uri, now=now, policy=policy
+        )
         objects, queued = objects + 1, queued + len(sent)
     return Withdrawal(objects, queued)
+
+
+async def _thread_uris(rows: list[Thread | Post]) -> dict[int, str]:
+    """thread id -> uri for the replies among rows (their Deletes are ordered after the thread's deliveries)."""
+    ids = {row.thread_id for row in rows if isinstance(row, Post)}
+    return dict(await Thread.filter(id__in=sorted(ids)).values_list("id", "uri")) if ids else {}
 
 
 async def _holders(circle: Circle, uris: list[str]) -> dict[str, list[str]]:
@@ -117,7 +127,9 @@ async def refederate_deletes(site: Site, circle: Circle, *, now: datetime) -> Wi
     )
     copies = [(uri, inbox, activity_id) for uri, inbox, kind, activity_id in rows if uri and kind in COPYING]
     inboxes = sorted({inbox for _, inbox, _ in copies})
-    plan = outbound_audience(circle.visibility.value, await destinations(circle, inboxes), await _policy())
+    plan = outbound_audience(
+        circle.visibility.value, await destinations(circle, inboxes), await load_confidentiality_policy()
+    )
     public_ids = await _public_activity_ids({activity_id for _, _, activity_id in copies})
     stale = {inbox for _, inbox, activity_id in copies if inbox not in plan.inboxes or activity_id in public_ids}
     if not stale:
@@ -147,7 +159,9 @@ async def cancel_refused(circle: Circle, *, now: datetime) -> int:
     if not queued or not circle.is_local:
         return 0
     inboxes = sorted({inbox for _, inbox in queued})
-    plan = outbound_audience(circle.visibility.value, await destinations(circle, inboxes), await _policy())
+    plan = outbound_audience(
+        circle.visibility.value, await destinations(circle, inboxes), await load_confidentiality_policy()
+    )
     refused = [delivery_id for delivery_id, inbox in queued if inbox not in plan.inboxes]
     if not refused:
         return 0
@@ -156,7 +170,3 @@ async def cancel_refused(circle: Circle, *, now: datetime) -> int:
     )
     log.info("circle %s: cancelled %d queued deliveries the confidentiality policy refuses now", circle.slug, count)
     return count
-
-
-async def _policy() -> ConfidentialityPolicy:
-    return await load_confidentiality_policy()

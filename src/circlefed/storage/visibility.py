@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import operator
+from typing import TypeVar
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from circlefed.storage.models import Actor, DomainAction, DomainRule, Instance, Post, Thread
+
+Row = TypeVar("Row", Thread, Post)
 
 
 async def hidden_domains(*, public: bool) -> list[str]:
@@ -40,16 +43,19 @@ async def hidden_instance_ids(*, public: bool) -> list[int]:
     return list(await Instance.filter(covered, is_local=False).values_list("id", flat=True))
 
 
+def without_hidden(rows: QuerySet[Row], hidden: list[int]) -> QuerySet[Row]:
+    """rows without those by authors of the given hidden_instance_ids (read them once per request)."""
+    return rows.exclude(author__instance_id__in=hidden) if hidden else rows
+
+
 async def visible_threads(threads: QuerySet[Thread], *, public: bool) -> QuerySet[Thread]:
     """threads without those by authors of hidden instances; public=True for listings anyone can see."""
-    hidden = await hidden_instance_ids(public=public)
-    return threads.exclude(author__instance_id__in=hidden) if hidden else threads
+    return without_hidden(threads, await hidden_instance_ids(public=public))
 
 
 async def visible_posts(posts: QuerySet[Post], *, public: bool) -> QuerySet[Post]:
     """posts without those by authors of hidden instances; public=True for listings anyone can see."""
-    hidden = await hidden_instance_ids(public=public)
-    return posts.exclude(author__instance_id__in=hidden) if hidden else posts
+    return without_hidden(posts, await hidden_instance_ids(public=public))
 
 
 async def is_hidden_author(actor_id: int, *, public: bool = False) -> bool:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from tortoise.transactions import in_transaction
 
 from circlefed.delivery.outbox import store_activity
-from circlefed.domain import threads
+from circlefed.domain import moderation, threads
 from circlefed.federation.domain_policy import enqueue_permitted
-from circlefed.storage.models import Actor, Circle, ModerationLogEntry, Thread
+from circlefed.storage.models import Actor, Circle, Membership, ModerationLogEntry, Thread
 from circlefed.web.keys import SITE
 
 from .circles import act, circle, join, member, remote_circle_on, settle, start_quiet
@@ -63,3 +63,20 @@ async def send_as(instance, actor: Actor, payload: dict, inbox: str) -> None:
             activity = await store_activity(uri=payload["id"], type=payload["type"], actor=actor, payload=payload,
                                             now=now())
             await enqueue_permitted(activity, [inbox], local_domain=instance.domain, ordering_key=None, now=now())
+
+
+async def with_facilitator_and_seller(net: Net, start_instance) -> Net:
+    """Adds: bea facilitates grief (`bea_on_a`, as A knows her); cal on C (`c`) joined and started a thread
+    (`cal_thread`) in the circle as C knows it (`on_c`)."""
+    c = await start_quiet(start_instance)
+    cal = await member(c, "cal")
+    await join(c, cal, f"@grief@{net.a.domain}")
+    await settle(net.a, net.b, c)
+    with net.a.db():
+        bea_on_a = (await Membership.get(circle=net.grief, actor__uri=net.bea.uri).prefetch_related("actor")).actor
+    await act(net.a, moderation.set_facilitator(net.grief, bea_on_a, net.fran, now=now()))
+    on_c = await remote_circle_on(c, f"{net.a.base_url}/c/grief")
+    started = await act(c, threads.start_thread(c.app[SITE], on_c, cal, title="Selling", source="pills", now=now()))
+    await settle(net.a, net.b, c)
+    net.c, net.cal, net.bea_on_a, net.on_c, net.cal_thread = c, cal, bea_on_a, on_c, started.thread.uri
+    return net

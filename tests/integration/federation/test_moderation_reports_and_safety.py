@@ -4,14 +4,14 @@ import json
 
 import pytest
 
-from circlefed.domain import moderation, reports, review, safety_admin, threads
+from circlefed.domain import reports, review, safety_admin, threads
 from circlefed.storage.models import Membership, OutboxActivity, Report, ReviewState, Thread
 from circlefed.web.keys import SITE
 from tests.fakes.remote import signed_post_headers
 
-from .circles import act, circle, inbox_states, join, member, remote_circle_on, settle, start_quiet
+from .circles import act, circle, inbox_states, member, settle, start_quiet
 from .fixtures import payload
-from .moderation_net import moderation_net, now
+from .moderation_net import moderation_net, now, with_facilitator_and_seller
 
 pytestmark = pytest.mark.storage
 
@@ -19,19 +19,7 @@ pytestmark = pytest.mark.storage
 @pytest.fixture
 async def net(start_instance):
     """A hosts grief (fran); bea on B is a facilitator; cal on C is a member who started a thread."""
-    net = await moderation_net(start_instance)
-    c = await start_quiet(start_instance)
-    cal = await member(c, "cal")
-    await join(c, cal, f"@grief@{net.a.domain}")
-    await settle(net.a, net.b, c)
-    with net.a.db():
-        bea_on_a = (await Membership.get(circle=net.grief, actor__uri=net.bea.uri).prefetch_related("actor")).actor
-    await act(net.a, moderation.set_facilitator(net.grief, bea_on_a, net.fran, now=now()))
-    on_c = await remote_circle_on(c, f"{net.a.base_url}/c/grief")
-    started = await act(c, threads.start_thread(c.app[SITE], on_c, cal, title="Selling", source="pills", now=now()))
-    await settle(net.a, net.b, c)
-    net.c, net.cal, net.on_c, net.cal_thread = c, cal, on_c, started.thread.uri
-    return net
+    return await with_facilitator_and_seller(await moderation_net(start_instance), start_instance)
 
 
 async def reports_on(instance) -> list[tuple[str, str]]:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from circlefed.domain import moderation, reports, safety_admin, threads
+from circlefed.domain import reports, safety_admin, threads
 from circlefed.federation.handlers.resolve import NO_OUTCOME
 from circlefed.storage.models import (
     Membership,
@@ -17,9 +17,9 @@ from circlefed.storage.models import (
 )
 from circlefed.web.keys import SITE
 
-from .circles import act, circle, inbox_states, join, member, remote_circle_on, settle, start_quiet
+from .circles import act, circle, inbox_states, member, settle, start_quiet
 from .fixtures import deliver, ids_of, payload
-from .moderation_net import moderation_net, now, send_as
+from .moderation_net import moderation_net, now, send_as, with_facilitator_and_seller
 
 pytestmark = pytest.mark.storage
 
@@ -27,26 +27,16 @@ pytestmark = pytest.mark.storage
 @pytest.fixture
 async def net(start_instance):
     """A hosts grief (fran); bea on B facilitates it; cal on C started a thread; ana on A reported it."""
-    net = await moderation_net(start_instance)
-    c = await start_quiet(start_instance)
-    cal = await member(c, "cal")
-    await join(c, cal, f"@grief@{net.a.domain}")
-    await settle(net.a, net.b, c)
-    with net.a.db():
-        bea_on_a = (await Membership.get(circle=net.grief, actor__uri=net.bea.uri).prefetch_related("actor")).actor
-        await safety_admin.set_switch("forward_reports_to_author_instance", True)
-    await act(net.a, moderation.set_facilitator(net.grief, bea_on_a, net.fran, now=now()))
-    on_c = await remote_circle_on(c, f"{net.a.base_url}/c/grief")
-    started = await act(c, threads.start_thread(c.app[SITE], on_c, cal, title="Selling", source="pills", now=now()))
-    await settle(net.a, net.b, c)
+    net = await with_facilitator_and_seller(await moderation_net(start_instance), start_instance)
     ana = await member(net.a, "ana")
     with net.a.db():
+        await safety_admin.set_switch("forward_reports_to_author_instance", True)  # read when a report is filed
         await Membership.create(circle=net.grief, actor=ana, state="approved")
-        cal_on_a = await (await Thread.get(uri=started.thread.uri)).author
-    filed = await act(net.a, reports.file_report(net.grief, ana, object_uris=[started.thread.uri],
+        cal_on_a = await (await Thread.get(uri=net.cal_thread)).author
+    filed = await act(net.a, reports.file_report(net.grief, ana, object_uris=[net.cal_thread],
                                                  reported_actor=cal_on_a, reason="selling", now=now()))
-    await settle(net.a, net.b, c)
-    net.c, net.cal, net.bea_on_a, net.cal_thread, net.flag = c, cal, bea_on_a, started.thread.uri, filed.report
+    await settle(net.a, net.b, net.c)
+    net.flag = filed.report
     return net
 
 

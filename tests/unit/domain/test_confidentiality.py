@@ -1,38 +1,23 @@
 """Confidentiality in the domain: visibility within limits, trusted instances, retention, per-circle pseudonyms."""
 
-import functools
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from circlefed.domain import accounts as domain_accounts
 from circlefed.domain import actors as domain_actors
 from circlefed.domain import confidentiality as conf
-from circlefed.domain.accounts import create_account
 from circlefed.domain.circles import create_circle
-from circlefed.domain.passwords import hash_password
 from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.retention import expire_posts
-from circlefed.domain.site import Site
 from circlefed.errors import BadRequest, Forbidden, NotFound
-from circlefed.protocol.keys import generate_rsa_keypair
-from circlefed.storage.models import Actor, Membership, Post, Thread, Visibility
+from circlefed.storage.models import Membership, Post, Thread, Visibility
+
+from .circle_support import SITE, fast_accounts
+from .circle_support import local_member as person
 
 pytestmark = pytest.mark.storage
-SITE = Site.for_base_url("http://127.0.0.1:8080", "127.0.0.1:8080", "test")
+__all__ = ["fast_accounts"]  # the autouse fixture
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-_one_key_pair = functools.cache(generate_rsa_keypair)
-_one_hash = functools.cache(hash_password)
-
-
-@pytest.fixture(autouse=True)
-def fast_accounts(monkeypatch):
-    monkeypatch.setattr(domain_actors, "generate_rsa_keypair", _one_key_pair)
-    monkeypatch.setattr(domain_accounts, "hash_password", _one_hash)
-
-
-async def person(name: str, *, is_admin: bool = False) -> Actor:
-    return await (await create_account(SITE, name, "correct horse battery", is_admin=is_admin)).actor
 
 
 async def test_visibility_changes_follow_the_admins_limits(db):

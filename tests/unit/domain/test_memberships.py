@@ -1,12 +1,8 @@
 """Memberships: who joins at once, who waits for a facilitator, who decides, and who may leave."""
 
-import functools
 
 import pytest
 
-from circlefed.domain import accounts as domain_accounts
-from circlefed.domain import actors as domain_actors
-from circlefed.domain.accounts import create_account
 from circlefed.domain.circles import create_circle
 from circlefed.domain.events import JoinApproved, JoinRejected, JoinRequested, MemberJoined, MemberLeft
 from circlefed.domain.memberships import (
@@ -22,32 +18,16 @@ from circlefed.domain.memberships import (
     reject_membership,
     request_join,
 )
-from circlefed.domain.passwords import hash_password
-from circlefed.domain.site import Site
 from circlefed.errors import BadRequest, Conflict, Forbidden, NotFound
-from circlefed.protocol.keys import generate_rsa_keypair
 from circlefed.storage.models import Actor, Circle, Instance, Membership, MembershipState, Role, Visibility
+
+from .circle_support import SITE, fast_accounts
+from .circle_support import local_member as member
 
 pytestmark = pytest.mark.storage
 
-SITE = Site.for_base_url("http://127.0.0.1:8080", "127.0.0.1:8080", "test")
+__all__ = ["fast_accounts"]  # the autouse fixture
 FOLLOW = "https://social.example/activities/follow-1"
-
-
-_one_key_pair = functools.cache(generate_rsa_keypair)
-_one_hash = functools.cache(hash_password)
-
-
-@pytest.fixture(autouse=True)
-def fast_accounts(monkeypatch):
-    """Accounts share one key pair and one password hash: neither plays a part here and both are slow to make."""
-    monkeypatch.setattr(domain_actors, "generate_rsa_keypair", _one_key_pair)
-    monkeypatch.setattr(domain_accounts, "hash_password", _one_hash)
-
-
-async def member(name: str, *, is_admin: bool = False) -> Actor:
-    account = await create_account(SITE, name, "correct horse battery", is_admin=is_admin)
-    return await account.actor
 
 
 async def remote_person(name: str = "kim", domain: str = "social.example") -> Actor:

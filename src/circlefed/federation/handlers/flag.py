@@ -22,7 +22,8 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
     if not uris:
         raise Refused("a Flag names nothing")
     posts = [row for row in [await find_post(uri) for uri in uris] if row is not None]
-    people = [actor for actor in [await Actor.get_or_none(uri=uri) for uri in uris] if actor is not None]
+    known_actors = {actor.uri: actor for actor in await Actor.filter(uri__in=uris)}
+    people = [known_actors[uri] for uri in uris if uri in known_actors]
     if not posts and not people:
         return ignore(activity, "it reports nothing known here")
     circle = await _circle(ctx, activity, posts)

@@ -9,15 +9,9 @@ from circlefed.errors import BadRequest, Conflict, Forbidden
 from circlefed.storage.models import Account, Membership, MembershipState
 from circlefed.web.ui.auth import MAX_PASSWORD_LENGTH, read_new_password
 from circlefed.web.ui.forms import Form, read_form
-from circlefed.web.ui.guards import login_required
+from circlefed.web.ui.guards import login_required, signed_in_account
 from circlefed.web.ui.render import redirect, render
-from circlefed.web.ui.session import current_account, log_in
-
-
-async def _viewer(request: web.Request) -> Account:
-    account = await current_account(request)
-    assert account is not None  # login_required
-    return account
+from circlefed.web.ui.session import log_in
 
 
 async def _memberships(account: Account) -> list[Membership]:
@@ -27,14 +21,14 @@ async def _memberships(account: Account) -> list[Membership]:
 
 @login_required
 async def overview(request: web.Request) -> web.StreamResponse:
-    account = await _viewer(request)
+    account = await signed_in_account(request)
     context = {"memberships": await _memberships(account), "errors": {}, "values": {}, "max_pseudonym": MAX_PSEUDONYM}
     return await render(request, "ui/account/overview.html", context)
 
 
 @login_required
 async def pseudonym(request: web.Request) -> web.StreamResponse:
-    account = await _viewer(request)
+    account = await signed_in_account(request)
     form = await read_form(request)
     raw_id = form.raw("membership")
     value = form.text("pseudonym", label="Name in this circle", max_length=200)
@@ -60,7 +54,7 @@ async def password_page(request: web.Request) -> web.StreamResponse:
 
 @login_required
 async def password_submit(request: web.Request) -> web.StreamResponse:
-    account = await _viewer(request)
+    account = await signed_in_account(request)
     form = await read_form(request)
     current = form.text(
         "current_password", label="Current password", required=True, max_length=MAX_PASSWORD_LENGTH, strip=False

@@ -11,26 +11,19 @@ from circlefed.domain.account_export import export_account
 from circlefed.domain.passwords import verify_password
 from circlefed.errors import Conflict
 from circlefed.federation.account_deletion import delete_account
-from circlefed.storage.models import Account
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.auth import MAX_PASSWORD_LENGTH
 from circlefed.web.ui.forms import Form, read_form
-from circlefed.web.ui.guards import login_required
+from circlefed.web.ui.guards import login_required, signed_in_account
 from circlefed.web.ui.render import redirect, render
-from circlefed.web.ui.session import current_account, log_out
+from circlefed.web.ui.session import log_out
 
 log = logging.getLogger(__name__)
 
 
-async def _viewer(request: web.Request) -> Account:
-    account = await current_account(request)
-    assert account is not None  # login_required
-    return account
-
-
 @login_required
 async def export(request: web.Request) -> web.StreamResponse:
-    account = await _viewer(request)
+    account = await signed_in_account(request)
     data = await export_account(account, now=request.app[CLOCK].now())
     stamp = request.app[CLOCK].now().strftime("%Y%m%d")
     return web.Response(
@@ -50,7 +43,7 @@ async def delete_page(request: web.Request) -> web.StreamResponse:
 
 @login_required
 async def delete_submit(request: web.Request) -> web.StreamResponse:
-    account = await _viewer(request)
+    account = await signed_in_account(request)
     form = await read_form(request)
     password = form.text("password", label="Password", required=True, max_length=MAX_PASSWORD_LENGTH, strip=False)
     if form.ok and not verify_password(account.password_hash, password):

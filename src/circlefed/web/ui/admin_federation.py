@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
 from circlefed.domain import confidentiality, federation_policy
 from circlefed.errors import BadRequest, NotFound
-from circlefed.federation.domain_policy import cancel_refused_deliveries
-from circlefed.policy.domains import FEDERATION_MODES, DomainPolicy
-from circlefed.storage.models import DomainAction, DomainRule, Instance
+from circlefed.federation.domain_policy import CancelRefused
+from circlefed.policy.domains import FEDERATION_MODES
+from circlefed.storage.models import DomainAction, DomainRule
 from circlefed.web.keys import CLOCK, FEDERATION
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.guards import admin_required
@@ -24,14 +23,8 @@ ACTIONS = tuple(action.value for action in DomainAction)
 PAGE = "/admin/federation"
 
 
-class CancelCounter:
-    """The enforcement step the domain functions run in their transaction (as `circlefed instances` passes)."""
-
-    def __init__(self) -> None:
-        self.cancelled = 0
-
-    async def __call__(self, policy: DomainPolicy, now: datetime) -> None:
-        self.cancelled += await cancel_refused_deliveries(policy, now)
+class CancelCounter(CancelRefused):
+    """The enforcement step of `circlefed instances`, with the admin pages' sentence about what it cancelled."""
 
     def report(self) -> str:
         return f" {self.cancelled} queued deliveries were cancelled." if self.cancelled else ""
@@ -44,10 +37,8 @@ def policy_changed(request: web.Request) -> None:
 
 async def federation_page(request: web.Request, *, status: int = 200, **extra: Any) -> web.Response:
     rules = await keyset_page(DomainRule.all(), "updated_at", cursor_param(request))
-    trusted = []
-    for row in await confidentiality.list_trusted():
-        instance = await Instance.get_or_none(domain=row.domain)
-        trusted.append({"row": row, "software": instance.software if instance and instance.software else None})
+    pairs = await confidentiality.list_trusted_with_software()
+    trusted = [{"row": row, "software": software} for row, software in pairs]
     context = {
         "mode": await federation_policy.get_mode(),
         "modes": FEDERATION_MODES,

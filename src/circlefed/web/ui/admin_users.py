@@ -8,10 +8,9 @@ from circlefed.domain import account_admin, registration
 from circlefed.errors import BadRequest, NotFound
 from circlefed.storage.models import Account
 from circlefed.web.ui.forms import read_form
-from circlefed.web.ui.guards import admin_required
+from circlefed.web.ui.guards import admin_required, signed_in_account
 from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
 from circlefed.web.ui.render import redirect, render
-from circlefed.web.ui.session import current_account
 
 PAGE = "/admin/users"
 MAX_QUERY = 64
@@ -54,8 +53,7 @@ async def reject(request: web.Request) -> web.StreamResponse:
 
 @admin_required
 async def disable(request: web.Request) -> web.StreamResponse:
-    admin = await current_account(request)
-    assert admin is not None  # admin_required
+    admin = await signed_in_account(request)
     try:
         account = await account_admin.disable(_account_id(request), by=admin)
     except BadRequest as exc:
@@ -65,8 +63,7 @@ async def disable(request: web.Request) -> web.StreamResponse:
 
 @admin_required
 async def set_admin(request: web.Request) -> web.StreamResponse:
-    admin = await current_account(request)
-    assert admin is not None  # admin_required
+    admin = await signed_in_account(request)
     form = await read_form(request)
     value = form.choice("admin", ("on", "off"), label="Admin rights")
     if not form.ok:

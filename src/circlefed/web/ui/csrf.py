@@ -40,18 +40,9 @@ def is_exempt(request: web.Request) -> bool:
     return request.match_info.http_exception is not None or is_signed_route(request)
 
 
-async def csrf_token(request: web.Request) -> str:
-    """This session's token (created on first use); forms send it back as the `csrf_token` field."""
-    session = await get_session(request)
-    token = session.get(_SESSION_KEY)
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        session[_SESSION_KEY] = token
-    return token
-
-
 class LazyToken:
-    """The token for templates, created only when a form prints it: readers of plain pages get no cookie."""
+    """This session's token for templates, created only when a form prints it (readers of plain pages get no
+    cookie); forms send it back as the `csrf_token` field."""
 
     def __init__(self, session: Session) -> None:
         self._session = session

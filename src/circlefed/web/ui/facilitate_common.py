@@ -1,9 +1,9 @@
-"""Web UI: what every facilitator page shares: the moderated circle, how people are named, acting and redirecting."""
+"""Web UI: what every facilitator page shares: the moderated circle, acting and redirecting."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,7 +13,7 @@ from aiohttp import web
 from circlefed.domain.memberships import can_moderate
 from circlefed.errors import BadRequest, Forbidden, NotFound
 from circlefed.federation.actions import perform
-from circlefed.storage.models import Actor, Circle, Instance, Membership
+from circlefed.storage.models import Actor, Circle
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.guards import login_url, safe_next, viewer_actor
 from circlefed.web.ui.render import render
@@ -95,25 +95,3 @@ def int_field(value: str, what: str) -> int:
     if not value.strip().isdigit():
         raise BadRequest(f"The form did not say which {what} you meant. Go back and try again.")
     return int(value)
-
-
-async def names(circle: Circle, actors: Iterable[Actor]) -> dict[int, str]:
-    """How each actor is shown in this circle: their pseudonym here, else their username; remote ones with their
-    instance ("sam · lemmy.example")."""
-    actors = {actor.id: actor for actor in actors if actor is not None}
-    if not actors:
-        return {}
-    pseudonyms = dict(
-        await Membership.filter(circle_id=circle.id, actor_id__in=list(actors), pseudonym__isnull=False).values_list(
-            "actor_id", "pseudonym"
-        )
-    )
-    remote_instances = {a.instance_id for a in actors.values() if not a.is_local}  # type: ignore[attr-defined]
-    domains = dict(await Instance.filter(id__in=list(remote_instances or [0])).values_list("id", "domain"))
-    shown = {}
-    for actor_id, actor in actors.items():
-        name = pseudonyms.get(actor_id) or actor.local_name or actor.preferred_username
-        if not actor.is_local:
-            name = f"{name} · {domains.get(actor.instance_id, '?')}"  # type: ignore[attr-defined]
-        shown[actor_id] = name
-    return shown

@@ -6,7 +6,8 @@ from aiohttp import web
 
 from circlefed.domain import circle_settings, modlog
 from circlefed.storage.models import Actor, ModerationLogEntry, Post, Thread
-from circlefed.web.ui.facilitate_common import Moderating, facilitator_page, names, page
+from circlefed.web.ui.facilitate_common import Moderating, facilitator_page, page
+from circlefed.web.ui.member_access import names
 from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
 
 ACTIONS = {

@@ -11,8 +11,9 @@ from circlefed.domain.moderation import ban_member, set_facilitator, unban_membe
 from circlefed.errors import NotFound
 from circlefed.storage.models import Actor, CircleBan, Membership, MembershipState, Post, Thread
 from circlefed.web.keys import SITE
-from circlefed.web.ui.facilitate_common import Moderating, act, facilitator_page, int_field, names, now, page
+from circlefed.web.ui.facilitate_common import Moderating, act, facilitator_page, int_field, now, page
 from circlefed.web.ui.forms import Form, read_form
+from circlefed.web.ui.member_access import names
 from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
 from circlefed.web.ui.render import redirect
 

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 from aiohttp import web
 
 from circlefed.errors import Forbidden
-from circlefed.storage.models import Actor
+from circlefed.storage.models import Account, Actor
 from circlefed.web.ui.csrf import Handler
 from circlefed.web.ui.session import current_account
 
@@ -61,6 +61,13 @@ def admin_required(handler: Handler) -> Handler:
         return await handler(request)
 
     return guarded
+
+
+async def signed_in_account(request: web.Request) -> Account:
+    """The viewer's account in a handler behind login_required or admin_required."""
+    account = await current_account(request)
+    assert account is not None  # the guard sent everyone else away
+    return account
 
 
 async def viewer_actor(request: web.Request) -> Actor | None:

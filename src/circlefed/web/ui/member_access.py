@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from circlefed.storage.models import (
     Account,
     Actor,
     Circle,
+    Instance,
     Membership,
     MembershipState,
     Post,
@@ -148,16 +150,29 @@ def thread_path(request: web.Request, thread: Thread) -> str:
 
 
 async def author_labels(circle: Circle, actor_ids: set[int]) -> dict[int, str]:
-    """How each author is shown: their pseudonym in this circle, else their name; remote ones with their host."""
+    """How each author is shown: see names()."""
     if not actor_ids:
         return {}
+    return await names(circle, await Actor.filter(id__in=actor_ids))
+
+
+async def names(circle: Circle, actors: Iterable[Actor | None]) -> dict[int, str]:
+    """How each actor is shown in this circle: their pseudonym here, else their username; remote ones with their
+    instance ("sam · lemmy.example")."""
+    by_id = {actor.id: actor for actor in actors if actor is not None}
+    if not by_id:
+        return {}
     pseudonyms = dict(
-        await Membership.filter(circle_id=circle.id, actor_id__in=actor_ids, pseudonym__isnull=False).values_list(
+        await Membership.filter(circle_id=circle.id, actor_id__in=list(by_id), pseudonym__isnull=False).values_list(
             "actor_id", "pseudonym"
         )
     )
-    labels = {}
-    for actor in await Actor.filter(id__in=actor_ids).select_related("instance"):
-        name = pseudonyms.get(actor.id) or actor.preferred_username
-        labels[actor.id] = name if actor.is_local else f"{name} · {actor.instance.domain}"
-    return labels
+    remote_instances = {a.instance_id for a in by_id.values() if not a.is_local}  # type: ignore[attr-defined]
+    domains = dict(await Instance.filter(id__in=list(remote_instances or [0])).values_list("id", "domain"))
+    shown = {}
+    for actor_id, actor in by_id.items():
+        name = pseudonyms.get(actor_id) or actor.local_name or actor.preferred_username
+        if not actor.is_local:
+            name = f"{name} · {domains.get(actor.instance_id, '?')}"  # type: ignore[attr-defined]
+        shown[actor_id] = name
+    return shown

@@ -15,13 +15,13 @@ from circlefed.domain.safety import Screening
 from circlefed.domain.threads import edit_thread, start_thread
 from circlefed.errors import BadRequest, Conflict, Forbidden
 from circlefed.federation.actions import perform
-from circlefed.storage.models import InstancePolicy, Thread
+from circlefed.storage.models import Thread
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.guards import login_required
 from circlefed.web.ui.member_access import Access, circle_access, circle_of_request, thread_path, thread_with_access
 from circlefed.web.ui.member_posts import own_post, own_thread
-from circlefed.web.ui.render import redirect, render
+from circlefed.web.ui.render import redirect, render, request_policy
 
 log = logging.getLogger(__name__)
 # Words in the domain's refusals that tell which field they are about.
@@ -75,8 +75,8 @@ def _refusal(form: Form, exc: BadRequest | Forbidden | Conflict) -> str | None:
 async def _after_posting(request: web.Request, screening: Screening | None, path: str, done: str) -> web.Response:
     """A held post (or crisis words) shows the poster the crisis resources and what happens next; never silent."""
     if screening is not None and (screening.is_held or screening.crisis_resources):
-        policy = await InstancePolicy.all().order_by("id").first()
-        context = {"held": screening.is_held, "resources": policy.crisis_resources if policy else "", "path": path}
+        policy = await request_policy(request)
+        context = {"held": screening.is_held, "resources": policy.crisis_resources, "path": path}
         return await render(request, "ui/member/held.html", context)
     return redirect(request, path, done)
 
@@ -90,31 +90,26 @@ async def new_thread_page(request: web.Request) -> web.StreamResponse:
 @login_required
 async def new_thread(request: web.Request) -> web.StreamResponse:
     access = await _posting_access(request)
-    form = await read_form(request)
-    _read(form, with_title=True)
-    page = {"mode": "thread", "action": f"{access.path}/new"}
-    if not form.ok:
-        return await _form_page(request, access, form, status=400, **page)
-    if form.raw("action") == "preview":
-        return await _form_page(request, access, form, preview=True, **page)
     assert access.actor is not None
-    now = request.app[CLOCK].now()
-    change = start_thread(
-        request.app[SITE],
-        access.circle,
-        access.actor,
-        title=form.values["title"],
-        source=form.values["body"],
-        content_warning=form.values["content_warning"] or None,
-        now=now,
-    )
-    try:
-        started = await perform(request.app[SITE], change, now=now)
-    except (BadRequest, Forbidden, Conflict) as exc:
-        log.info("refused a new thread by %s in circle %s: %s", access.actor.uri, access.circle.id, exc.message)
-        return await _form_page(request, access, form, status=exc.status, problem=_refusal(form, exc), **page)
-    path = thread_path(request, started.thread)
-    return await _after_posting(request, started.screening, path, "Your thread is posted.")
+
+    def change(form: Form, now: datetime):
+        return start_thread(
+            request.app[SITE],
+            access.circle,
+            access.actor,
+            title=form.values["title"],
+            source=form.values["body"],
+            content_warning=form.values["content_warning"] or None,
+            now=now,
+        )
+
+    async def done(started: Any) -> web.StreamResponse:
+        path = thread_path(request, started.thread)
+        return await _after_posting(request, started.screening, path, "Your thread is posted.")
+
+    page = {"mode": "thread", "action": f"{access.path}/new"}
+    refused = f"a new thread by {access.actor.uri} in circle {access.circle.id}"
+    return await _submit(request, access, page, change, done, with_title=True, refused=refused)
 
 
 async def _posting_access(request: web.Request) -> Access:
@@ -133,30 +128,25 @@ async def post_reply(request: web.Request) -> web.StreamResponse:
     if thread is None:
         raise web.HTTPNotFound()
     access = await thread_with_access(request, thread)
-    form = await read_form(request)
-    _read(form, with_title=False)
-    page = {"mode": "reply", "action": f"/threads/{thread.id}/reply"}
-    if not form.ok:
-        return await _form_page(request, access, form, status=400, **page)
-    if form.raw("action") == "preview":
-        return await _form_page(request, access, form, preview=True, **page)
     assert access.actor is not None
-    now = request.app[CLOCK].now()
-    change = reply(
-        request.app[SITE],
-        thread,
-        access.actor,
-        source=form.values["body"],
-        content_warning=form.values["content_warning"] or None,
-        now=now,
-    )
-    try:
-        posted = await perform(request.app[SITE], change, now=now)
-    except (BadRequest, Forbidden, Conflict) as exc:
-        log.info("refused a reply by %s in thread %s: %s", access.actor.uri, thread.id, exc.message)
-        return await _form_page(request, access, form, status=exc.status, problem=_refusal(form, exc), **page)
-    path = f"{thread_path(request, thread)}#post-{posted.post.id}"
-    return await _after_posting(request, posted.screening, path, "Your reply is posted.")
+
+    def change(form: Form, now: datetime):
+        return reply(
+            request.app[SITE],
+            thread,
+            access.actor,
+            source=form.values["body"],
+            content_warning=form.values["content_warning"] or None,
+            now=now,
+        )
+
+    async def done(posted: Any) -> web.StreamResponse:
+        path = f"{thread_path(request, thread)}#post-{posted.post.id}"
+        return await _after_posting(request, posted.screening, path, "Your reply is posted.")
+
+    page = {"mode": "reply", "action": f"/threads/{thread.id}/reply"}
+    refused = f"a reply by {access.actor.uri} in thread {thread.id}"
+    return await _submit(request, access, page, change, done, with_title=False, refused=refused)
 
 
 @login_required
@@ -182,12 +172,13 @@ async def edit_thread_submit(request: web.Request) -> web.StreamResponse:
         )
 
     page = {"mode": "edit-thread", "action": f"/threads/{thread.id}/edit"}
-    return await _submit_edit(request, access, page, change, done=thread_path(request, thread), with_title=True)
+    done = _saved(request, thread_path(request, thread))
+    return await _submit(request, access, page, change, done, with_title=True, refused=f"an edit of {thread.uri}")
 
 
 @login_required
 async def edit_reply_page(request: web.Request) -> web.StreamResponse:
-    post, access = await own_post(request)
+    post, _, access = await own_post(request)
     form = Form({})
     form.values.update(body=post.source, content_warning=post.content_warning or "")
     return await _form_page(request, access, form, mode="edit-reply", action=f"/posts/{post.id}/edit")
@@ -195,7 +186,7 @@ async def edit_reply_page(request: web.Request) -> web.StreamResponse:
 
 @login_required
 async def edit_reply_submit(request: web.Request) -> web.StreamResponse:
-    post, access = await own_post(request)
+    post, thread, access = await own_post(request)
 
     def change(form: Form, now: datetime):
         return edit_reply(
@@ -206,32 +197,41 @@ async def edit_reply_submit(request: web.Request) -> web.StreamResponse:
             now=now,
         )
 
-    thread = await Thread.get(id=post.thread_id)
     page = {"mode": "edit-reply", "action": f"/posts/{post.id}/edit"}
-    done = f"{thread_path(request, thread)}#post-{post.id}"
-    return await _submit_edit(request, access, page, change, done=done, with_title=False)
+    done = _saved(request, f"{thread_path(request, thread)}#post-{post.id}")
+    return await _submit(request, access, page, change, done, with_title=False, refused=f"an edit of {post.uri}")
 
 
-async def _submit_edit(
+def _saved(request: web.Request, path: str) -> Callable[[Any], Awaitable[web.StreamResponse]]:
+    async def done(_: Any) -> web.StreamResponse:
+        return redirect(request, path, "Your changes are saved.")
+
+    return done
+
+
+async def _submit(
     request: web.Request,
     access: Access,
     page: dict,
     change: Callable[[Form, datetime], Awaitable[Any]],
+    done: Callable[[Any], Awaitable[web.StreamResponse]],
     *,
-    done: str,
     with_title: bool,
+    refused: str,
 ) -> web.StreamResponse:
-    """An edit form sent: preview it, show its errors or the domain's refusal, or save it and go back."""
+    """A writing form sent: preview it, show its errors or the domain's refusal, or save it and answer with
+    `done(result)`."""
     form = await read_form(request)
     _read(form, with_title=with_title)
     if not form.ok or form.raw("action") == "preview":
         return await _form_page(request, access, form, status=200 if form.ok else 400, preview=form.ok, **page)
     now = request.app[CLOCK].now()
     try:
-        await perform(request.app[SITE], change(form, now), now=now)
+        result = await perform(request.app[SITE], change(form, now), now=now)
     except (BadRequest, Forbidden, Conflict) as exc:
+        log.info("refused %s: %s", refused, exc.message)
         return await _form_page(request, access, form, status=exc.status, problem=_refusal(form, exc), **page)
-    return redirect(request, done, "Your changes are saved.")
+    return await done(result)
 
 
 def add_routes(app: web.Application) -> None:

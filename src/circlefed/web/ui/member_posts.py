@@ -45,10 +45,10 @@ async def own_thread(request: web.Request) -> tuple[Thread, Access]:
     return row, access
 
 
-async def own_post(request: web.Request) -> tuple[Post, Access]:
-    row, _, access = await _own(request)
+async def own_post(request: web.Request) -> tuple[Post, Thread, Access]:
+    row, thread, access = await _own(request)
     assert isinstance(row, Post)
-    return row, access
+    return row, thread, access
 
 
 async def _own(request: web.Request) -> tuple[Thread | Post, Thread, Access]:

@@ -10,7 +10,7 @@ from tortoise.functions import Count
 
 from circlefed.domain.directory import not_found
 from circlefed.federation.lookup import find_post
-from circlefed.storage.models import InstancePolicy, Post, Reaction, ReactionKind, ReviewState, Thread
+from circlefed.storage.models import Post, Reaction, ReactionKind, ReviewState, Thread
 from circlefed.storage.visibility import is_hidden_author, visible_posts
 from circlefed.web.ui.member_access import (
     Access,
@@ -20,7 +20,7 @@ from circlefed.web.ui.member_access import (
     thread_with_access,
 )
 from circlefed.web.ui.paging import DEFAULT_PAGE_SIZE, Page, cursor_param, decode_cursor, encode_cursor, page_url
-from circlefed.web.ui.render import render
+from circlefed.web.ui.render import render, request_policy
 
 VARY = {"Vary": "Accept"}  # the same URL serves AS2 to servers (web/objects.py)
 
@@ -90,7 +90,7 @@ async def thread_page(request: web.Request, thread: Thread, *, status: int = 200
     page = await _oldest_first(await _replies(thread, access), cursor)
     rows: list[Thread | Post] = [thread, *page.items] if not cursor else list(page.items)
     items = await _items(access, rows)
-    policy = await InstancePolicy.all().order_by("id").first()
+    policy = await request_policy(request)
     context = {
         "circle": access.circle,
         "access": access,
@@ -101,7 +101,7 @@ async def thread_page(request: web.Request, thread: Thread, *, status: int = 200
         "next_url": page_url(request, page.next_cursor),
         "reply_block": _reply_block(access, thread),
         "can_moderate": access.can_moderate,
-        "crisis_resources": policy.crisis_resources if policy else "",
+        "crisis_resources": policy.crisis_resources,
         "has_waiting": any(item["held"] for item in items),
     }
     return await render(request, "ui/member/thread.html", context, status=status)

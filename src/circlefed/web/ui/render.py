@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from circlefed.domain.instance_policy import read_instance_policy
 from circlefed.errors import CirclefedError
 from circlefed.storage.models import InstancePolicy, Membership, MembershipState, RegistrationMode, Role
 from circlefed.web.keys import SETTINGS
@@ -18,6 +19,7 @@ from circlefed.web.ui.flash import flash, pop_flashes, restore_flashes, save_fla
 from circlefed.web.ui.session import current_account
 
 _BASE = web.RequestKey("circlefed_page_base", dict)
+_POLICY = web.RequestKey("circlefed_instance_policy", InstancePolicy)
 
 
 async def render(
@@ -42,20 +44,28 @@ async def page_base(request: web.Request) -> dict[str, Any]:
     if _BASE in request:
         return request[_BASE]
     viewer = await current_account(request)
-    policy = await InstancePolicy.all().order_by("id").first()
+    policy = await request_policy(request)
     settings = request.app[SETTINGS].instance
-    mode = policy.registration_mode if policy else RegistrationMode.APPROVAL
+    mode = policy.registration_mode
     base = {
         "viewer": viewer,
         "viewer_facilitates": viewer is not None and await _facilitates(viewer.actor_id),  # type: ignore[attr-defined]
         "csrf_token": await template_token(request),
-        "instance_name": (policy.instance_name if policy else None) or settings.name,
-        "instance_description": (policy.instance_description if policy else None) or settings.description,
+        "instance_name": policy.instance_name or settings.name,
+        "instance_description": policy.instance_description or settings.description,
         "registration_mode": mode.value,
         "registration_open": mode in (RegistrationMode.OPEN, RegistrationMode.APPROVAL),
     }
     request[_BASE] = base
     return base
+
+
+async def request_policy(request: web.Request) -> InstancePolicy:
+    """The instance policy (its defaults before an admin saved one), read once per request: every page shows its
+    name, and some pages its crisis resources."""
+    if _POLICY not in request:
+        request[_POLICY] = await read_instance_policy()
+    return request[_POLICY]
 
 
 async def _facilitates(actor_id: int) -> bool:
