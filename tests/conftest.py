@@ -31,6 +31,42 @@ def quick_password_hashing() -> None:
     from circlefed.domain import passwords
 
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+@pytest.fixture(autouse=True, scope="session")
+def reused_actor_keys() -> None:
+    """Actors created inside this test process (local actors, fake remote ones) draw their RSA-2048 key pairs
+    from a pool: the first KEY_POOL_SIZE are generated, later actors get them again in turn. Generating one
+    takes about 60 ms, and the suite creates thousands of actors. Keys stay distinct within any test that
+    creates fewer than KEY_POOL_SIZE actors; tests of key generation itself, and served processes, generate."""
+    from circlefed.domain import actors
+    from circlefed.protocol.keys import generate_rsa_keypair
+    from tests.fakes import remote
+
+    pool = KeyPool(generate_rsa_keypair, KEY_POOL_SIZE)
+    actors.generate_rsa_keypair = pool
+    remote.generate_rsa_keypair = pool
+
+
+KEY_POOL_SIZE = 256
+
+
+class KeyPool:
+    """Key pairs generated up to `size`, then handed out again in the order they were made."""
+
+    def __init__(self, generate: Callable[[], tuple[str, str]], size: int) -> None:
+        self._generate = generate
+        self._size = size
+        self._keys: list[tuple[str, str]] = []
+        self._handed_out = 0
+
+    def __call__(self) -> tuple[str, str]:
+        if len(self._keys) < self._size:
+            self._keys.append(self._generate())
+            return self._keys[-1]
+        key = self._keys[self._handed_out % self._size]
+        self._handed_out += 1
+        return key
+
+
 POSTGRES_URL = os.environ.get("CIRCLEFED_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 

@@ -102,6 +102,8 @@ async def test_a_worker_killed_mid_fan_out_loses_nothing(database_url, sender, r
 
     restarted = Worker(database_url, tmp_path, concurrency=8)
     await restarted.start()
+    # The worker gives up CPU priority (delivery.worker_nice, 10 by default) so that pages come first.
+    assert os.getpriority(os.PRIO_PROCESS, restarted.process.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
 
     async def all_delivered():
         return await Delivery.filter(state=QueueState.DELIVERED).count() == 500

@@ -86,7 +86,12 @@ def test_unknown_job_kinds_are_refused(http, clock):
 
 @pytest.mark.parametrize(
     ("values", "key"),
-    [({"concurrency": 0}, "delivery.concurrency"), ({"lease": 5.0, "request_timeout": 10.0}, "delivery.lease")],
+    [
+        ({"concurrency": 0}, "delivery.concurrency"),
+        ({"lease": 5.0, "request_timeout": 10.0}, "delivery.lease"),
+        ({"worker_nice": 20}, "delivery.worker_nice"),
+        ({"worker_nice": -1}, "delivery.worker_nice"),
+    ],
 )
 def test_unusable_settings_are_refused_with_the_key(http, clock, values, key):
     with pytest.raises(ConfigError, match=key):

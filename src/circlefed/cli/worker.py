@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 
 from prometheus_client import CollectorRegistry, start_http_server
@@ -41,7 +42,8 @@ async def worker_command(args) -> int:
             clock = Clock()
             site = site_for(settings)
             await instance_actor(site.uris, site.domain, site.name)  # keys exist before any signed fetch
-            runner = build_runner(settings, client=client, clock=clock, registry=registry)
+            runner = build_runner(settings, client=client, clock=clock, registry=registry)  # checks the settings
+            lower_priority(settings.delivery.worker_nice)
             register_jobs(runner, federation_for(settings, site, client, clock))
             if registry is not None:
                 start_http_server(args.metrics_port, addr="127.0.0.1", registry=registry)
@@ -59,3 +61,10 @@ async def worker_command(args) -> int:
             await client.close()
     print("circlefed worker stopped", flush=True)
     return 0
+
+
+def lower_priority(increment: int) -> None:
+    """Give up `increment` of CPU priority (raising a nice value needs no privilege; it cannot be undone)."""
+    if increment > 0:
+        niceness = os.nice(increment)
+        log.info("worker CPU priority lowered by %d (nice %d): pages on this machine come first", increment, niceness)

@@ -35,6 +35,8 @@ def check_settings(settings: DeliverySettings) -> None:
         raise ConfigError("setting 'delivery.lease' must be longer than 'delivery.request_timeout'")
     if settings.poll_interval <= 0:
         raise ConfigError("setting 'delivery.poll_interval' must be more than 0")
+    if not 0 <= settings.worker_nice <= 19:
+        raise ConfigError("setting 'delivery.worker_nice' must be between 0 and 19")
 
 
 class Runner:
