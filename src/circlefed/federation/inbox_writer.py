@@ -1,4 +1,4 @@
-"""Federation: group commit for the inbox: activities accepted together are stored in one transaction."""
+"""Federation: group commit for the inbox: activities accepted together are stored by one statement."""
 
 from __future__ import annotations
 
