@@ -48,7 +48,9 @@ async def actor(db, remote):
 
 
 def make_runner(http, clock, registry=None, **delivery) -> Runner:
-    settings = DeliverySettings(**{"request_timeout": 0.5, "lease": 60.0, **delivery})
+    # A generous timeout: on a busy machine a loopback POST can take longer than half a second, and a timed-out
+    # request would count as retried without reaching the fake remote. Tests of timeouts set their own.
+    settings = DeliverySettings(**{"request_timeout": 5.0, "lease": 60.0, **delivery})
     sender = Sender(SignedHttp(http, clock), clock, timeout=settings.request_timeout)
     metrics = DeliveryMetrics(registry) if registry is not None else None
     return Runner(settings, sender=sender, clock=clock, metrics=metrics, worker_id="test-worker")
@@ -165,7 +167,7 @@ async def _domain_free_at(remote):
 async def test_a_hanging_server_times_out_and_is_retried(actor, remote, http, clock):
     remote.hang()
     await post(actor, clock, [remote.inbox()])
-    counts = await make_runner(http, clock).run_once()
+    counts = await make_runner(http, clock, request_timeout=0.5).run_once()
     assert counts.retried == 1
     row = await only_row()
     assert row.state is QueueState.RETRY_WAIT and "no answer" in row.last_error and row.last_status is None
@@ -229,7 +231,7 @@ async def test_rsa_signing_on_a_thread_gives_the_same_valid_signatures(actor, re
 
         return signing
 
-    settings = DeliverySettings(request_timeout=0.5, lease=60.0)
+    settings = DeliverySettings(request_timeout=5.0, lease=60.0)
     sender = Sender(SignedHttp(http, clock, sign_in_thread=True), clock, timeout=settings.request_timeout)
     stored = await post(actor, clock, [remote.inbox("u/a/inbox"), remote.inbox("u/b/inbox")])
     with patch.dict(signed_http._SIGNERS, {scheme: watched(sign) for scheme, sign in signed_http._SIGNERS.items()}):
