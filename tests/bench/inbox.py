@@ -136,10 +136,9 @@ async def _measure(remote: FakeRemote, actor, database_url: str, rounds: int) ->
         await blast(circlefed_url, presign(remote, actor, circlefed_url, 5, "warm"))  # caches the key
         circlefed_rates, bare_rates = [], []
         for round_number in range(rounds):
-            own, limit = (presign(remote, actor, url, REQUESTS, f"{side}{round_number}") for side, url in (
-                ("c", circlefed_url), ("b", bare_url)
-            ))
-            circlefed_rates.append(await blast(circlefed_url, own))
+            ours = presign(remote, actor, circlefed_url, REQUESTS, f"c{round_number}")
+            limit = presign(remote, actor, bare_url, REQUESTS, f"b{round_number}")
+            circlefed_rates.append(await blast(circlefed_url, ours))
             bare_rates.append(await blast(bare_url, limit))
     finally:
         await circlefed.close()

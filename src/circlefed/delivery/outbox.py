@@ -15,6 +15,7 @@ from circlefed.delivery.states import UNFINISHED
 from circlefed.errors import BadRequest
 from circlefed.protocol.parse import authority
 from circlefed.storage.models import Actor, Circle, Delivery, OutboxActivity, QueueState
+from circlefed.storage.sql import placeholder
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +130,7 @@ _COLUMNS = (
 
 
 def _param(connection: BaseDBAsyncClient, n: int) -> str:
-    """The placeholder of the n-th query value: $n on PostgreSQL, ? on SQLite."""
-    return f"${n}" if connection.capabilities.dialect == "postgres" else "?"
+    return placeholder(connection.capabilities.dialect, n)
 
 
 async def _existing(connection: BaseDBAsyncClient, activity_id: int) -> set[str]:

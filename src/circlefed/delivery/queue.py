@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from circlefed.delivery.states import CLAIMABLE, UNFINISHED, check_move
 from circlefed.storage.models import Delivery, InboxItem, Instance, QueueState
+from circlefed.storage.sql import placeholder
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class _Params:
 
     def __call__(self, value) -> str:
         self.values.append(value)
-        return f"${len(self.values)}" if self.dialect == "postgres" else "?"
+        return placeholder(self.dialect, len(self.values))
 
 
 def _claim_sql(

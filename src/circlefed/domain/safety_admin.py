@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from circlefed.domain.instance_policy import instance_policy as instance_policy  # web/ui/admin_settings.py
 from circlefed.domain.instance_policy import update_instance_policy
 from circlefed.domain.safety import compiled
 from circlefed.errors import BadRequest, NotFound

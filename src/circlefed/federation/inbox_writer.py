@@ -9,6 +9,7 @@ from datetime import datetime
 
 from circlefed.errors import SignatureError
 from circlefed.storage.models import InboxItem, QueueState
+from circlefed.storage.sql import placeholders
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ async def _insert_new(connection, items: list[PendingItem]) -> set[str]:
     inserted: set[str] = set()
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]
-        marks = _placeholders(connection, len(chunk) * _ROW_WIDTH)
+        marks = placeholders(connection.capabilities.dialect, len(chunk) * _ROW_WIDTH)
         rows = ", ".join(f"({', '.join(marks[n : n + _ROW_WIDTH])})" for n in range(0, len(marks), _ROW_WIDTH))
         # Only placeholders are interpolated; every value is a bound parameter.
         sql = f"INSERT INTO inbox_items {_COLUMNS} VALUES {rows} ON CONFLICT DO NOTHING RETURNING activity_uri"  # noqa: S608
@@ -132,7 +133,7 @@ async def _known(connection, items: list[PendingItem]) -> tuple[set[str], set[st
     replays: set[str] = set()
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]
-        marks = _placeholders(connection, 2 * len(chunk))
+        marks = placeholders(connection.capabilities.dialect, 2 * len(chunk))
         sql = (  # only placeholders are interpolated
             "SELECT activity_uri, replay_key FROM inbox_items "  # noqa: S608
             f"WHERE activity_uri IN ({', '.join(marks[: len(chunk)])}) "
@@ -145,10 +146,6 @@ async def _known(connection, items: list[PendingItem]) -> tuple[set[str], set[st
     return activities, replays
 
 
-def _placeholders(connection, count: int) -> list[str]:
-    if connection.capabilities.dialect == "postgres":
-        return [f"${n}" for n in range(1, count + 1)]
-    return ["?"] * count
 
 
 def _values(item: PendingItem) -> list:

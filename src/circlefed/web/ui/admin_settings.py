@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from circlefed.domain import confidentiality, safety_admin
 from circlefed.domain.instance_identity import MAX_DESCRIPTION, MAX_NAME, set_instance_identity
+from circlefed.domain.instance_policy import read_instance_policy
 from circlefed.domain.registration import set_registration_mode
 from circlefed.federation.withdraw import cancel_refused
 from circlefed.storage.models import Circle, InstancePolicy, RegistrationMode, Visibility
@@ -51,7 +52,7 @@ async def _page(request: web.Request, values: dict, form: Form, *, status: int =
 
 @admin_required
 async def settings_page(request: web.Request) -> web.StreamResponse:
-    return await _page(request, _values(await safety_admin.instance_policy()), Form({}))
+    return await _page(request, _values(await read_instance_policy()), Form({}))
 
 
 def _read(form: Form) -> dict[str, object]:
@@ -75,7 +76,7 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
     if not form.ok:
         return await _page(request, values, form, status=400)
     now = request.app[CLOCK].now()
-    before = await safety_admin.instance_policy()
+    before = await read_instance_policy()
     async with in_transaction():
         await set_instance_identity(str(values["instance_name"]), str(values["instance_description"]))
         await set_registration_mode(RegistrationMode(values["registration_mode"]))
