@@ -5,7 +5,8 @@ import pytest
 from circlefed.app import create_app
 from circlefed.domain.circles import create_circle
 from circlefed.domain.site import Site
-from circlefed.storage.models import Visibility
+from circlefed.storage.models import QueueState, Visibility
+from tests.unit.delivery.support import queue_rows
 
 
 @pytest.fixture
@@ -36,6 +37,12 @@ async def test_healthz_reports_database_and_queue_depths(client):
     body = await response.json()
     assert body["status"] == "ok" and body["database"] == "ok"
     assert set(body["queues"]) == {"deliveries", "inbox"}
+
+
+async def test_healthz_counts_the_waiting_rows_not_the_finished_history(client, db, clock):
+    await queue_rows(clock, QueueState.PENDING, QueueState.FAILED, QueueState.DELIVERED, QueueState.DELIVERED)
+    body = await (await client.get("/healthz")).json()
+    assert body["queues"] == {"deliveries": {"pending": 1}, "inbox": {}}
 
 
 async def test_metrics_count_requests_by_route_template_not_by_raw_path(client):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from circlefed.delivery.states import WAITING
 from circlefed.storage.models import Instance, QueueState
 from circlefed.storage.queries import queue_depths
 
+# Counting finished rows reads an index entry per row (about 0.1 s per 500,000 on SQLite, where it holds the
+# process's one connection): often enough for a dashboard, rarely enough not to slow the worker or the pages.
+FINISHED_COUNT_INTERVAL = timedelta(minutes=5)
 # From a loopback answer to a day of retries.
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 86400)
 
@@ -19,7 +23,7 @@ class DeliveryMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.queue_depth = Gauge(
             "circlefed_queue_depth",
-            "Rows in the delivery and inbox queues, by state (refreshed by the worker).",
+            "Rows in the delivery and inbox queues, by state (refreshed by the worker, finished states every 5 min).",
             ["queue", "state"],
             registry=registry,
         )
@@ -40,6 +44,7 @@ class DeliveryMetrics:
             "Remote domains whose deliveries wait because they kept failing.",
             registry=registry,
         )
+        self._next_finished_count: datetime | None = None
 
     def attempt(self, queue: str, outcome: str) -> None:
         self.attempts.labels(queue, outcome).inc()
@@ -48,10 +53,15 @@ class DeliveryMetrics:
         self.latency.observe(max(0.0, seconds))
 
     async def refresh(self, now: datetime) -> None:
-        """Read queue depths and backing-off domains from the database."""
-        depths = await queue_depths()
+        """Read queue depths and backing-off domains from the database: the waiting states on every call, the
+        finished ones (which grow with the instance's history) at most every FINISHED_COUNT_INTERVAL."""
+        every_state = self._next_finished_count is None or now >= self._next_finished_count
+        states = QueueState if every_state else WAITING
+        depths = await queue_depths(None if every_state else WAITING)
+        if every_state:
+            self._next_finished_count = now + FINISHED_COUNT_INTERVAL
         for queue, name in (("delivery", "deliveries"), ("inbox", "inbox")):
             counts = depths.get(name, {})
-            for state in QueueState:
+            for state in states:
                 self.queue_depth.labels(queue, state.value).set(counts.get(state.value, 0))
         self.domains_backing_off.set(await Instance.filter(backoff_until__gt=now).count())

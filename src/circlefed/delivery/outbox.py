@@ -15,7 +15,7 @@ from circlefed.delivery.states import UNFINISHED
 from circlefed.errors import BadRequest
 from circlefed.protocol.parse import authority
 from circlefed.storage.models import Actor, Circle, Delivery, OutboxActivity, QueueState
-from circlefed.storage.sql import placeholder
+from circlefed.storage.sql import placeholder, placeholders
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ async def enqueue_deliveries(
     ]
     # One prepared INSERT run over plain tuples, not a model object per row: a fan-out to a large circle is
     # written in milliseconds, so the transaction of the change that caused it (and the worker) barely waits.
-    values = ", ".join(_param(connection, n) for n in range(1, len(_COLUMNS) + 1))
+    values = ", ".join(placeholders(connection.capabilities.dialect, len(_COLUMNS)))
     sql = f"INSERT INTO {_TABLE} ({', '.join(_COLUMNS)}) VALUES ({values}) ON CONFLICT DO NOTHING"  # noqa: S608
     for start in range(0, len(rows), _BATCH):
         await connection.execute_many(sql, rows[start : start + _BATCH])
@@ -129,13 +129,10 @@ _COLUMNS = (
 )
 
 
-def _param(connection: BaseDBAsyncClient, n: int) -> str:
-    return placeholder(connection.capabilities.dialect, n)
-
-
 async def _existing(connection: BaseDBAsyncClient, activity_id: int) -> set[str]:
     """Inboxes this activity is already queued for (none, unless it is enqueued again)."""
-    sql = f"SELECT inbox_uri FROM {_TABLE} WHERE activity_id = {_param(connection, 1)}"  # noqa: S608
+    mark = placeholder(connection.capabilities.dialect, 1)
+    sql = f"SELECT inbox_uri FROM {_TABLE} WHERE activity_id = {mark}"  # noqa: S608
     return {row["inbox_uri"] for row in await connection.execute_query_dict(sql, [activity_id])}
 
 

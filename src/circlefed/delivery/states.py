@@ -12,6 +12,9 @@ CLAIMABLE = frozenset({S.PENDING, S.RETRY_WAIT})
 # Rows that still hold their place in a per-inbox ordering (an Update waits for its Create).
 UNFINISHED = frozenset({S.PENDING, S.SENDING, S.RETRY_WAIT})
 FINISHED = frozenset({S.DELIVERED, S.FAILED, S.GONE, S.CANCELLED, S.HELD, S.REJECTED})
+# The queue proper: work not done yet, including inbox items held for a facilitator. Few rows however old the
+# instance is (unlike finished ones), so health checks count these often and cheaply.
+WAITING = UNFINISHED | {S.HELD}
 # States `circlefed deliveries retry` acts on: failed rows return to pending, waiting ones become due now.
 RETRYABLE_BY_OPERATOR = frozenset({S.FAILED, S.RETRY_WAIT})
 # Finished states an operator may purge; rows still in the queue are never purged.

@@ -9,21 +9,18 @@ from circlefed.storage.models import InstancePolicy
 
 async def read_instance_policy() -> InstancePolicy:
     """The policy as it stands: the row, or (before an admin changed anything) the defaults, unsaved."""
-    row = await InstancePolicy.all().order_by("id").first()
-    return row if row is not None else InstancePolicy()
-
-
-async def instance_policy() -> InstancePolicy:
-    """The one policy row, created with the defaults on first use (to change it)."""
-    row = await InstancePolicy.all().order_by("id").first()
-    return row if row is not None else await InstancePolicy.create()
+    return await _stored_row() or InstancePolicy()
 
 
 async def update_instance_policy(**values: object) -> InstancePolicy:
-    """Set some fields of the policy row (created on first use), in one transaction."""
+    """Set some fields of the policy row (created with the defaults on first use), in one transaction."""
     async with in_transaction():
-        row = await instance_policy()
+        row = await _stored_row() or await InstancePolicy.create()
         for name, value in values.items():
             setattr(row, name, value)
         await row.save(update_fields=[*values, "updated_at"])
     return row
+
+
+async def _stored_row() -> InstancePolicy | None:
+    return await InstancePolicy.all().order_by("id").first()

@@ -23,10 +23,6 @@ log = logging.getLogger(__name__)
 POLICY_TTL_SECONDS = 2.0
 
 
-async def load_domain_policy() -> DomainPolicy:
-    return await load_policy()
-
-
 class DomainGate:
     """The gate's verdicts on domains, from the mode and rules cached for POLICY_TTL_SECONDS."""
 
@@ -36,7 +32,7 @@ class DomainGate:
     async def gate(self) -> Gate:
         gate = self._cache.get("gate")
         if gate is None:
-            gate = Gate(await load_domain_policy())
+            gate = Gate(await load_policy())
             self._cache.put("gate", gate)
         return gate
 

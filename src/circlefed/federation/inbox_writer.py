@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -117,14 +118,20 @@ async def _insert_new(connection, items: list[PendingItem]) -> set[str]:
     inserted: set[str] = set()
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]
-        marks = placeholders(connection.capabilities.dialect, len(chunk) * _ROW_WIDTH)
-        rows = ", ".join(f"({', '.join(marks[n : n + _ROW_WIDTH])})" for n in range(0, len(marks), _ROW_WIDTH))
-        # Only placeholders are interpolated; every value is a bound parameter.
-        sql = f"INSERT INTO inbox_items {_COLUMNS} VALUES {rows} ON CONFLICT DO NOTHING RETURNING activity_uri"  # noqa: S608
+        sql = _insert_statement(connection.capabilities.dialect, len(chunk))
         # execute_query_dict: the asyncpg client's execute_query drops the RETURNING rows of an INSERT.
         returned = await connection.execute_query_dict(sql, [value for item in chunk for value in _values(item)])
         inserted.update(row["activity_uri"] for row in returned)
     return inserted
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_statement(dialect: str, row_count: int) -> str:
+    """The batch INSERT for row_count rows (batches come in few sizes, so the text is built once per size)."""
+    marks = placeholders(dialect, row_count * _ROW_WIDTH)
+    rows = ", ".join(f"({', '.join(marks[n : n + _ROW_WIDTH])})" for n in range(0, len(marks), _ROW_WIDTH))
+    # Only placeholders are interpolated; every value is a bound parameter.
+    return f"INSERT INTO inbox_items {_COLUMNS} VALUES {rows} ON CONFLICT DO NOTHING RETURNING activity_uri"  # noqa: S608
 
 
 async def _known(connection, items: list[PendingItem]) -> tuple[set[str], set[str]]:
@@ -144,8 +151,6 @@ async def _known(connection, items: list[PendingItem]) -> tuple[set[str], set[st
         activities.update(row["activity_uri"] for row in rows)
         replays.update(row["replay_key"] for row in rows if row["replay_key"])
     return activities, replays
-
-
 
 
 def _values(item: PendingItem) -> list:

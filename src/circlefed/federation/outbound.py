@@ -8,12 +8,13 @@ from datetime import datetime
 
 from circlefed.delivery.outbox import store_activity
 from circlefed.domain import events as ev
+from circlefed.domain.federation_policy import load_policy
 from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.site import Site
 from circlefed.federation.audience import follower_inboxes, personal_inbox
 from circlefed.federation.confidential import circle_permitted_inboxes, permitted_inboxes
 from circlefed.federation.documents import audience_of, circle_actor, reply_document, thread_document
-from circlefed.federation.domain_policy import enqueue_permitted, load_domain_policy
+from circlefed.federation.domain_policy import enqueue_permitted
 from circlefed.protocol.objects import (
     follow_reference,
     render_announce,
@@ -118,7 +119,7 @@ async def relay(
     # Both Announces go to the same inboxes: confidentiality and the domain policy are read once for them.
     what = f"{group.uri}'s Announce of {object_uri}"
     inboxes = await circle_permitted_inboxes(circle, await follower_inboxes(circle), what=what)
-    policy = await load_domain_policy()
+    policy = await load_policy()
     for announced_item in (announced, also):
         if announced_item is None:
             continue

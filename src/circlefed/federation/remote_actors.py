@@ -57,10 +57,13 @@ class RemoteActors:
         if not is_http_url(key_id):
             # SPEC: PROTOCOL.md attack 4: acct: and other non-URL keyIds are refused
             raise SignatureError("the keyId is not an http(s) URL")
-        cached = self._by_key.get(key_id) or await Actor.get_or_none(public_key_id=key_id)
+        cached = self._by_key.get(key_id)
         if cached is not None and not self._stale(cached):
-            self._by_key.put(key_id, cached)
             return cached
+        stored = await Actor.get_or_none(public_key_id=key_id)
+        if stored is not None and not self._stale(stored):
+            self._by_key.put(key_id, stored)
+            return stored
         return await self._fetch_for_key(key_id)
 
     async def refetch_key(self, key_id: str) -> Actor | None:

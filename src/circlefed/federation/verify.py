@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 MAX_PAST = timedelta(hours=1)
 MAX_FUTURE = timedelta(minutes=5)
 REPLAY_PURGE_INTERVAL = 600.0
+_SIGNATURE_HEADERS = frozenset({"signature", "authorization", "signature-input"})
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Verifier:
         self, *, method: str, path_qs: str, headers: Sequence[tuple[str, str]], body: bytes | None
     ) -> SignedRequest:
         """Read the signature's shape (no network): callers check the keyId's domain before verify()."""
-        if not any(name.lower() in {"signature", "authorization", "signature-input"} for name, _ in headers):
+        if _SIGNATURE_HEADERS.isdisjoint({name.lower() for name, _ in headers}):
             raise SignatureError("the request is not signed")
         return parse_signed_request(method=method, path_qs=path_qs, headers=headers, body=body)
 

@@ -13,11 +13,12 @@ from tortoise.transactions import in_transaction
 from circlefed.delivery.outbox import store_activity
 from circlefed.delivery.states import CLAIMABLE, check_move
 from circlefed.domain.confidentiality import load_confidentiality_policy
+from circlefed.domain.federation_policy import load_policy
 from circlefed.domain.retention import expire_posts
 from circlefed.domain.site import Site
 from circlefed.federation.confidential import destinations
 from circlefed.federation.documents import audience_of, circle_actor
-from circlefed.federation.domain_policy import enqueue_permitted, load_domain_policy
+from circlefed.federation.domain_policy import enqueue_permitted
 from circlefed.federation.lookup import find_post
 from circlefed.policy.confidentiality import outbound_audience, retention_cutoff
 from circlefed.protocol.objects import render_announce, render_delete, render_tombstone
@@ -65,7 +66,7 @@ async def withdraw(
     group = await circle_actor(circle)
     audience = await audience_of(circle)
     thread_uris = await _thread_uris(rows)
-    policy = await load_domain_policy()  # one transaction: the same rules for every Delete of this withdrawal
+    policy = await load_policy()  # one transaction: the same rules for every Delete of this withdrawal
     objects = queued = 0
     for row in rows:
         inboxes = [inbox for inbox in holders.get(row.uri, ()) if only is None or inbox in only]

@@ -12,16 +12,25 @@ from circlefed.policy.domains import (
 )
 from circlefed.policy.verdicts import Verdict
 
+MEMO_SIZE = 10_000
+
 
 class Gate:
     """Holds the current policy inputs; callers ask it for verdicts and act on them."""
 
     def __init__(self, domains: DomainPolicy) -> None:
         self.domains = domains
+        self._origin_verdicts: dict[str, Verdict] = {}
 
     def origin(self, domain: str) -> Verdict:
         """Cheap check before anything is fetched or stored: may this domain talk to us?"""
-        return inbound_verdict(self.domains, domain)
+        # Asked on every inbox POST, mostly about the same few domains: the policy is fixed for this Gate's life.
+        verdict = self._origin_verdicts.get(domain)
+        if verdict is None:
+            verdict = inbound_verdict(self.domains, domain)
+            if len(self._origin_verdicts) < MEMO_SIZE:
+                self._origin_verdicts[domain] = verdict
+        return verdict
 
     def destination(self, domain: str) -> Verdict:
         """May we deliver to or fetch from this domain?"""

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.migrations.autodetector import MigrationAutodetector
-from tortoise.migrations.executor import MigrationExecutor
+from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 
 from circlefed.errors import DatabaseUnavailable
 
@@ -129,12 +129,12 @@ def _apps_config(ctx: TortoiseContext) -> dict:
     return apps
 
 
-async def apply_migrations(ctx: TortoiseContext) -> list[str]:
-    """Apply every pending migration; returns the names applied."""
+async def apply_migrations(ctx: TortoiseContext, *, up_to: str | None = None) -> list[str]:
+    """Apply every pending migration (or those up to and including `up_to`); returns the names applied."""
     with activated(ctx):
         executor = MigrationExecutor(ctx.db(), _apps_config(ctx))
         before = set(await _applied_names(executor))
-        await executor.migrate(None)
+        await executor.migrate(None if up_to is None else [MigrationTarget(APP_LABEL, up_to)])
         after = set(await _applied_names(executor))
     return sorted(after - before)
 

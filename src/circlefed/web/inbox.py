@@ -36,7 +36,7 @@ async def read_body(request: web.Request) -> bytes:
 
 def header_lines(request: web.Request) -> tuple[tuple[str, str], ...]:
     """Headers as received, repeats kept, so that duplicated signature headers can be refused."""
-    return tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in request.raw_headers)
+    return tuple([(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.raw_headers])
 
 
 async def shared_inbox(request: web.Request) -> web.Response:
@@ -69,9 +69,9 @@ async def _accept(request: web.Request) -> web.Response:
         accepted = await request.app[FEDERATION].inbound.accept(inbound)
     except CirclefedError as exc:
         log.info("inbox refused %s from %s: %s (%s)", request.path, request.remote, exc.status, exc)
-        request.app[METRICS].inbox.labels(_scheme_of(inbound.headers), f"refused_{exc.status}").inc()
+        request.app[METRICS].count_inbox(_scheme_of(inbound.headers), f"refused_{exc.status}")
         raise
-    request.app[METRICS].inbox.labels(accepted.scheme, "duplicate" if accepted.is_duplicate else "stored").inc()
+    request.app[METRICS].count_inbox(accepted.scheme, "duplicate" if accepted.is_duplicate else "stored")
     log.debug("inbox accepted %s (duplicate=%s)", accepted.activity_id, accepted.is_duplicate)
     return web.Response(status=202)
 

@@ -29,9 +29,23 @@ class WebMetrics:
             ["scheme", "outcome"], registry=self.registry,
         )
 
+        self._children: dict[tuple, object] = {}
+
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        self._child(self.requests, method, route, str(status)).inc()
+        self._child(self.latency, method, route).observe(seconds)
+
+    def count_inbox(self, scheme: str, outcome: str) -> None:
+        self._child(self.inbox, scheme, outcome).inc()
+
+    def _child(self, metric, *values: str):
+        """metric.labels(*values), kept: labels() takes a lock and converts every value on each call, and a
+        request asks for three of them."""
+        key = (metric, *values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -58,9 +58,8 @@ async def metrics(request: web.Request, handler):
         status = exc.status
         raise
     finally:
-        route = (
-            request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
-        )
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"
         request.app[METRICS].observe(request.method, route, status, time.perf_counter() - started)
 
 
@@ -119,8 +118,9 @@ def error_response(request: web.Request, status: int, message: str) -> web.Strea
 @web.middleware
 async def security_headers(request: web.Request, handler):
     response = await handler(request)
+    headers = response.headers
     for name, value in _SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+        headers.setdefault(name, value)
     if request.app[SETTINGS].instance.scheme == "https":
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from circlefed.delivery.outbox import enqueue_deliveries, store_activity
 from circlefed.protocol.keys import generate_rsa_keypair
-from circlefed.storage.models import Actor, Delivery, Instance, OutboxActivity
+from circlefed.storage.models import Actor, Delivery, Instance, OutboxActivity, QueueState
 
 LOCAL_DOMAIN = "127.0.0.1:8080"
 BASE = f"http://{LOCAL_DOMAIN}"
@@ -80,3 +80,12 @@ async def enqueue(
 
 async def states() -> dict[int, str]:
     return {d.id: d.state.value for d in await Delivery.all().order_by("id")}
+
+
+async def queue_rows(clock, *states: QueueState) -> None:
+    """One delivery per given state (each to its own inbox)."""
+    stored = await activity(await local_actor(f"m{next(_ids)}"), clock.now())
+    inboxes = [f"https://r{n}.example/inbox/{stored.id}" for n in range(len(states))]
+    await enqueue(stored, inboxes, clock.now())
+    for inbox, state in zip(inboxes, states, strict=True):
+        await Delivery.filter(inbox_uri=inbox).update(state=state)
