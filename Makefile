@@ -31,6 +31,7 @@ lint: $(VENV)/.installed-test
 # those tests wait on the database server about half of the time, which the other process uses. The interop
 # tests bind fixed addresses, so all of them stay in the first process. (Exit 5, nothing collected, is fine for
 # the second process when PYTEST_ARGS selects no PostgreSQL test; the first still fails on an empty run.)
+# The first process's summary is printed again at the end, so that a failure there is on the last screen.
 PG_HALF := postgres and not interop
 test: lint
 	@if [ -n "$$CIRCLEFED_TEST_DATABASE_URL" ]; then \
@@ -38,9 +39,12 @@ test: lint
 	  echo "make test: the PostgreSQL half runs in a second process; its output follows this one's"; \
 	  $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS) -k "$(PG_HALF)" \
 	    > test-artifacts/pytest-postgres.log 2>&1 & pg=$$!; \
-	  $(BIN)/python -m pytest $(PYTEST_ARGS) -k "not ($(PG_HALF))"; rest=$$?; \
+	  { $(BIN)/python -m pytest $(PYTEST_ARGS) -k "not ($(PG_HALF))"; echo $$? > test-artifacts/main.rc; } \
+	    | tee test-artifacts/pytest-main.log; rest=$$(cat test-artifacts/main.rc); \
 	  wait $$pg; pg_status=$$?; \
 	  echo "== PostgreSQL half (test-artifacts/pytest-postgres.log)"; cat test-artifacts/pytest-postgres.log; \
+	  echo "== first process, again: its summary (test-artifacts/pytest-main.log)"; \
+	  sed -n '/short test summary info/,$$p' test-artifacts/pytest-main.log | tail -n 60; \
 	  echo "make test: exit $$rest (SQLite, interop, browser and unit tests), $$pg_status (PostgreSQL half)"; \
 	  [ $$rest -eq 0 ] && { [ $$pg_status -eq 0 ] || [ $$pg_status -eq 5 ]; }; \
 	else \

@@ -13,12 +13,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from circlefed.clock import FakeClock
 from circlefed.settings import Settings, load_settings
 from circlefed.storage.db import activated, apply_migrations, open_database
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Timing belongs to the benchmarks: a property test must not fail because a busy machine took 200 ms on one case.
+hypothesis_settings.register_profile("circlefed", deadline=None)
+hypothesis_settings.load_profile("circlefed")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -19,14 +19,13 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from circlefed.app import create_app
 from circlefed.protocol.httpsig import parse_signed_request, sign_cavage, verify_signed_request
 from circlefed.storage.db import apply_migrations, open_database
 from tests.bench import procs
 from tests.conftest import settings_for
-from tests.fakes.remote import AS2, FakeRemote, free_port
+from tests.fakes.remote import AS2, FakeRemote, reserved_socket, server_on
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1000"))
 CONCURRENCY = 16
@@ -121,7 +120,8 @@ async def _measure(remote: FakeRemote, actor, database_url: str, rounds: int) ->
     ctx = await open_database(database_url)
     await apply_migrations(ctx)
     await ctx.close_connections()
-    port = free_port()
+    sock = reserved_socket()
+    port = sock.getsockname()[1]
     settings = settings_for(
         database_url,
         base_url=f"http://127.0.0.1:{port}",
@@ -132,10 +132,11 @@ async def _measure(remote: FakeRemote, actor, database_url: str, rounds: int) ->
         web={"run_worker": False},
         logging={"level": "WARNING"},
     )
-    circlefed = TestServer(create_app(settings), host="127.0.0.1", port=port)
+    circlefed = server_on(create_app(settings), sock)
     await circlefed.start_server()
-    bare_port = free_port()
-    bare = TestServer(bare_app(actor.public_pem, f"127.0.0.1:{bare_port}"), host="127.0.0.1", port=bare_port)
+    bare_sock = reserved_socket()
+    bare_port = bare_sock.getsockname()[1]
+    bare = server_on(bare_app(actor.public_pem, f"127.0.0.1:{bare_port}"), bare_sock)
     await bare.start_server()
     try:
         circlefed_url, bare_url = f"http://127.0.0.1:{port}/inbox", f"http://127.0.0.1:{bare_port}/inbox"

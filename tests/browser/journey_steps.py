@@ -30,15 +30,16 @@ def visit(page: Page, url: str) -> None:
     assert_accessible(page)
 
 
-def wait_until(page: Page, url: str, ready: Callable[[], bool], what: str, *, tries: int = 60) -> None:
-    """Reload `url` until `ready()` (deliveries between servers are asynchronous); fail after `tries` reloads."""
+def wait_until(page: Page, url: str, ready: Callable[[], bool], what: str, *, timeout: float = 60) -> None:
+    """Reload `url` until `ready()` (deliveries between servers are asynchronous); fail after `timeout` seconds
+    (generous: a delivery that timed out on a busy machine is retried after its backoff)."""
+    deadline = time.monotonic() + timeout
     page.goto(url)
-    for _ in range(tries):
-        if ready():
-            return
+    while not ready():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not seen at {url} within {timeout:g} s")
         time.sleep(0.25)  # the workers poll every 0.2 s; nothing in the page to await
         page.reload()
-    raise AssertionError(f"{what}: not seen at {url} after {tries} reloads")
 
 
 # Instance admins

@@ -19,9 +19,25 @@ CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v
 
 
 def free_port() -> int:
+    """A port free now, for a server in another process. It may be taken before that server binds it; an
+    in-process server should keep its socket instead: see `server_on_own_port`."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def reserved_socket(host: str = "127.0.0.1") -> socket.socket:
+    """A socket bound to a free port, held until an in-process server listens on it (`server_on`): a port only
+    looked up, released and bound again later can meanwhile go to a test in the other pytest process."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    return sock
+
+
+def server_on(app: web.Application, sock: socket.socket) -> TestServer:
+    host, port = sock.getsockname()[:2]
+    return TestServer(app, host=host, port=port, socket_factory=lambda *_: sock)
 
 
 @dataclass
@@ -48,17 +64,17 @@ class FakeRemote:
     webfinger_links: dict[str, str] = field(default_factory=dict)
 
     async def start(self) -> FakeRemote:
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.domain = f"127.0.0.1:{self.port}"
         app = web.Application()
         app.router.add_get("/.well-known/webfinger", self._webfinger)
         app.router.add_get("/users/{name}", self._actor)
         app.router.add_post("/users/{name}/inbox", self._inbox)
         app.router.add_post("/inbox", self._inbox)
         app.router.add_get("/{path:.*}", self._extra)
-        self._server = TestServer(app, host="127.0.0.1", port=self.port)
+        self._server = TestServer(app, host="127.0.0.1")  # the kernel picks a free port as it binds
         await self._server.start_server()
+        self.port = self._server.port
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.domain = f"127.0.0.1:{self.port}"
         return self
 
     async def close(self) -> None:

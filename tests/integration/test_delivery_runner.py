@@ -31,7 +31,8 @@ async def http():
 def make_runner(http, clock, **delivery) -> Runner:
     # Generous: a busy machine can take longer than half a second for a loopback POST; timeout tests set theirs.
     settings = DeliverySettings(**{"request_timeout": 5.0, "lease": 60.0, "poll_interval": 0.05, **delivery})
-    return Runner(settings, sender=Sender(SignedHttp(http, clock), clock, timeout=0.5), clock=clock)
+    sender = Sender(SignedHttp(http, clock), clock, timeout=settings.request_timeout)
+    return Runner(settings, sender=sender, clock=clock)
 
 
 async def inbox_item(clock, n: int) -> InboxItem:

@@ -503,7 +503,7 @@ async def test_hanging_server_times_out(remote: TestServer, make_client: ClientF
     started = asyncio.get_running_loop().time()
     with pytest.raises(FetchError, match=r"Timed out talking to 127\.0\.0\.1"):
         await client.get(url(remote, "/hang"))
-    assert asyncio.get_running_loop().time() - started < 2
+    assert asyncio.get_running_loop().time() - started < 5  # the server would take 10-30 s
 
 
 async def test_slow_body_times_out(remote: TestServer, make_client: ClientFactory) -> None:
@@ -511,7 +511,7 @@ async def test_slow_body_times_out(remote: TestServer, make_client: ClientFactor
     started = asyncio.get_running_loop().time()
     with pytest.raises(FetchError, match="Timed out"):
         await client.get(url(remote, "/slow"))
-    assert asyncio.get_running_loop().time() - started < 2
+    assert asyncio.get_running_loop().time() - started < 5  # the server would take 10-30 s
 
 
 async def test_deep_json_from_server_is_fetch_error(remote: TestServer, make_client: ClientFactory) -> None:

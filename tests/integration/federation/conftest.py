@@ -15,7 +15,7 @@ from circlefed.clock import Clock
 from circlefed.storage.db import activated
 from circlefed.web.keys import DATABASE
 from tests.conftest import settings_for
-from tests.fakes.remote import FakeRemote, free_port
+from tests.fakes.remote import FakeRemote, reserved_socket, server_on
 
 
 @dataclass
@@ -39,12 +39,13 @@ async def start_instance(make_database_url) -> AsyncIterator[Callable]:
     running: list[RunningInstance] = []
 
     async def start(clock: Clock | None = None, **sections) -> RunningInstance:
-        port = free_port()
+        sock = reserved_socket()
+        port = sock.getsockname()[1]
         base_url = f"http://127.0.0.1:{port}"
         federation = {**LAB, **sections.pop("federation", {})}
         settings = settings_for(await make_database_url(), base_url=base_url, federation=federation, **sections)
         app = create_app(settings, clock=clock)
-        server = TestServer(app, host="127.0.0.1", port=port)
+        server = server_on(app, sock)
         await server.start_server()
         instance = RunningInstance(app, server, base_url, f"127.0.0.1:{port}")
         running.append(instance)
