@@ -26,8 +26,8 @@ class Worker:
             "CIRCLEFED_DATABASE__URL": database_url,
             "CIRCLEFED_FEDERATION__ALLOW_HTTP": "true",
             "CIRCLEFED_FEDERATION__PRIVATE_ADDRESS_ALLOWLIST": "127.0.0.1",
-            "CIRCLEFED_DELIVERY__LEASE": "2s",
-            "CIRCLEFED_DELIVERY__REQUEST_TIMEOUT": "1s",
+            "CIRCLEFED_DELIVERY__LEASE": "10s",
+            "CIRCLEFED_DELIVERY__REQUEST_TIMEOUT": "5s",
             "CIRCLEFED_DELIVERY__POLL_INTERVAL": "0.1",
             "CIRCLEFED_LOGGING__LEVEL": "WARNING",
         }
