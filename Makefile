@@ -35,7 +35,7 @@ lint: $(VENV)/.installed-test
 PG_HALF := postgres and not interop
 test: lint
 	@if [ -n "$$CIRCLEFED_TEST_DATABASE_URL" ]; then \
-	  mkdir -p test-artifacts; \
+	  mkdir -p test-artifacts; rm -f test-artifacts/main.rc; \
 	  echo "make test: the PostgreSQL half runs in a second process; its output follows this one's"; \
 	  $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS) -k "$(PG_HALF)" \
 	    > test-artifacts/pytest-postgres.log 2>&1 & pg=$$!; \

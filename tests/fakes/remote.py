@@ -20,7 +20,7 @@ CONTEXT = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v
 
 def free_port() -> int:
     """A port free now, for a server in another process. It may be taken before that server binds it; an
-    in-process server should keep its socket instead: see `server_on_own_port`."""
+    in-process server should keep its socket instead: see `reserved_socket`."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
