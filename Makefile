@@ -45,6 +45,7 @@ test: lint
 	  echo "== PostgreSQL half (test-artifacts/pytest-postgres.log)"; cat test-artifacts/pytest-postgres.log; \
 	  echo "== first process, again: its summary (test-artifacts/pytest-main.log)"; \
 	  sed -n '/short test summary info/,$$p' test-artifacts/pytest-main.log | tail -n 60; \
+	  grep -q 'short test summary info' test-artifacts/pytest-main.log || tail -n 1 test-artifacts/pytest-main.log; \
 	  echo "make test: exit $$rest (SQLite, interop, browser and unit tests), $$pg_status (PostgreSQL half)"; \
 	  [ $$rest -eq 0 ] && { [ $$pg_status -eq 0 ] || [ $$pg_status -eq 5 ]; }; \
 	else \
