@@ -30,6 +30,14 @@ def sqlite_path(database_url: str) -> Path | None:
     return Path(rest)
 
 
+async def keep_session(connection) -> None:
+    """What a PostgreSQL connection returned to the pool needs beyond asyncpg's own cleanup (an open transaction
+    rolled back, listeners dropped): nothing. asyncpg's default also sends `RESET ALL; UNLISTEN *; CLOSE ALL;
+    SELECT pg_advisory_unlock_all()`, a second round trip after every query (485 -> 269 us per pooled query
+    measured here). circlefed sets no session state, listens to nothing and takes no advisory locks; code that
+    starts doing so must clean up after itself or drop this."""
+
+
 def tortoise_config(database_url: str) -> dict:
     """The tortoise configuration for one database URL."""
     path = sqlite_path(database_url)
@@ -57,6 +65,7 @@ def tortoise_config(database_url: str) -> dict:
                 "database": parts.path.lstrip("/"),
                 "minsize": 1,
                 "maxsize": 10,
+                "reset": keep_session,
             },
         }
     # Named per backend: tortoise caches statements by connection name, and the test suite uses both.
