@@ -55,13 +55,12 @@ class DeliveryMetrics:
     async def refresh(self, now: datetime) -> None:
         """Read queue depths and backing-off domains from the database: the waiting states on every call, the
         finished ones (which grow with the instance's history) at most every FINISHED_COUNT_INTERVAL."""
-        every_state = self._next_finished_count is None or now >= self._next_finished_count
-        states = QueueState if every_state else WAITING
-        depths = await queue_depths(None if every_state else WAITING)
-        if every_state:
-            self._next_finished_count = now + FINISHED_COUNT_INTERVAL
+        only = WAITING
+        if self._next_finished_count is None or now >= self._next_finished_count:
+            only, self._next_finished_count = None, now + FINISHED_COUNT_INTERVAL
+        depths = await queue_depths(only)
         for queue, name in (("delivery", "deliveries"), ("inbox", "inbox")):
             counts = depths.get(name, {})
-            for state in states:
+            for state in only or QueueState:
                 self.queue_depth.labels(queue, state.value).set(counts.get(state.value, 0))
         self.domains_backing_off.set(await Instance.filter(backoff_until__gt=now).count())
