@@ -43,7 +43,7 @@ def tortoise_config(database_url: str) -> dict:
     path = sqlite_path(database_url)
     if path is not None:
         connection = {
-            "engine": "tortoise.backends.sqlite",
+            "engine": "circlefed.storage.sqlite_engine",  # transactions BEGIN IMMEDIATE
             # WAL lets the web process read while a worker process writes; busy_timeout waits for locks.
             "credentials": {
                 "file_path": str(path),
