@@ -21,7 +21,7 @@ from circlefed.domain.actors import instance_actor
 from circlefed.domain.safety import safety_from_settings
 from circlefed.domain.site import Site
 from circlefed.federation.process import inbox_handler
-from circlefed.federation.retention_job import RetentionJob
+from circlefed.federation.retention_job import periodic_jobs
 from circlefed.federation.services import Federation, build_federation
 from circlefed.http_client import SafeHttpClient
 from circlefed.settings import Settings
@@ -125,12 +125,14 @@ async def _worker(app: web.Application) -> AsyncIterator[None]:
     runner = build_runner(settings, client=app[HTTP_CLIENT], clock=app[CLOCK], registry=app[METRICS].registry)
     register_jobs(runner, app[FEDERATION])
     app[RUNNER] = runner
-    retention = RetentionJob(app[SITE], app[CLOCK])
+    jobs = periodic_jobs(app[SITE], app[CLOCK])
     with activated(app[DATABASE]):
         await runner.start()
-        retention.start()
+        for job in jobs:
+            job.start()
     yield
-    await retention.stop()
+    for job in jobs:
+        await job.stop()
     await runner.stop()
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from tortoise.transactions import in_transaction
-
 from circlefed.cli.common import database, settings_from_args, site_for
 from circlefed.clock import Clock
 from circlefed.domain import circles, confidentiality
 from circlefed.domain.accounts import get_account
+from circlefed.federation.circle_changes import change_level
 from circlefed.federation.retention_job import RetentionJob
-from circlefed.federation.withdraw import cancel_refused, refederate_deletes
+from circlefed.federation.withdraw import refederate_deletes
 from circlefed.storage.models import Visibility
 
 MORE_PRIVATE = {
@@ -47,11 +46,11 @@ async def set_visibility_command(args) -> int:
     async with database(settings):
         circle = await circles.get_local_circle(args.slug)
         by = await (await get_account(args.as_user)).actor if args.as_user else None
-        async with in_transaction():
-            changed = await confidentiality.set_visibility(
-                circle, args.visibility, by=by, facilitator_choices=settings.confidentiality.facilitator_visibilities
-            )
-            cancelled = await cancel_refused(circle, now=Clock().now()) if changed else 0
+        change = await change_level(
+            site_for(settings), circle, args.visibility, by,
+            facilitator_choices=settings.confidentiality.facilitator_visibilities, now=Clock().now(),
+        )
+        changed, cancelled = change.changed, change.cancelled
     if changed is None:
         print(f"circle '{circle.slug}' is already {circle.visibility.value}")
         return 0

@@ -14,7 +14,7 @@ from circlefed.cli.common import database, settings_from_args, site_for
 from circlefed.clock import Clock
 from circlefed.delivery.wiring import build_http_client, build_runner
 from circlefed.domain.actors import instance_actor
-from circlefed.federation.retention_job import RetentionJob
+from circlefed.federation.retention_job import periodic_jobs
 from circlefed.log import configure_logging
 
 log = logging.getLogger(__name__)
@@ -51,12 +51,14 @@ async def worker_command(args) -> int:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, runner.request_stop)
             print(f"circlefed worker {runner.worker_id} running (SIGTERM or Ctrl-C to stop)", flush=True)
-            retention = RetentionJob(site, clock)
-            retention.start()
+            jobs = periodic_jobs(site, clock)
+            for job in jobs:
+                job.start()
             try:
                 await runner.run_forever()
             finally:
-                await retention.stop()
+                for job in jobs:
+                    await job.stop()
         finally:
             await client.close()
     print("circlefed worker stopped", flush=True)

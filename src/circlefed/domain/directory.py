@@ -54,10 +54,11 @@ async def get_person(site: Site, name: str) -> PersonCard:
     )
 
 
-async def get_circle(site: Site, slug: str) -> ServedCircle:
-    """A local circle that may leave the instance (public or members); `local` circles do not exist outside."""
+async def get_circle(site: Site, slug: str, *, even_local: bool = False) -> ServedCircle:
+    """A local circle that may leave the instance (public or members); `local` circles do not exist outside
+    (`even_local`: the last Update(Group) telling member instances that a circle became local)."""
     circle = await Circle.get_or_none(slug=slug, is_local=True).select_related("actor")
-    if circle is None or circle.visibility is Visibility.LOCAL:
+    if circle is None or (circle.visibility is Visibility.LOCAL and not even_local):
         raise not_found()
     actor = circle.actor
     is_public = circle.visibility is Visibility.PUBLIC
@@ -72,6 +73,7 @@ async def get_circle(site: Site, slug: str) -> ServedCircle:
         posting_restricted_to_mods=circle.posting_restricted_to_mods,
         manually_approves_followers=circle.requires_approval or not is_public,
         discoverable=is_public,
+        visibility=circle.visibility.value,
     )
     return ServedCircle(card=card, circle=circle)
 

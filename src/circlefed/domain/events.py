@@ -181,6 +181,8 @@ class Moderated:
     remove_data: bool = False
     activity_uri: str | None = None
     removals: tuple[ThreadDeleted | ReplyDeleted, ...] = ()
+    reason_shared: bool = True  # a ban's reason may leave with its Block (only when the facilitator said so)
+    person: Actor | None = None  # the person a ban, unban or facilitator change is about
 
     @property
     def is_local(self) -> bool:

@@ -47,9 +47,11 @@ async def request_join(
     Follows whose Accept they missed); a rejected actor may ask again.
     """
     _check_may_join(circle, actor)
-    if circle.is_local:
-        await check_not_banned(circle, actor, now)
+    # A remote circle's ban is known here from its own Group's Block (federation/handlers/moderation.py).
+    await check_not_banned(circle, actor, now)
     membership = await membership_of(circle, actor)
+    if membership is not None and membership.state is MembershipState.BANNED:
+        raise Conflict("your ban from this circle has ended; your place in it comes back within a minute")
     if membership is not None and membership.state is not MembershipState.REJECTED:
         await _remember_follow(membership, follow_activity_uri)
         return JoinOutcome(membership, ())
@@ -57,6 +59,8 @@ async def request_join(
     state = MembershipState.APPROVED if _is_open(circle) else MembershipState.PENDING
     try:
         membership = await _save_request(circle, actor, membership, state, follow_activity_uri, now)
+        if state is MembershipState.APPROVED:
+            await _note_public_join(circle, membership)
         if acknowledged is not None:
             membership.rules_version_acknowledged, membership.rules_acknowledged_at = acknowledged, now
             await membership.save(update_fields=["rules_version_acknowledged", "rules_acknowledged_at"])
@@ -75,6 +79,7 @@ async def approve_membership(
     membership = await _pending_request(circle, actor)
     membership.state = MembershipState.APPROVED
     await membership.save(update_fields=["state", "updated_at"])
+    await _note_public_join(circle, membership)
     await _log_decision(circle, actor, by, modlog.APPROVE_JOIN, now)
     return JoinApproved(circle, actor, membership, by, membership.follow_activity_uri)
 
@@ -89,6 +94,14 @@ async def reject_membership(
     await membership.save(update_fields=["state", "updated_at"])
     await _log_decision(circle, actor, by, modlog.REJECT_JOIN, now, reason)
     return JoinRejected(circle, actor, membership, by, membership.follow_activity_uri)
+
+
+async def _note_public_join(circle: Circle, membership: Membership) -> None:
+    """Remember who joined a circle hosted here while it was public: when it becomes confidential, its
+    facilitators review them (they joined a circle anyone could read)."""
+    if circle.is_local and circle.visibility is Visibility.PUBLIC and not membership.joined_while_public:
+        membership.joined_while_public = True
+        await membership.save(update_fields=["joined_while_public"])
 
 
 async def _log_decision(
@@ -216,6 +229,8 @@ async def _pending_request(circle: Circle, actor: Actor) -> Membership:
         raise Conflict("that actor is already a member of this circle")
     if membership.state is MembershipState.REJECTED:
         raise Conflict("that request was already rejected")
+    if membership.state is MembershipState.BANNED:
+        raise Conflict("that actor is banned from this circle")
     return membership
 
 

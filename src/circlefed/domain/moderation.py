@@ -64,15 +64,16 @@ async def ban_member(
     by: Actor,
     *,
     reason: str = "",
+    reason_shared: bool = False,
     expires_at: datetime | None = None,
     remove_data: bool = False,
     now: datetime,
     activity_uri: str | None = None,
     vouched: bool = False,
 ) -> Moderated:
-    """Ban a member from the circle (their posts are refused while it lasts); `remove_data` removes their posts.
-
-    Banning again replaces the earlier ban (new reason, expiry)."""
+    """Ban someone from the circle: a member stops being one at once (no reading, no delivery, no posting) until
+    the ban is lifted or ends; `remove_data` removes their posts; `reason_shared` lets them (and their instance)
+    read the reason. Banning again replaces the earlier ban (new reason, expiry)."""
     await check_moderator(circle, by, vouched=vouched)
     if person.id in (by.id, circle.actor_id):
         raise BadRequest("a moderator cannot ban themselves or the circle")
@@ -81,34 +82,72 @@ async def ban_member(
     if not vouched and await can_moderate(circle, person):
         raise Conflict("a facilitator or admin cannot be banned: remove their facilitator role first")
     activity_uri = activity_uri or site.uris.new_activity()
-    fields = {"banned_by": by, "reason": reason, "expires_at": expires_at, "remove_data": remove_data}
     async with in_transaction():
-        await CircleBan.update_or_create(
-            defaults={**fields, "activity_uri": activity_uri, "created_at": now}, circle=circle, actor=person
-        )
+        previous = await _suspend_membership(circle, person)
+        fields = {
+            "banned_by": by, "reason": reason, "reason_shared": reason_shared, "expires_at": expires_at,
+            "remove_data": remove_data, "activity_uri": activity_uri, "created_at": now,
+        }
+        ban = await CircleBan.get_or_none(circle_id=circle.id, actor_id=person.id)
+        if ban is None:
+            await CircleBan.create(circle=circle, actor=person, previous_state=previous, **fields)
+        else:  # banned again: the state to restore is still the one the first ban replaced
+            await ban.update_from_dict(fields).save()
         removals = await _remove_posts(circle, person, by, reason, now) if remove_data else ()
         note = _ban_note(reason, expires_at, len(removals) if remove_data else None)
         await modlog.record(circle, by, modlog.BAN, target_uri=person.uri, reason=note, now=now)
     return Moderated(
         circle, by, modlog.BAN, person.uri, reason=reason, expires_at=expires_at, remove_data=remove_data,
-        activity_uri=activity_uri, removals=removals,
+        activity_uri=activity_uri, removals=removals, reason_shared=reason_shared, person=person,
     )
+
+
+async def _suspend_membership(circle: Circle, person: Actor) -> str | None:
+    """The person's membership becomes BANNED; returns the state it had (None: no place in the circle, or
+    already banned: the ban row keeps what to restore)."""
+    membership = await membership_of(circle, person)
+    if membership is None or membership.state in (MembershipState.BANNED, MembershipState.REJECTED):
+        return None
+    previous = membership.state.value
+    membership.state, membership.role = MembershipState.BANNED, Role.MEMBER
+    await membership.save(update_fields=["state", "role", "updated_at"])
+    return previous
 
 
 async def unban_member(
-    circle: Circle, person: Actor, by: Actor, *, now: datetime, vouched: bool = False
+    circle: Circle, person: Actor, by: Actor, *, now: datetime, vouched: bool = False, ended: bool = False
 ) -> Moderated | None:
-    """Lift a ban; None when there was none. The event carries the ban as it was (for its Undo)."""
-    await check_moderator(circle, by, vouched=vouched)
+    """Lift a ban (`ended`: its end time passed); None when there was none. The membership the ban replaced
+    comes back as it was. The event carries the ban as it was (for its Undo)."""
+    if not ended:
+        await check_moderator(circle, by, vouched=vouched)
     ban = await CircleBan.get_or_none(circle_id=circle.id, actor_id=person.id)
     if ban is None:
         return None
-    await ban.delete()
-    await modlog.record(circle, by, modlog.UNBAN, target_uri=person.uri, now=now)
+    async with in_transaction():
+        await _restore_membership(circle, person, ban.previous_state)
+        await ban.delete()
+        await modlog.record(circle, by, modlog.BAN_ENDED if ended else modlog.UNBAN, target_uri=person.uri, now=now)
     return Moderated(
         circle, by, modlog.UNBAN, person.uri, reason=ban.reason, expires_at=ban.expires_at,
-        remove_data=ban.remove_data, activity_uri=ban.activity_uri,
+        remove_data=ban.remove_data, activity_uri=ban.activity_uri, reason_shared=ban.reason_shared, person=person,
     )
+
+
+async def _restore_membership(circle: Circle, person: Actor, previous: str | None) -> None:
+    membership = await membership_of(circle, person)
+    if membership is None or membership.state is not MembershipState.BANNED:
+        return
+    if previous in (MembershipState.APPROVED.value, MembershipState.PENDING.value):
+        membership.state = MembershipState(previous)
+        await membership.save(update_fields=["state", "updated_at"])
+    else:
+        await membership.delete()
+
+
+async def expired_bans(now: datetime, *, limit: int = 100) -> list[CircleBan]:
+    """Bans whose end time has passed (the worker lifts them: ban_expiry in federation/retention_job.py)."""
+    return await CircleBan.filter(expires_at__lte=now).order_by("expires_at", "id").limit(limit)
 
 
 async def set_facilitator(
@@ -132,7 +171,7 @@ async def set_facilitator(
         await membership.save(update_fields=["role", "updated_at"])
     action = modlog.ADD_FACILITATOR if facilitator else modlog.REMOVE_FACILITATOR
     await modlog.record(circle, by, action, target_uri=person.uri, now=now)
-    return Moderated(circle, by, action, person.uri)
+    return Moderated(circle, by, action, person.uri, person=person)
 
 
 def _ban_note(reason: str, expires_at: datetime | None, removed: int | None) -> str:

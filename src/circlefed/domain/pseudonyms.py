@@ -37,32 +37,68 @@ async def _pseudonymous(name: str) -> Actor | None:
     return actor
 
 
-def uses_pseudonyms(circle: Circle) -> bool:
-    return circle.is_local and circle.visibility is Visibility.MEMBERS
+def uses_pseudonyms(circle: Circle, level: Visibility | None = None) -> bool:
+    """Other instances see local members by per-circle pseudonyms in what a circle hosted here says at a
+    confidential level: `level` is a row's audience (what it was written for) or, for the circle's own
+    activities, its level now."""
+    return circle.is_local and (level or circle.visibility) is not Visibility.PUBLIC
 
 
-async def attributed_actor(site: Site, circle: Circle, author: Actor, *, create: bool) -> Actor:
-    """Who other instances see as the author of `author`'s posts in `circle`.
+def shows_generated_names(circle: Circle) -> bool:
+    """This instance's own pages show local members of this circle by their name in it, never their username
+    (every confidential circle hosted here)."""
+    return circle.is_local and circle.visibility is not Visibility.PUBLIC
 
-    A members circle hosted here shows a local member's per-circle pseudonym once one exists; one is made
-    (create=True, when something is published) while the admin does not share real names. Once made it stays,
-    so a post never changes hands. Public circles and remote members show the actor itself."""
-    if not author.is_local or not uses_pseudonyms(circle):
+
+def generated_display_name(name: str) -> str:
+    """The shown name of a pseudonym (`m_<hex>` -> "Member <six hex digits>")."""
+    return f"Member {name[len(PREFIX) : len(PREFIX) + 6]}"
+
+
+async def generated_display(circle: Circle, member: Actor) -> str:
+    return generated_display_name(await pseudonym_name(circle, member))
+
+
+def _stands_for_itself(circle: Circle, actor: Actor, level: Visibility | None) -> bool:
+    """Remote actors, the circle's Group and instance actors appear as themselves everywhere."""
+    if not actor.is_local or actor.type != "Person" or actor.id == circle.actor_id:
+        return True
+    return not uses_pseudonyms(circle, level)
+
+
+async def attributed_actor(
+    site: Site, circle: Circle, author: Actor, *, create: bool, level: Visibility | None = None
+) -> Actor:
+    """Who other instances see as `author` (the author of a post, a moderator, a person moderated) in `circle`.
+
+    In a confidential circle hosted here (`level`: see uses_pseudonyms) a local member appears as their
+    per-circle pseudonym once one exists; one is made (create=True, when something is published) while the
+    admin does not share real names. Once made it stays, and a post written in public keeps its author, so a
+    post never changes hands. With create=False (rendering a document) a pseudonym not made yet is named by the
+    id it will have: a document never shows the member's own actor in its place. Public posts, remote members,
+    the Group and instance actors show the actor itself."""
+    if _stands_for_itself(circle, author, level):
         return author
     name = await pseudonym_name(circle, author)
     existing = await _pseudonymous(name)
     if existing is not None:
         return existing
-    if not create or (await read_instance_policy()).share_real_names:
+    if (await read_instance_policy()).share_real_names:
         return author
-    display = f"Member {name[len(PREFIX) : len(PREFIX) + 6]}"
+    if not create:
+        return Actor(uri=site.uris.member(name), type="Person", is_local=True, local_name=name, preferred_username=name)
     try:
         async with in_transaction():
             actor = await create_local_actor(
                 site.uris, site.domain, actor_type="Person", local_name=name, uri=site.uris.member(name),
-                display_name=display,
+                display_name=await _shown_name(circle, author, name),
             )
     except IntegrityError:
         return await _pseudonymous(name) or author
-    await Membership.filter(circle_id=circle.id, actor_id=author.id).update(pseudonym=display)
     return actor
+
+
+async def _shown_name(circle: Circle, author: Actor, name: str) -> str:
+    """The pseudonymous actor's display name: the name the member chose in the circle, else the generated one."""
+    chosen = await Membership.filter(circle_id=circle.id, actor_id=author.id).values_list("pseudonym", flat=True)
+    return (chosen[0] if chosen and chosen[0] else None) or generated_display_name(name)

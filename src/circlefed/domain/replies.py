@@ -18,9 +18,10 @@ from circlefed.domain.content import (
 from circlefed.domain.events import ReplyDeleted, ReplyEdited, ReplyPosted
 from circlefed.domain.memberships import is_member
 from circlefed.domain.modlog import REMOVE_REPLY, record
+from circlefed.domain.read_rule import audience_of_new_row, narrowest
 from circlefed.domain.safety import PASSED, Safety, check_posting_rate, screen_post
 from circlefed.domain.site import Site
-from circlefed.domain.standing import check_may_post
+from circlefed.domain.standing import check_may_post, check_not_banned
 from circlefed.domain.threads import check_may_delete, check_not_deleted, check_remote_object, is_stale
 from circlefed.errors import BadRequest, Conflict, Forbidden, NotFound
 from circlefed.storage.models import Actor, Circle, Post, ReviewState, Thread
@@ -52,6 +53,7 @@ async def reply(
             content_html=render_markdown(source),
             source=source,
             content_warning=cw,
+            audience=audience_of_new_row(circle, thread),
             published_at=now,
             review_state=screening.state,
             review_reason=screening.reason,
@@ -110,15 +112,18 @@ async def store_remote_reply(
     updated_at: datetime | None = None,
     now: datetime,
     safety: Safety | None = None,
+    addressed_public: bool | None = None,
 ) -> ReplyPosted | ReplyEdited | None:
     """A reply parsed from a remote Note in a known thread, stored once by uri (a second store updates it).
 
     None when nothing changed, the update is not newer than the stored one, or the reply was deleted.
+    `addressed_public`: whether the copy was addressed to Public (domain/read_rule.py: its audience).
     """
     check_remote_object(author, uri)
     cw = remote_cw(content_warning)
     fields = {"content_html": sanitise_html(content_html), "source": source or "", "content_warning": cw}
     circle = await thread.circle
+    audience = audience_of_new_row(circle, thread, addressed_public=addressed_public)
     existing = await Post.get_or_none(uri=uri)
     if existing is None:
         check_not_deleted(thread, "thread")
@@ -138,6 +143,7 @@ async def store_remote_reply(
                     published_at=published,
                     review_state=screening.state,
                     review_reason=screening.reason,
+                    audience=audience,
                     **fields,
                 )
                 if not screening.is_held:
@@ -145,6 +151,7 @@ async def store_remote_reply(
             return ReplyPosted(circle, thread, post, author, screening)
         except IntegrityError:
             existing = await Post.get(uri=uri)  # stored concurrently: treat this one as an update
+    fields["audience"] = narrowest(existing.audience, audience)  # an update never widens who it was written for
     return await _update_remote_reply(existing, circle, thread, author, fields, updated_at or now, now)
 
 
@@ -173,6 +180,7 @@ async def _check_may_reply(circle: Circle, thread: Thread, author: Actor, now: d
         raise NotFound("this thread is waiting for a facilitator's review")
     if thread.is_locked:
         raise Forbidden("this thread is locked: no new replies")
+    await check_not_banned(circle, author, now)
     if not await is_member(circle, author):
         raise Forbidden("only approved members of this circle can reply")
     await check_may_post(circle, author, now)

@@ -21,9 +21,10 @@ from circlefed.domain.content import (
 from circlefed.domain.events import ThreadDeleted, ThreadEdited, ThreadStarted
 from circlefed.domain.memberships import can_moderate, is_local_admin, is_member
 from circlefed.domain.modlog import REMOVE_THREAD, record
+from circlefed.domain.read_rule import audience_of_new_row, narrowest
 from circlefed.domain.safety import PASSED, Safety, check_posting_rate, screen_post
 from circlefed.domain.site import Site
-from circlefed.domain.standing import check_may_post
+from circlefed.domain.standing import check_may_post, check_not_banned
 from circlefed.errors import BadRequest, Conflict, Forbidden, NotFound
 from circlefed.storage.models import Actor, Circle, Thread
 
@@ -51,6 +52,7 @@ async def start_thread(
         content_html=render_markdown(source),
         source=source,
         content_warning=cw,
+        audience=audience_of_new_row(circle, None),
         published_at=now,
         last_activity_at=now,
         review_state=screening.state,
@@ -109,17 +111,20 @@ async def store_remote_thread(
     updated_at: datetime | None = None,
     now: datetime,
     safety: Safety | None = None,
+    addressed_public: bool | None = None,
 ) -> ThreadStarted | ThreadEdited | None:
     """A thread parsed from a remote Page (or a Mastodon Note: title None → its first line), stored once by uri.
 
     Storing the same uri again updates it (ThreadEdited), or returns None when nothing changed, the update is
     older than what is stored, or the thread was deleted (a Delete is never undone by a late Create).
+    `addressed_public`: whether the copy was addressed to Public (domain/read_rule.py: its audience).
     """
     check_remote_object(author, uri)
     html = sanitise_html(content_html)
     title, prefix_cw = title_from_remote(title, html)
     cw = remote_cw(content_warning) or prefix_cw
     fields = {"title": title, "content_html": html, "source": source or "", "content_warning": cw}
+    audience = audience_of_new_row(circle, None, addressed_public=addressed_public)
     existing = await Thread.get_or_none(uri=uri)
     if existing is None:
         screening = PASSED
@@ -132,11 +137,13 @@ async def store_remote_thread(
             async with in_transaction():
                 thread = await Thread.create(
                     uri=uri, circle=circle, author=author, published_at=published, last_activity_at=published,
-                    review_state=screening.state, review_reason=screening.reason, **fields
+                    review_state=screening.state, review_reason=screening.reason, audience=audience, **fields
                 )
             return ThreadStarted(circle, thread, author, screening)
         except IntegrityError:
             existing = await Thread.get(uri=uri)  # stored concurrently: treat this one as an update
+    # An update never widens who a copy was written for.
+    fields["audience"] = narrowest(existing.audience, audience)
     return await _update_remote_thread(existing, circle, author, fields, updated_at or now, now)
 
 
@@ -160,6 +167,7 @@ async def _update_remote_thread(
 
 
 async def check_may_start_thread(circle: Circle, author: Actor, *, now: datetime) -> None:
+    await check_not_banned(circle, author, now)  # a banned member is told why, not that they are no member
     if not await is_member(circle, author):
         raise Forbidden("only approved members of this circle can start threads")
     await check_may_post(circle, author, now)

@@ -23,5 +23,7 @@ def personal_inbox(actor: Actor) -> list[str]:
 
 
 async def has_local_members(circle: Circle) -> bool:
-    """A remote circle whose Announces we take: at least one approved member here (Lemmy's anti-spam rule)."""
-    return await Membership.exists(circle_id=circle.id, state=MembershipState.APPROVED, actor__is_local=True)
+    """A remote circle whose Announces we take: at least one approved member here (Lemmy's anti-spam rule), or a
+    banned one (the circle's Undo of the ban must reach us)."""
+    states = [MembershipState.APPROVED, MembershipState.BANNED]
+    return await Membership.exists(circle_id=circle.id, state__in=states, actor__is_local=True)

@@ -8,8 +8,10 @@ from datetime import datetime
 
 from circlefed.delivery.outbox import domain_of
 from circlefed.domain.confidentiality import load_confidentiality_policy
+from circlefed.domain.read_rule import ReaderLevel, narrowest, readable_audiences
 from circlefed.errors import BadRequest
 from circlefed.policy.confidentiality import (
+    AudiencePlan,
     ConfidentialityPolicy,
     Destination,
     FetchFacts,
@@ -71,50 +73,80 @@ async def permitted_inboxes(activity: OutboxActivity, inboxes: list[str]) -> lis
     return await circle_permitted_inboxes(await Circle.get(id=activity.circle_id), inboxes, what=activity.uri)
 
 
-async def circle_permitted_inboxes(circle: Circle, inboxes: list[str], *, what: str) -> list[str]:
-    """permitted_inboxes for the circle's activities (`what` names them in the log): the same for each activity
-    of one fan-out, so a caller sending several evaluates it once."""
+async def circle_permitted_inboxes(
+    circle: Circle,
+    inboxes: list[str],
+    *,
+    what: str,
+    level: Visibility | None = None,
+    concerning: Actor | None = None,
+) -> list[str]:
+    """permitted_inboxes for the circle's activities at `level` (a row's level now; never wider than the circle
+    now), `what` naming them in the log: the same for each activity of one fan-out, so a caller sending several
+    evaluates it once. `concerning`: a remote person a ban is about: their own inbox receives it whatever the
+    policy (their instance learns only of its own account, and hides what it holds of the circle from them)."""
     if not circle.is_local or not inboxes:
         return inboxes  # a remote circle's own Group: its host decides who reads it
-    plan = outbound_audience(circle.visibility.value, await destinations(circle, inboxes), await _policy(circle))
+    level = narrowest(circle.visibility, level) if level is not None else Visibility(circle.visibility)
+    own = set(personal_inboxes(concerning)) if concerning is not None and not concerning.is_local else set()
+    plan = await audience_plan(circle, [inbox for inbox in inboxes if inbox not in own], level)
     for domain, reason in plan.refused:
         log.info("not delivering %s to %s: %s", what, domain, reason)
-    return list(plan.inboxes)
+    return [inbox for inbox in inboxes if inbox in own] + list(plan.inboxes)
 
 
-async def destinations(circle: Circle, inboxes: list[str]) -> list[Destination]:
+async def audience_plan(circle: Circle, inboxes: list[str], level: Visibility | None = None) -> AudiencePlan:
+    """outbound_audience of the circle's activities at `level` (its level now by default) to these inboxes."""
+    level = Visibility(level or circle.visibility)
+    return outbound_audience(level.value, await destinations(circle, inboxes, level), await _policy(level))
+
+
+def personal_inboxes(actor: Actor) -> list[str]:
+    return [inbox for inbox in (actor.shared_inbox_uri, actor.inbox_uri) if inbox]
+
+
+async def destinations(circle: Circle, inboxes: list[str], level: Visibility) -> list[Destination]:
     by_inbox = {inbox: canonical(domain_of(inbox)) for inbox in inboxes}
-    if circle.visibility is Visibility.PUBLIC:
+    if level is Visibility.PUBLIC:
         return [Destination(inbox, domain, None, False) for inbox, domain in by_inbox.items()]
     members = await member_domains(circle)
     software = await software_by_domain(set(by_inbox.values()))
     return [Destination(inbox, domain, software.get(domain), domain in members) for inbox, domain in by_inbox.items()]
 
 
-async def _policy(circle: Circle) -> ConfidentialityPolicy:
-    if circle.visibility is Visibility.PUBLIC:
+async def _policy(level: Visibility) -> ConfidentialityPolicy:
+    if level is Visibility.PUBLIC:
         return ConfidentialityPolicy()
     return await load_confidentiality_policy()
 
 
-async def may_read(circle: Circle, viewer: Viewer) -> bool:
-    """May this viewer read the circle's content (objects, activities, content collections)?
-
-    Public circles: anyone. Members circles: the verdict of members_fetch_verdict. Local circles: approved
-    local members signing their own request only (nothing leaves the instance)."""
-    if circle.visibility is Visibility.PUBLIC:
-        return True
+async def reader_level(circle: Circle, viewer: Viewer) -> ReaderLevel:
+    """SPEC: PROTOCOL.md confidential circles: what a requester may read of the circle now (domain/read_rule.py
+    decides row by row from it). Anyone reads what is public now; a members circle's content reaches the
+    verdict of members_fetch_verdict (an approved member now: a ban ends it); a local circle's only approved
+    local members signing their own request (nothing leaves the instance)."""
     if viewer.signer is None or viewer.now is None:
-        return False
+        return ReaderLevel.OUTSIDER
     if circle.visibility is Visibility.LOCAL and not viewer.signer.is_local:
-        return False
+        return ReaderLevel.OUTSIDER
+    return await _signed_level(circle, viewer)
+
+
+async def _signed_level(circle: Circle, viewer: Viewer) -> ReaderLevel:
+    assert viewer.signer is not None and viewer.now is not None
     facts = await fetch_facts(circle, viewer)
     verdict = members_fetch_verdict(await load_confidentiality_policy(), facts, viewer.now)
     if isinstance(verdict, Reject):
-        # The reason names the signer's domain, never the circle's content.
-        log.info("hid circle %s from %s: %s", circle.id, viewer.signer.uri, verdict.reason)
-        return False
-    return True
+        if circle.visibility is not Visibility.PUBLIC:
+            # The reason names the signer's domain, never the circle's content or the signer.
+            log.info("hid circle %s from a signer on %s: %s", circle.id, facts.signer_domain, verdict.reason)
+        return ReaderLevel.OUTSIDER
+    return ReaderLevel.LOCAL_MEMBER if viewer.signer.is_local else ReaderLevel.REMOTE_MEMBER
+
+
+async def may_read(circle: Circle, viewer: Viewer) -> bool:
+    """May this viewer read anything of the circle's content (objects, activities, content collections)?"""
+    return bool(readable_audiences(circle, await reader_level(circle, viewer)))
 
 
 async def fetch_facts(circle: Circle, viewer: Viewer) -> FetchFacts:

@@ -6,6 +6,7 @@ import html
 
 from circlefed.domain.content import title_with_cw
 from circlefed.domain.pseudonyms import attributed_actor
+from circlefed.domain.read_rule import row_level
 from circlefed.domain.site import Site
 from circlefed.protocol.objects import Audience, PostDocument, render_post, render_tombstone
 from circlefed.protocol.parse import authority
@@ -16,13 +17,15 @@ async def circle_actor(circle: Circle) -> Actor:
     return await Actor.get(id=circle.actor_id)
 
 
-async def audience_of(circle: Circle) -> Audience:
+async def audience_of(circle: Circle, level: Visibility | None = None) -> Audience:
+    """The addressing of the circle's activities at `level` (a row's level now: domain/read_rule.row_level;
+    the circle's own level by default): Public only when that is public."""
     actor = await circle_actor(circle)
     return Audience(
         circle_uri=actor.uri,
         followers_uri=actor.followers_uri or f"{actor.uri}/followers",
         circle_handle=f"@{actor.preferred_username}@{authority(actor.uri)}",
-        is_public=circle.visibility is Visibility.PUBLIC,
+        is_public=(level or circle.visibility) is Visibility.PUBLIC,
     )
 
 
@@ -41,11 +44,13 @@ def replies_uri(site: Site, uri: str) -> str | None:
 
 async def thread_document(site: Site, thread: Thread) -> PostDocument:
     circle = await Circle.get(id=thread.circle_id)
-    author = await attributed_actor(site, circle, await Actor.get(id=thread.author_id), create=False)
+    author = await attributed_actor(
+        site, circle, await Actor.get(id=thread.author_id), create=False, level=thread.audience
+    )
     return PostDocument(
         uri=thread.uri,
         author_uri=author.uri,
-        audience=await audience_of(circle),
+        audience=await audience_of(circle, row_level(circle, thread.audience)),
         content_html=thread.content_html,
         source=thread.source,
         published=thread.published_at,
@@ -61,7 +66,7 @@ async def thread_document(site: Site, thread: Thread) -> PostDocument:
 async def reply_document(site: Site, post: Post) -> PostDocument:
     thread = await Thread.get(id=post.thread_id)
     circle = await Circle.get(id=thread.circle_id)
-    author = await attributed_actor(site, circle, await Actor.get(id=post.author_id), create=False)
+    author = await attributed_actor(site, circle, await Actor.get(id=post.author_id), create=False, level=post.audience)
     content = post.content_html
     if post.content_warning:
         # Peers that ignore `summary` (Lemmy, PieFed, NodeBB) still show the warning as the first line.
@@ -69,7 +74,7 @@ async def reply_document(site: Site, post: Post) -> PostDocument:
     return PostDocument(
         uri=post.uri,
         author_uri=author.uri,
-        audience=await audience_of(circle),
+        audience=await audience_of(circle, row_level(circle, post.audience)),
         content_html=content,
         source=post.source,
         published=post.published_at,

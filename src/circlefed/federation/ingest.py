@@ -48,6 +48,7 @@ async def store_post(
         "updated_at": post.updated,
         "now": now,
         "safety": safety,
+        "addressed_public": post.is_public,
     }
     if thread is None:
         # A Mastodon-style Note has no name: the domain takes the title from its first line.

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from circlefed.delivery.outbox import store_activity
 from circlefed.domain import events as ev
 from circlefed.domain import modlog
+from circlefed.domain.confidentiality import VisibilityChanged
 from circlefed.domain.directory import get_circle
+from circlefed.domain.memberships import approved_members
+from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.site import Site
 from circlefed.federation import outbound
 from circlefed.federation.audience import follower_inboxes, personal_inbox
+from circlefed.federation.confidential import personal_inboxes
 from circlefed.federation.documents import audience_of, circle_actor
+from circlefed.federation.domain_policy import enqueue_permitted
 from circlefed.federation.reports_out import publish_report, publish_resolution
 from circlefed.protocol.actors import render_group
 from circlefed.protocol.moderation import (
@@ -22,19 +28,22 @@ from circlefed.protocol.moderation import (
     render_moderation_undo,
 )
 from circlefed.protocol.objects import Audience
-from circlefed.storage.models import Actor, Visibility
+from circlefed.storage.models import Actor, Circle, OutboxActivity, Visibility
 
 THREAD_ACTIONS = frozenset({modlog.LOCK, modlog.UNLOCK, modlog.PIN, modlog.UNPIN})
+PERSON_ACTIONS = frozenset({modlog.BAN, modlog.UNBAN, modlog.ADD_FACILITATOR, modlog.REMOVE_FACILITATOR})
 
 
 async def publish_moderation(
     site: Site,
-    event: ev.Moderated | ev.PostApproved | ev.ReportFiled | ev.ReportResolved | ev.RulesChanged,
+    event: ev.Moderated | ev.PostApproved | ev.ReportFiled | ev.ReportResolved | ev.RulesChanged | VisibilityChanged,
     *,
     now: datetime,
     received: dict | None,
 ) -> None:
-    if isinstance(event, ev.Moderated):
+    if isinstance(event, VisibilityChanged):
+        await publish_visibility(site, event, now=now)
+    elif isinstance(event, ev.Moderated):
         await publish_moderated(site, event, now=now, received=received)
     elif isinstance(event, ev.RulesChanged):
         await publish_rules(site, event, now=now)
@@ -48,20 +57,35 @@ async def publish_moderation(
 
 async def publish_moderated(site: Site, event: ev.Moderated, *, now: datetime, received: dict | None) -> None:
     """SPEC: fep-1b12 moderation: a local moderator's action goes to the circle's Group (remote circle) or is
-    announced by it (circle hosted here); a remote moderator's action, once applied, is relayed as received."""
+    announced by it (circle hosted here); a remote moderator's action, once applied, is relayed as received.
+
+    In a confidential circle hosted here every person in it appears as other instances see them (their
+    per-circle pseudonym: domain/pseudonyms.py), and a ban or its lifting goes only to the banned person's own
+    instance: nobody else learns who belongs to the circle, who was banned or why."""
     circle = event.circle
     ordering = event.target_uri if event.action in THREAD_ACTIONS else None
+    about = event.person if event.action in PERSON_ACTIONS else None
+    inboxes = await _ban_inboxes(circle, about) if event.action in (modlog.BAN, modlog.UNBAN) else None
     if not event.by.is_local:
         if circle.is_local and received is not None:
-            await outbound.relay(site, circle, received, object_uri=event.target_uri, ordering_key=ordering, now=now)
+            await outbound.relay(
+                site, circle, received, object_uri=event.target_uri, ordering_key=ordering, now=now,
+                to_inboxes=inboxes, concerning=about,
+            )
         return
-    payload = render_moderation(site, event, await audience_of(circle), await circle_actor(circle), now)
+    by = await attributed_actor(site, circle, event.by, create=True)
+    target = await attributed_actor(site, circle, about, create=True) if about is not None else None
+    shown = replace(event, by=by, target_uri=target.uri if target is not None else event.target_uri)
+    payload = render_moderation(site, shown, await audience_of(circle), await circle_actor(circle), now)
     activity = await store_activity(
-        uri=payload["id"], type=payload["type"], actor=event.by, payload=payload, now=now, circle=circle,
+        uri=payload["id"], type=payload["type"], actor=by, payload=payload, now=now, circle=circle,
         object_uri=event.target_uri,
     )
     if circle.is_local:
-        await outbound.relay(site, circle, payload, object_uri=event.target_uri, ordering_key=ordering, now=now)
+        await outbound.relay(
+            site, circle, payload, object_uri=event.target_uri, ordering_key=ordering, now=now,
+            to_inboxes=inboxes, concerning=about,
+        )
     else:
         # The same destination filters as every other activity (confidentiality, then the domain gate).
         await outbound._enqueue(site, activity, personal_inbox(await circle_actor(circle)), ordering, now)
@@ -69,18 +93,48 @@ async def publish_moderated(site: Site, event: ev.Moderated, *, now: datetime, r
     await outbound.publish(site, event.removals, now=now)
 
 
+async def _ban_inboxes(circle: Circle, person: Actor | None) -> list[str] | None:
+    """Where a ban (or its lifting) goes: in a public circle to every member's instance as Lemmy expects
+    (and the person's own); in a confidential one only to the person's own instance (None: the members')."""
+    own = personal_inboxes(person)[:1] if person is not None and not person.is_local else []
+    if circle.visibility is Visibility.PUBLIC:
+        return list(dict.fromkeys([*await follower_inboxes(circle), *own]))
+    return own
+
+
 async def publish_rules(site: Site, event: ev.RulesChanged, *, now: datetime) -> None:
     """New ground rules: the Group sends Update(Group) to its members' instances, which refetch it."""
     circle = event.circle
     if not circle.is_local or circle.visibility is Visibility.LOCAL:
         return
-    group = await circle_actor(circle)
-    document = render_group((await get_circle(site, circle.slug)).card)
-    payload = render_actor_update(site.uris.new_activity(), group.uri, document, await audience_of(circle), now)
-    activity = await store_activity(
-        uri=payload["id"], type="Update", actor=group, payload=payload, now=now, circle=circle, object_uri=group.uri
-    )
+    activity = await _group_update(site, circle, now, as_circle_content=True)
     await outbound._enqueue(site, activity, await follower_inboxes(circle), None, now)
+
+
+async def publish_visibility(site: Site, event: VisibilityChanged, *, now: datetime) -> None:
+    """A circle hosted here changed level (federation/circle_changes.py cancelled what may no longer go out):
+    its local members get their pseudonyms before anything is published under them, and every instance hosting
+    a member receives Update(Group), whatever the policy says of members content (the Group document is no
+    secret): they re-read the level and hide their copies from everyone but the members."""
+    circle = event.circle
+    if circle.visibility is not Visibility.PUBLIC:
+        for member in await approved_members(circle):
+            await attributed_actor(site, circle, member, create=True)
+    activity = await _group_update(site, circle, now, as_circle_content=False)
+    inboxes = await follower_inboxes(circle)
+    await enqueue_permitted(activity, inboxes, local_domain=site.domain, ordering_key=None, now=now)
+
+
+async def _group_update(site: Site, circle: Circle, now: datetime, *, as_circle_content: bool) -> OutboxActivity:
+    """Update{object: Group} by the Group, stored; `as_circle_content`: under the circle's own audience rules
+    (else it is the circle's public face, as its actor document is, and never served as circle content)."""
+    group = await circle_actor(circle)
+    document = render_group((await get_circle(site, circle.slug, even_local=True)).card)
+    payload = render_actor_update(site.uris.new_activity(), group.uri, document, await audience_of(circle), now)
+    return await store_activity(
+        uri=payload["id"], type="Update", actor=group, payload=payload, now=now,
+        circle=circle if as_circle_content else None, object_uri=group.uri,
+    )
 
 
 async def publish_approved(site: Site, event: ev.PostApproved, *, now: datetime) -> None:
@@ -109,8 +163,8 @@ def render_moderation(site: Site, event: ev.Moderated, audience: Audience, group
         kind = "Add" if event.action == modlog.ADD_FACILITATOR else "Remove"
         return render_collection_change(kind, new(), by, target, moderators_uri(group), audience, now)
     block = render_block(
-        event.activity_uri or new(), by, target, audience, reason=event.reason, expires=event.expires_at,
-        remove_data=event.remove_data, published=now,
+        event.activity_uri or new(), by, target, audience, reason=event.reason if event.reason_shared else "",
+        expires=event.expires_at, remove_data=event.remove_data, published=now,
     )
     if event.action == modlog.BAN:
         return block

@@ -8,8 +8,10 @@ from datetime import datetime
 
 from circlefed.delivery.outbox import store_activity
 from circlefed.domain import events as ev
+from circlefed.domain.confidentiality import VisibilityChanged
 from circlefed.domain.federation_policy import load_policy
 from circlefed.domain.pseudonyms import attributed_actor
+from circlefed.domain.read_rule import row_level
 from circlefed.domain.site import Site
 from circlefed.federation.audience import follower_inboxes, personal_inbox
 from circlefed.federation.confidential import circle_permitted_inboxes, permitted_inboxes
@@ -27,10 +29,13 @@ from circlefed.protocol.objects import (
     render_undo,
     render_update,
 )
-from circlefed.storage.models import Actor, Circle, OutboxActivity, ReviewState
+from circlefed.storage.models import Actor, Circle, OutboxActivity, Post, ReviewState, Thread, Visibility
 
 log = logging.getLogger(__name__)
 
+MODERATION_EVENTS = (
+    ev.Moderated, ev.PostApproved, ev.ReportFiled, ev.ReportResolved, ev.RulesChanged, VisibilityChanged
+)
 ContentEvent = ev.ThreadStarted | ev.ThreadEdited | ev.ThreadDeleted | ev.ReplyPosted | ev.ReplyEdited | ev.ReplyDeleted
 CONTENT_EVENTS = (ev.ThreadStarted, ev.ThreadEdited, ev.ThreadDeleted, ev.ReplyPosted, ev.ReplyEdited, ev.ReplyDeleted)
 
@@ -49,7 +54,7 @@ async def publish(site: Site, events: Iterable[ev.Event], *, now: datetime, rece
             from circlefed.federation.reactions_out import publish_reaction  # it relays through this module
 
             await publish_reaction(site, event, now=now, received=received)
-        elif isinstance(event, ev.Moderated | ev.PostApproved | ev.ReportFiled | ev.ReportResolved | ev.RulesChanged):
+        elif isinstance(event, MODERATION_EVENTS):
             from circlefed.federation.moderation_out import publish_moderation  # it relays through this module
 
             await publish_moderation(site, event, now=now, received=received)
@@ -65,31 +70,40 @@ async def _publish_content(site: Site, event: ContentEvent, now: datetime, recei
         return  # held for review (or rejected): it leaves this instance only once a facilitator approves it
     actor = getattr(event, "author", None) or event.by
     is_new_thread = isinstance(event, ev.ThreadStarted)
+    # The read rule's level of the row now: an edit or removal of a post written in confidence never goes
+    # further than its first audience, whatever the circle became since.
+    level = row_level(circle, row.audience)
     if actor.is_local:
-        activity = await _authored_activity(site, event, actor, now)
+        activity = await _authored_activity(site, event, row, actor, level, now)
         if circle.is_local:
             # SPEC: fep-1b12 announce: local members' posts in a local circle are announced by its Group too.
             extra = activity.payload["object"] if is_new_thread else None
             await relay(
-                site, circle, activity.payload, object_uri=row.uri, ordering_key=thread_uri, now=now, also=extra
+                site, circle, activity.payload, object_uri=row.uri, ordering_key=thread_uri, now=now, also=extra,
+                level=level,
             )
         else:
             group = await circle_actor(circle)
             await _enqueue(site, activity, personal_inbox(group), thread_uri, now)
     elif circle.is_local and received is not None:
         extra = received.get("object") if is_new_thread else None
-        await relay(site, circle, received, object_uri=row.uri, ordering_key=thread_uri, now=now, also=extra)
+        await relay(
+            site, circle, received, object_uri=row.uri, ordering_key=thread_uri, now=now, also=extra, level=level
+        )
 
 
-async def _authored_activity(site: Site, event: ContentEvent, actor: Actor, now: datetime) -> OutboxActivity:
-    # A members circle shows other instances the author's per-circle pseudonym (unless real names are shared).
-    actor = await attributed_actor(site, event.circle, actor, create=True)
+async def _authored_activity(
+    site: Site, event: ContentEvent, row: Thread | Post, actor: Actor, level: Visibility, now: datetime
+) -> OutboxActivity:
+    # A confidential circle shows other instances the author's per-circle pseudonym (unless real names are
+    # shared); the author of a post keeps the identity it was written under, a moderator appears as of now.
+    as_written = actor.id == row.author_id  # type: ignore[attr-defined]
+    actor = await attributed_actor(site, event.circle, actor, create=True, level=row.audience if as_written else level)
     uri = site.uris.new_activity()
     if isinstance(event, ev.ThreadDeleted | ev.ReplyDeleted):
-        row = getattr(event, "post", None) or event.thread
         former = "Note" if isinstance(event, ev.ReplyDeleted) else "Page"
         tombstone = render_tombstone(row.uri, former, row.deleted_at)
-        payload = render_delete(uri, actor.uri, tombstone, await audience_of(event.circle), now)
+        payload = render_delete(uri, actor.uri, tombstone, await audience_of(event.circle, level), now)
     else:
         document = await (
             reply_document(site, event.post) if hasattr(event, "post") else thread_document(site, event.thread)
@@ -111,14 +125,22 @@ async def relay(
     ordering_key: str | None,
     now: datetime,
     also: dict | str | None = None,
+    level: Visibility | None = None,
+    to_inboxes: list[str] | None = None,
+    concerning: Actor | None = None,
 ) -> None:
     """SPEC: fep-1b12 announce: the Group sends Announce(<activity as received>) to every remote member's
-    instance, and Announce(<object>) after it for a new thread (Mastodon shows only that one)."""
+    instance, and Announce(<object>) after it for a new thread (Mastodon shows only that one).
+
+    `level`: the level of what is announced (a row's level now; the circle's level by default); `to_inboxes`:
+    other inboxes than the members' instances; `concerning`: the remote person a ban is about, whose own
+    instance may receive it whatever the policy says of members content (it learns only of its own account)."""
     group = await circle_actor(circle)
-    audience = await audience_of(circle)
+    audience = await audience_of(circle, level)
     # Both Announces go to the same inboxes: confidentiality and the domain policy are read once for them.
-    what = f"{group.uri}'s Announce of {object_uri}"
-    inboxes = await circle_permitted_inboxes(circle, await follower_inboxes(circle), what=what)
+    what = f"the Announce of {object_uri}"
+    candidates = await follower_inboxes(circle) if to_inboxes is None else to_inboxes
+    inboxes = await circle_permitted_inboxes(circle, candidates, what=what, level=level, concerning=concerning)
     policy = await load_policy()
     for announced_item in (announced, also):
         if announced_item is None:

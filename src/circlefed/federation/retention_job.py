@@ -1,4 +1,4 @@
-"""Federation: the hourly retention job (run_once() for tests and `circlefed circles expire`)."""
+"""Federation: the worker's periodic jobs: retention (hourly) and ban ends (each minute); run_once() for tests."""
 
 from __future__ import annotations
 
@@ -7,33 +7,39 @@ import contextlib
 import logging
 
 from circlefed.clock import Clock
+from circlefed.domain.moderation import expired_bans, unban_member
 from circlefed.domain.site import Site
+from circlefed.federation.actions import perform
 from circlefed.federation.withdraw import expire_due
+from circlefed.storage.models import Actor, Circle
 
 log = logging.getLogger(__name__)
 
 INTERVAL_SECONDS = 3600.0
+BAN_CHECK_SECONDS = 60.0
 
 
-class RetentionJob:
-    def __init__(self, site: Site, clock: Clock, *, interval: float = INTERVAL_SECONDS) -> None:
+class PeriodicJob:
+    """A pass of work every `interval` seconds until stopped; a failing pass is logged and tried next time."""
+
+    name = "periodic job"
+    interval = INTERVAL_SECONDS
+
+    def __init__(self, site: Site, clock: Clock, *, interval: float | None = None) -> None:
         self._site = site
         self._clock = clock
-        self._interval = interval
+        self._interval = interval if interval is not None else self.interval
         self._stop = asyncio.Event()
         self._task: asyncio.Task | None = None
 
     async def run_once(self) -> int:
-        """Expire everything due now (in batches); returns how many posts expired."""
-        total = 0
-        while expired := await expire_due(self._site, self._clock.now()):
-            total += expired
-        return total
+        """Do everything due now; returns how many things were done."""
+        raise NotImplementedError
 
     def start(self) -> None:
         if self._task is None:
             self._stop.clear()
-            self._task = asyncio.create_task(self._run(), name="circlefed-retention")
+            self._task = asyncio.create_task(self._run(), name=f"circlefed-{self.name}")
 
     async def stop(self) -> None:
         self._stop.set()
@@ -49,9 +55,45 @@ class RetentionJob:
             if self._stop.is_set():
                 return
             try:
-                expired = await self.run_once()
+                done = await self.run_once()
             except Exception:  # the job must survive one bad pass and try again next time
-                log.exception("retention pass failed; trying again in %.0fs", self._interval)
+                log.exception("%s pass failed; trying again in %.0fs", self.name, self._interval)
                 continue
-            if expired:
-                log.info("retention: %d posts expired", expired)
+            if done:
+                log.info("%s: %d done", self.name, done)
+
+
+class RetentionJob(PeriodicJob):
+    """Posts older than their circle's retention period are deleted here and at every instance holding them."""
+
+    name = "retention"
+
+    async def run_once(self) -> int:
+        total = 0
+        while expired := await expire_due(self._site, self._clock.now()):
+            total += expired
+        return total
+
+
+class BanExpiryJob(PeriodicJob):
+    """Bans whose end time has passed are lifted: the membership comes back, and the Undo(Block) tells the
+    instances that learnt of the ban."""
+
+    name = "ban ends"
+    interval = BAN_CHECK_SECONDS
+
+    async def run_once(self) -> int:
+        lifted = 0
+        while due := await expired_bans(self._clock.now()):
+            for ban in due:
+                circle = await Circle.get(id=ban.circle_id)
+                person, group = await Actor.get(id=ban.actor_id), await Actor.get(id=circle.actor_id)
+                now = self._clock.now()
+                await perform(self._site, unban_member(circle, person, group, now=now, ended=True), now=now)
+                lifted += 1
+        return lifted
+
+
+def periodic_jobs(site: Site, clock: Clock) -> list[PeriodicJob]:
+    """The jobs a worker runs beside its queues (the in-process one and `circlefed worker` alike)."""
+    return [RetentionJob(site, clock), BanExpiryJob(site, clock)]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from circlefed.domain.directory import not_found
+from circlefed.domain.read_rule import may_read_row, readable_audiences
 from circlefed.errors import BadRequest
-from circlefed.federation.confidential import ANONYMOUS, INSTANCE_ACTOR_TYPES, Viewer, canonical, may_read
+from circlefed.federation.confidential import ANONYMOUS, INSTANCE_ACTOR_TYPES, Viewer, canonical, reader_level
 from circlefed.federation.lookup import find_post, thread_and_circle
 from circlefed.policy.confidentiality import is_follower_verdict, is_fresh
 from circlefed.policy.verdicts import Reject
@@ -39,18 +40,22 @@ async def served_post(uri: str, viewer: Viewer = ANONYMOUS) -> tuple[Thread | Po
     if row is None or row.review_state is not ReviewState.VISIBLE:  # held for review: not there yet
         raise not_found()
     _, circle = await thread_and_circle(row)
-    if not await may_read(circle, viewer):
+    if not may_read_row(circle, row, await reader_level(circle, viewer)):
         raise not_found()
     return row, circle
 
 
-async def served_circle(slug: str, viewer: Viewer = ANONYMOUS) -> Circle:
-    """A circle hosted here whose collections the viewer may read: public ones for anyone, members ones for
-    their fresh signed members only, local ones never (they do not exist outside this instance)."""
+async def served_circle(slug: str, viewer: Viewer = ANONYMOUS) -> tuple[Circle, list[Visibility]]:
+    """A circle hosted here whose collections the viewer may read, with the row audiences they may read in them:
+    public ones for anyone, members ones for their fresh signed members only, local ones never (they do not
+    exist outside this instance)."""
     circle = await Circle.get_or_none(slug=slug, is_local=True)
-    if circle is None or circle.visibility is Visibility.LOCAL or not await may_read(circle, viewer):
+    if circle is None or circle.visibility is Visibility.LOCAL:
         raise not_found()
-    return circle
+    audiences = readable_audiences(circle, await reader_level(circle, viewer))
+    if not audiences:
+        raise not_found()
+    return circle, audiences
 
 
 async def served_activity(uri: str, viewer: Viewer = ANONYMOUS) -> OutboxActivity:
@@ -63,10 +68,12 @@ async def served_activity(uri: str, viewer: Viewer = ANONYMOUS) -> OutboxActivit
     if inner_type in PRIVATE_ANNOUNCED:
         raise not_found()
     circle = await Circle.get(id=activity.circle_id)
-    if not await may_read(circle, viewer):
+    level = await reader_level(circle, viewer)
+    row = await find_post(activity.object_uri) if activity.object_uri else None
+    # An activity is served with its object's rule (a Delete's object stays as a Tombstone row).
+    if not readable_audiences(circle, level) or (row is not None and not may_read_row(circle, row, level)):
         raise not_found()
     if activity.type != "Delete" and inner_type != "Delete":
-        row = await find_post(activity.object_uri)
         if row is None or row.deleted_at is not None or row.review_state is not ReviewState.VISIBLE:
             raise not_found()
         if await _superseded(activity) or await is_hidden_author(row.author_id):  # e.g. its domain is blocked

@@ -12,15 +12,14 @@ from tortoise.transactions import in_transaction
 
 from circlefed.delivery.outbox import store_activity
 from circlefed.delivery.states import CLAIMABLE, check_move
-from circlefed.domain.confidentiality import load_confidentiality_policy
 from circlefed.domain.federation_policy import load_policy
 from circlefed.domain.retention import expire_posts
 from circlefed.domain.site import Site
-from circlefed.federation.confidential import destinations
+from circlefed.federation.confidential import audience_plan
 from circlefed.federation.documents import audience_of, circle_actor
 from circlefed.federation.domain_policy import enqueue_permitted
 from circlefed.federation.lookup import find_post
-from circlefed.policy.confidentiality import outbound_audience, retention_cutoff
+from circlefed.policy.confidentiality import retention_cutoff
 from circlefed.protocol.objects import render_announce, render_delete, render_tombstone
 from circlefed.protocol.vocab import PUBLIC
 from circlefed.storage.models import Circle, Delivery, OutboxActivity, Post, QueueState, Thread, Visibility
@@ -128,9 +127,7 @@ async def refederate_deletes(site: Site, circle: Circle, *, now: datetime) -> Wi
     )
     copies = [(uri, inbox, activity_id) for uri, inbox, kind, activity_id in rows if uri and kind in COPYING]
     inboxes = sorted({inbox for _, inbox, _ in copies})
-    plan = outbound_audience(
-        circle.visibility.value, await destinations(circle, inboxes), await load_confidentiality_policy()
-    )
+    plan = await audience_plan(circle, inboxes)
     public_ids = await _public_activity_ids({activity_id for _, _, activity_id in copies})
     stale = {inbox for _, inbox, activity_id in copies if inbox not in plan.inboxes or activity_id in public_ids}
     if not stale:
@@ -160,9 +157,7 @@ async def cancel_refused(circle: Circle, *, now: datetime) -> int:
     if not queued or not circle.is_local:
         return 0
     inboxes = sorted({inbox for _, inbox in queued})
-    plan = outbound_audience(
-        circle.visibility.value, await destinations(circle, inboxes), await load_confidentiality_policy()
-    )
+    plan = await audience_plan(circle, inboxes)
     refused = [delivery_id for delivery_id, inbox in queued if inbox not in plan.inboxes]
     if not refused:
         return 0

@@ -46,6 +46,7 @@ class GroupCard:
     posting_restricted_to_mods: bool
     manually_approves_followers: bool
     discoverable: bool
+    visibility: str = "public"  # public, members or local (circlefed's circleVisibility)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def render_group(card: GroupCard) -> dict:
             "manuallyApprovesFollowers": card.manually_approves_followers,
             "discoverable": card.discoverable,
             "indexable": card.discoverable,
+            "circleVisibility": card.visibility,
             # Lemmy reads sensitive: true on a Group as an NSFW community and may delete it; say false outright.
             "sensitive": False,
         }

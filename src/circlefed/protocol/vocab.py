@@ -28,12 +28,16 @@ EXTENSION_TERMS: dict[str, str | dict[str, str]] = {
     "featured": {"@id": "toot:featured", "@type": "@id"},
     "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
     "moderators": {"@id": "lemmy:moderators", "@type": "@id"},
+    # A circle's level (public, members or local): receivers re-read it from every Update(Group) and hide
+    # a confidential circle's copies from everyone but its members.
+    "circleVisibility": "circlefed:circleVisibility",
 }
 NAMESPACE_PREFIXES = {
     "as": "https://www.w3.org/ns/activitystreams#",
     "toot": "http://joinmastodon.org/ns#",
     "lemmy": "https://join-lemmy.org/ns#",
     "schema": "http://schema.org#",
+    "circlefed": "urn:circlefed:ns#",
 }
 CONTEXT: list = [AS2_CONTEXT_URL, SECURITY_CONTEXT_URL, {**NAMESPACE_PREFIXES, **EXTENSION_TERMS}]
 

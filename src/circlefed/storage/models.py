@@ -23,6 +23,9 @@ class MembershipState(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    # Banned by a facilitator: not a member while the ban lasts (every "approved" check leaves them out); the
+    # CircleBan row keeps the state to restore when it is lifted.
+    BANNED = "banned"
 
 
 class DomainAction(StrEnum):
@@ -268,6 +271,8 @@ class Membership(Model):
     pseudonym = fields.CharField(max_length=64, null=True)
     rules_acknowledged_at = fields.DatetimeField(null=True)
     rules_version_acknowledged = fields.IntField(null=True)
+    # Approved while the circle was public: facilitators review these people when the circle becomes confidential.
+    joined_while_public = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -289,6 +294,9 @@ class Thread(Model):
     content_warning = fields.CharField(max_length=255, null=True)
     is_locked = fields.BooleanField(default=False)
     is_pinned = fields.BooleanField(default=False)
+    # Who it was written for (domain/read_rule.py): the circle's visibility then, or for a copy received from
+    # another instance, public only when it was addressed to Public. Opening the circle later never widens it.
+    audience = fields.CharEnumField(Visibility, default=Visibility.PUBLIC, max_length=16)
     review_state = fields.CharEnumField(ReviewState, default=ReviewState.VISIBLE, max_length=16)
     review_reason = fields.TextField(null=True)
     published_at = fields.DatetimeField()
@@ -308,6 +316,7 @@ class Post(Model):
     thread = fields.ForeignKeyField("models.Thread", related_name="posts", on_delete=fields.CASCADE)
     author = fields.ForeignKeyField("models.Actor", related_name="posts", on_delete=fields.CASCADE)
     in_reply_to_uri = fields.CharField(max_length=2048)
+    audience = fields.CharEnumField(Visibility, default=Visibility.PUBLIC, max_length=16)  # as Thread.audience
     review_state = fields.CharEnumField(ReviewState, default=ReviewState.VISIBLE, max_length=16)
     review_reason = fields.TextField(null=True)
     content_html = fields.TextField(default="")
@@ -451,6 +460,10 @@ class CircleBan(Model):
     reason = fields.TextField(default="")
     expires_at = fields.DatetimeField(null=True)
     remove_data = fields.BooleanField(default=False)
+    # Whether the banned person (and their instance) may read the reason; facilitators always can.
+    reason_shared = fields.BooleanField(default=False)
+    # The membership state the ban replaced (approved or pending), restored when the ban ends; None: none.
+    previous_state = fields.CharField(max_length=16, null=True)
     activity_uri = fields.CharField(max_length=2048, null=True)
     created_at = fields.DatetimeField()
 

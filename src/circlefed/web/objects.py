@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from circlefed.domain.read_rule import readable_audiences
 from circlefed.federation import collections
+from circlefed.federation.confidential import reader_level
 from circlefed.federation.documents import object_document
 from circlefed.federation.served import is_follower_answer, served_activity, served_circle, served_post
 from circlefed.storage.models import Circle, Thread, Visibility
@@ -39,7 +41,10 @@ async def thread_collection(request: web.Request) -> web.StreamResponse:
     if not isinstance(row, Thread):
         raise web.HTTPNotFound()
     which = request.match_info["collection"]
-    document = await (collections.thread_context(row) if which == "context" else collections.thread_replies(row))
+    audiences = readable_audiences(circle, await reader_level(circle, viewer_of(request)))
+    document = await (
+        collections.thread_context(row, audiences) if which == "context" else collections.thread_replies(row, audiences)
+    )
     return _for(circle, as2_response(document))
 
 
@@ -62,15 +67,15 @@ async def circle_collection(request: web.Request) -> web.StreamResponse:
         response = as2_response(await is_follower_answer(slug, queried, viewer_of(request)))
         response.headers.update(CONFIDENTIAL_HEADERS)
         return response
-    circle = await served_circle(request.match_info["slug"], viewer_of(request))
+    circle, audiences = await served_circle(request.match_info["slug"], viewer_of(request))
     if which == "outbox":
-        document = await collections.outbox(circle)
+        document = await collections.outbox(circle, audiences)
     elif which == "followers":
         document = await collections.followers(circle)
     elif which == "moderators":
-        document = await collections.moderators(circle)
+        document = await collections.moderators(request.app[SITE], circle)
     else:
-        document = await collections.featured(request.app[SITE], circle)
+        document = await collections.featured(request.app[SITE], circle, audiences)
     return _for(circle, as2_response(document))
 
 

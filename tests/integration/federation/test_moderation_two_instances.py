@@ -56,7 +56,7 @@ async def test_a_ban_with_remove_data_removes_the_posts_everywhere_and_refuses_n
         bea_on_a = await Membership.get(circle=net.grief, actor__uri=net.bea.uri).prefetch_related("actor")
     until = now() + timedelta(days=7)
     await act(net.a, moderation.ban_member(net.a.app[SITE], net.grief, bea_on_a.actor, net.fran, reason="spam",
-                                           expires_at=until, remove_data=True, now=now()))
+                                           reason_shared=True, expires_at=until, remove_data=True, now=now()))
     await settle(net.a, net.b)
     for instance in (net.a, net.b):
         assert (await net.thread_on(instance)).deleted_at is not None

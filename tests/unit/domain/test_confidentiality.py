@@ -7,7 +7,7 @@ import pytest
 from circlefed.domain import actors as domain_actors
 from circlefed.domain import confidentiality as conf
 from circlefed.domain.circles import create_circle
-from circlefed.domain.pseudonyms import attributed_actor
+from circlefed.domain.pseudonyms import attributed_actor, generated_display_name
 from circlefed.domain.retention import expire_posts
 from circlefed.errors import BadRequest, Forbidden, NotFound
 from circlefed.storage.models import Membership, Post, Thread, Visibility
@@ -75,14 +75,17 @@ async def test_a_member_has_one_stable_pseudonym_per_members_circle(db):
     calm = await create_circle(SITE, "calm", "Calm", facilitator=fran, visibility=Visibility.MEMBERS)
     public = await create_circle(SITE, "open", "Open", facilitator=fran)
     await domain_actors.instance_actor(SITE.uris, SITE.domain, SITE.name)
-    assert await attributed_actor(SITE, quiet, fran, create=False) == fran, "none until something is published"
+    unmade = await attributed_actor(SITE, quiet, fran, create=False)
+    assert unmade.id is None and unmade.uri != fran.uri, "rendering names the pseudonym to come, never the member"
     first = await attributed_actor(SITE, quiet, fran, create=True)
     assert first.id != fran.id and first.local_name.startswith("m_") and "fran" not in first.uri
+    assert first.uri == unmade.uri
     assert await attributed_actor(SITE, quiet, fran, create=True) == first
     other = await attributed_actor(SITE, calm, fran, create=True)
     assert other.id not in (first.id, fran.id), "circles cannot be linked through the pseudonym"
     assert await attributed_actor(SITE, public, fran, create=True) == fran
-    assert (await Membership.get(circle=quiet, actor=fran)).pseudonym == first.display_name
+    assert first.display_name == generated_display_name(first.local_name)
+    assert (await Membership.get(circle=quiet, actor=fran)).pseudonym is None, "a generated name is no choice"
     await conf.set_share_real_names(True)
     assert await attributed_actor(SITE, quiet, fran, create=True) == first, "a pseudonym in use stays"
     kim = await person("kim")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 from tortoise.transactions import in_transaction
 
+from circlefed.errors import CirclefedError
 from circlefed.federation.context import HandlerContext, Refused, ignore, wait_for_object
+from circlefed.federation.follows import reread_remote_circle
 from circlefed.federation.ingest import store_post
 from circlefed.federation.lookup import find_post, thread_and_circle
 from circlefed.protocol.parse import reference_id
 from circlefed.protocol.posts import parse_post
 from circlefed.storage.models import Thread
+
+log = logging.getLogger(__name__)
 
 
 async def handle(ctx: HandlerContext, activity: dict) -> None:
@@ -34,8 +40,16 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
 
 
 async def handle_actor(ctx: HandlerContext, activity: dict) -> None:
-    """Update(Person|Group|...) of the sender itself: its cached document is refreshed from its origin."""
-    if reference_id(activity.get("object")) != ctx.actor.uri or ctx.via is not None:
+    """Update(Person|Group|...) of the sender itself: its cached document is refreshed from its origin; a
+    circle's row re-reads its level (and the rest) from the Group document it sent about itself."""
+    embedded = activity.get("object")
+    if reference_id(embedded) != ctx.actor.uri or ctx.via is not None:
         return ignore(activity, "an actor may update only itself")
-    await ctx.federation.remote_actors.by_uri(ctx.actor.uri, refresh=True)
+    actor = ctx.actor
+    try:
+        actor = await ctx.federation.remote_actors.by_uri(ctx.actor.uri, refresh=True)
+    except CirclefedError as exc:
+        # A circle that became local serves its document to nobody: its signed Update still says so.
+        log.info("could not refetch actor %s after its Update: %s", ctx.actor.id, exc)
+    await reread_remote_circle(actor, embedded if isinstance(embedded, dict) else None)
     return None

@@ -10,9 +10,9 @@ from tortoise.transactions import in_transaction
 from circlefed.domain import circle_settings
 from circlefed.domain.memberships import is_local_admin
 from circlefed.domain.rules import MAX_RULES_LENGTH, set_rules
-from circlefed.federation.withdraw import cancel_refused
+from circlefed.federation.circle_changes import change_level
 from circlefed.storage.models import Visibility
-from circlefed.web.keys import SETTINGS
+from circlefed.web.keys import SETTINGS, SITE
 from circlefed.web.ui.facilitate_common import Moderating, act, facilitator_page, now, page
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.render import redirect
@@ -90,8 +90,8 @@ async def save_settings(request: web.Request, mod: Moderating) -> web.Response:
     circle, by, moment = mod.circle, mod.viewer, now(request)
     choices = request.app[SETTINGS].confidentiality.facilitator_visibilities
     async with in_transaction():
-        moved = await circle_settings.change_visibility(circle, level, by, facilitator_choices=choices, now=moment)
-        cancelled = await cancel_refused(circle, now=moment) if moved else 0
+        change = await change_level(request.app[SITE], circle, level, by, facilitator_choices=choices, now=moment)
+        moved, cancelled = change.changed, change.cancelled
         await circle_settings.change_retention(circle, days, by, now=moment)
         if circle.visibility is Visibility.PUBLIC:
             await circle_settings.set_join_approval(circle, approval, by, now=moment)

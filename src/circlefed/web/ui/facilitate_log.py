@@ -19,6 +19,7 @@ ACTIONS = {
     modlog.UNPIN: "unpinned a thread",
     modlog.BAN: "banned",
     modlog.UNBAN: "lifted the ban on",
+    modlog.BAN_ENDED: "saw the ban end for",
     modlog.ADD_FACILITATOR: "made facilitator",
     modlog.REMOVE_FACILITATOR: "made a member again",
     modlog.APPROVE_JOIN: "approved the request to join of",

@@ -81,7 +81,7 @@ async def ban(request: web.Request, mod: Moderating) -> web.Response:
     form = await read_form(request)
     person = await _person(mod, form.raw("actor_id"))
     reason = form.text("reason", max_length=MAX_REASON)
-    days, remove_data = _ban_days(form), form.checkbox("remove_data")
+    days, remove_data, share = _ban_days(form), form.checkbox("remove_data"), form.checkbox("share_reason")
     if not form.ok:
         return await _render(request, mod, target=person, form=form)
     moment = now(request)
@@ -92,16 +92,17 @@ async def ban(request: web.Request, mod: Moderating) -> web.Response:
         person,
         mod.viewer,
         reason=reason,
+        reason_shared=share,
         expires_at=expires_at,
         remove_data=remove_data,
         now=moment,
     )
     event = await act(request, change)
     log.info(
-        "circle %s: %s banned by %s (posts removed: %s)",
-        mod.circle.slug,
-        person.uri,
-        mod.viewer.uri,
+        "circle %s: actor %s banned by actor %s (posts removed: %s)",
+        mod.circle.id,
+        person.id,
+        mod.viewer.id,
         len(event.removals),
     )
     removed = f" {len(event.removals)} of their posts were removed." if remove_data else ""
@@ -113,7 +114,7 @@ async def unban(request: web.Request, mod: Moderating) -> web.Response:
     form = await read_form(request)
     person = await _person(mod, form.raw("actor_id"))
     changed = await act(request, unban_member(mod.circle, person, mod.viewer, now=now(request)))
-    log.info("circle %s: %s unbanned by %s", mod.circle.slug, person.uri, mod.viewer.uri)
+    log.info("circle %s: actor %s unbanned by actor %s", mod.circle.id, person.id, mod.viewer.id)
     message = "The ban was lifted." if changed else "There was no ban to lift."
     return redirect(request, f"{mod.base}/members", message)
 

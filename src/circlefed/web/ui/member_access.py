@@ -10,11 +10,13 @@ from aiohttp import web
 
 from circlefed.domain.directory import not_found
 from circlefed.domain.memberships import can_moderate
-from circlefed.domain.standing import needs_acknowledgement
+from circlefed.domain.read_rule import ReaderLevel, may_read_row, readable_audiences, reader_level_of
+from circlefed.domain.standing import active_ban, needs_acknowledgement
 from circlefed.storage.models import (
     Account,
     Actor,
     Circle,
+    CircleBan,
     Instance,
     Membership,
     MembershipState,
@@ -24,7 +26,7 @@ from circlefed.storage.models import (
     Visibility,
 )
 from circlefed.storage.visibility import is_hidden_author
-from circlefed.web.keys import SITE
+from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.guards import viewer_actor
 from circlefed.web.ui.session import current_account
 
@@ -39,8 +41,18 @@ class Access:
     account: Account | None
     actor: Actor | None
     membership: Membership | None
-    can_read: bool  # threads, replies, authors
+    reader: ReaderLevel  # domain/read_rule.py: what of the circle's content the viewer may read now
     can_moderate: bool
+    ban: CircleBan | None = None  # the viewer's ban from the circle while it lasts
+
+    @property
+    def audiences(self) -> list[Visibility]:
+        """Row audiences the viewer may read (empty: none of the circle's threads, replies or authors)."""
+        return readable_audiences(self.circle, self.reader)
+
+    @property
+    def can_read(self) -> bool:
+        return bool(self.audiences)
 
     @property
     def is_member(self) -> bool:
@@ -81,10 +93,12 @@ async def circle_access(request: web.Request, circle: Circle) -> Access:
             membership = None
     if not _may_see(circle, account, membership):
         raise not_found()
-    is_public = circle.visibility is Visibility.PUBLIC
-    approved = membership is not None and membership.state is MembershipState.APPROVED
     moderates = actor is not None and await can_moderate(circle, actor)
-    return Access(circle, account, actor, membership, can_read=is_public or approved, can_moderate=moderates)
+    ban = None
+    if membership is not None and membership.state is MembershipState.BANNED:
+        ban = await active_ban(circle, actor, request.app[CLOCK].now())
+    reader = reader_level_of(actor, membership)
+    return Access(circle, account, actor, membership, reader, can_moderate=moderates, ban=ban)
 
 
 def _may_see(circle: Circle, account: Account | None, membership: Membership | None) -> bool:
@@ -125,13 +139,6 @@ async def circle_of_request(request: web.Request) -> Circle:
     return await remote_circle(request.match_info["circle_id"])
 
 
-def may_see_row(row: Thread | Post, access: Access) -> bool:
-    """Held or rejected content is its author's alone here (facilitators review it in their queue)."""
-    if row.review_state is ReviewState.VISIBLE:
-        return True
-    return access.actor is not None and row.author_id == access.actor.id
-
-
 async def thread_with_access(request: web.Request, thread: Thread) -> Access:
     """The viewer's access to a thread's circle, NotFound when they may not read the thread."""
     circle = await Circle.get(id=thread.circle_id)
@@ -139,6 +146,16 @@ async def thread_with_access(request: web.Request, thread: Thread) -> Access:
     if not may_see_row(thread, access) or await is_hidden_author(thread.author_id):
         raise not_found()
     return access
+
+
+def may_see_row(row: Thread | Post, access: Access) -> bool:
+    """The read rule for one row (its audience and the circle's level now), and held or rejected content is
+    its author's alone here (facilitators review it in their queue)."""
+    if not may_read_row(access.circle, row, access.reader):
+        return False
+    if row.review_state is ReviewState.VISIBLE:
+        return True
+    return access.actor is not None and row.author_id == access.actor.id
 
 
 def thread_path(request: web.Request, thread: Thread) -> str:

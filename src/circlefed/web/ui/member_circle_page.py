@@ -54,17 +54,13 @@ async def _render(request: web.Request, access: Access, *, errors: dict | None =
 async def _threads(request: web.Request, access: Access) -> dict[str, Any]:
     """Pinned threads (first page), then the others by last activity, newest first, one keyset page at a time."""
     cursor = cursor_param(request)
-    listed = await visible_threads(
-        Thread.filter(circle_id=access.circle.id, deleted_at__isnull=True, review_state=ReviewState.VISIBLE),
-        public=True,
-    )
+    readable = Thread.filter(circle_id=access.circle.id, audience__in=access.audiences, deleted_at__isnull=True)
+    listed = await visible_threads(readable.filter(review_state=ReviewState.VISIBLE), public=True)
     page = await keyset_page(listed.filter(is_pinned=False), "last_activity_at", cursor)
     pinned = [] if cursor else await listed.filter(is_pinned=True).order_by("-last_activity_at", "-id")
     waiting = []
     if access.actor is not None and not cursor:
-        waiting = await Thread.filter(
-            circle_id=access.circle.id, author_id=access.actor.id, deleted_at__isnull=True
-        ).exclude(review_state=ReviewState.VISIBLE)
+        waiting = await readable.filter(author_id=access.actor.id).exclude(review_state=ReviewState.VISIBLE)
     shown = [*pinned, *page.items, *waiting]
     labels = await author_labels(access.circle, {thread.author_id for thread in shown})
 

@@ -67,7 +67,7 @@ async def _replies(thread: Thread, access: Access):
     shown = Q(review_state=ReviewState.VISIBLE)
     if access.actor is not None:
         shown |= Q(author_id=access.actor.id)
-    return await visible_posts(Post.filter(shown, thread_id=thread.id), public=True)
+    return await visible_posts(Post.filter(shown, thread_id=thread.id, audience__in=access.audiences), public=True)
 
 
 async def _oldest_first(query, cursor: str | None, limit: int = DEFAULT_PAGE_SIZE) -> Page[Post]:

@@ -1,0 +1,45 @@
+"""Federation: a circle's level changed by a facilitator (settings page) or an admin (CLI), in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from circlefed.domain import circle_settings
+from circlefed.domain.confidentiality import VisibilityChanged, set_visibility
+from circlefed.domain.site import Site
+from circlefed.federation.outbound import publish
+from circlefed.federation.withdraw import cancel_refused
+from circlefed.storage.models import Actor, Circle
+
+
+@dataclass(frozen=True)
+class LevelChange:
+    """What changing a circle's level did: the change (None: it already had that level) and how many queued
+    deliveries the new level refused."""
+
+    changed: VisibilityChanged | None
+    cancelled: int = 0
+
+
+async def change_level(
+    site: Site, circle: Circle, level: str, by: Actor | None, *, facilitator_choices: Iterable[str], now: datetime
+) -> LevelChange:
+    """The one way a circle's level changes: the domain change (a moderator's is logged; by=None is the admin
+    at the command line), queued deliveries the new level refuses cancelled, and Update(Group) to every member
+    instance (federation/moderation_out.py publish_visibility), all committed together."""
+    async with in_transaction():
+        if by is None:
+            changed = await set_visibility(circle, level, by=None, facilitator_choices=facilitator_choices)
+        else:
+            changed = await circle_settings.change_visibility(
+                circle, level, by, facilitator_choices=facilitator_choices, now=now
+            )
+        if changed is None:
+            return LevelChange(None)
+        cancelled = await cancel_refused(circle, now=now)
+        await publish(site, [changed], now=now)
+    return LevelChange(changed, cancelled)
