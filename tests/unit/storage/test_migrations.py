@@ -112,7 +112,7 @@ async def test_restoring_the_delivery_indexes_folds_rows_queued_twice_into_one(t
             delivered = await Delivery.create(inbox_uri=twin, state=QueueState.DELIVERED, **row)
             waiting = await Delivery.create(inbox_uri="https://partner.example/u/b/inbox", after_id=failed.id, **row)
             other = await Delivery.create(inbox_uri="https://other.example/inbox", **row)
-            assert await apply_migrations(ctx) == ["0008_delivery_indexes"]
+            assert await apply_migrations(ctx, up_to="0008_delivery_indexes") == ["0008_delivery_indexes"]
             remaining = {d.id: d for d in await Delivery.all()}
             assert set(remaining) == {delivered.id, waiting.id, other.id}
             assert remaining[waiting.id].after_id == delivered.id  # it waits for the twin that was kept
