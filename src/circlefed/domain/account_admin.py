@@ -31,7 +31,7 @@ async def set_admin(account_id: int, is_admin: bool, *, by: Account) -> Account:
 
 
 async def disable(account_id: int, *, by: Account) -> Account:
-    """The account can no longer sign in; its open sessions end at their next request (session.py checks)."""
+    """The account can no longer sign in; every browser signed in to it is signed out at once."""
     account = await _other_account(account_id, by, "disable")
     account = await disable_account(account.username)  # the same step as `circlefed users disable`
     log.info("%s disabled account %s", by.username, account.username)

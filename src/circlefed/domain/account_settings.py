@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 
+from circlefed.domain.account_sessions import end_all_sessions
 from circlefed.domain.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from circlefed.domain.pseudonyms import pseudonym_name
 from circlefed.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -15,14 +16,15 @@ MAX_PSEUDONYM = 40
 
 
 async def change_password(account: Account, current: str, new: str) -> Account:
-    """Set a new password after checking the current one; every other session of the account ends."""
+    """Set a new password after checking the current one; every session of the account ends (the web UI then
+    starts a new one for the device that changed it)."""
     if not verify_password(account.password_hash, current):
         raise Forbidden("The current password is not right.")
     if len(new) < MIN_PASSWORD_LENGTH:
         raise BadRequest(f"The new password must be at least {MIN_PASSWORD_LENGTH} characters long.")
     account.password_hash = hash_password(new)
-    account.session_epoch += 1
-    await account.save(update_fields=["password_hash", "session_epoch"])
+    await account.save(update_fields=["password_hash"])
+    await end_all_sessions(account)
     log.info("account %s changed its password", account.username)
     return account
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from circlefed.domain.account_sessions import end_all_sessions
 from circlefed.domain.actors import create_local_actor
 from circlefed.domain.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from circlefed.domain.site import Site
@@ -61,9 +62,11 @@ async def list_accounts() -> list[Account]:
 
 
 async def disable_account(username: str) -> Account:
+    """The account can no longer sign in, and every browser signed in to it is signed out."""
     account = await get_account(username)
     account.is_disabled = True
     await account.save(update_fields=["is_disabled"])
+    await end_all_sessions(account)
     return account
 
 

@@ -183,7 +183,8 @@ class Account(Model):
     # Registration mode `approval`: the account waits (cannot log in) until an admin approves it.
     is_approved = fields.BooleanField(default=True)
     join_reason = fields.TextField(default="")
-    # Bumped on password change and logout-everywhere: sessions carrying an older epoch are void.
+    # No longer read: sign-ins are rows of account_sessions. Kept because dropping a column on SQLite rebuilds the
+    # accounts table, which other tables reference (their foreign-key actions would fire on the rebuild).
     session_epoch = fields.IntField(default=0)
     actor = fields.OneToOneField("models.Actor", related_name="account", on_delete=fields.CASCADE)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -191,6 +192,28 @@ class Account(Model):
 
     class Meta:
         table = "accounts"
+
+
+class AccountSession(Model):
+    """One signed-in browser of an account: its cookie carries a random token, stored here only as a SHA-256 hash.
+
+    Signing out deletes the row, so a copy of the cookie opens nothing afterwards. A session lasts a fixed time
+    from sign-in (expires_at), however active; last_seen_at is refreshed at most every few minutes.
+    """
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    account = fields.ForeignKeyField(
+        "models.Account", related_name="sessions", on_delete=fields.CASCADE, db_index=True
+    )
+    created_at = fields.DatetimeField()
+    last_seen_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+    # A short description such as "Firefox on Linux", never the full User-Agent string.
+    browser = fields.CharField(max_length=100, default="")
+
+    class Meta:
+        table = "account_sessions"
 
 
 class Invite(Model):

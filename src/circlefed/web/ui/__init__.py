@@ -9,6 +9,7 @@ from aiohttp import web
 from circlefed.web.ui import (
     account,
     account_data,
+    account_devices,
     admin,
     auth,
     facilitate,
@@ -24,7 +25,7 @@ from circlefed.web.ui.render import page_context
 from circlefed.web.ui.session import sessions_middleware
 
 # Every UI module with add_routes(app); add yours here.
-MODULES = [home, auth, account, account_data, admin, facilitate]
+MODULES = [home, auth, account, account_data, account_devices, admin, facilitate]
 # Member pages (circles, circle page, threads, writing, post actions).
 MODULES += [member_circles, member_circle_page, member_threads, member_compose, member_posts]
 

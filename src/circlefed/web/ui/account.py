@@ -1,17 +1,19 @@
-"""Web UI: a member's own account: overview with per-circle names, and changing the password."""
+"""Web UI: a member's own account: overview (per-circle names, signed-in devices), and changing the password."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from circlefed.domain.account_sessions import sessions_of
 from circlefed.domain.account_settings import MAX_PSEUDONYM, change_password, set_circle_pseudonym
 from circlefed.errors import BadRequest, Conflict, Forbidden
 from circlefed.storage.models import Account, Membership, MembershipState
+from circlefed.web.keys import CLOCK
 from circlefed.web.ui.auth import MAX_PASSWORD_LENGTH, read_new_password
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.guards import login_required, signed_in_account
 from circlefed.web.ui.render import redirect, render
-from circlefed.web.ui.session import log_in
+from circlefed.web.ui.session import current_session, log_in
 
 
 async def _memberships(account: Account) -> list[Membership]:
@@ -19,11 +21,25 @@ async def _memberships(account: Account) -> list[Membership]:
     return await rows.prefetch_related("circle").order_by("circle__name")
 
 
+async def overview_context(
+    request: web.Request, account: Account, *, errors: dict | None = None, values: dict | None = None
+) -> dict:
+    """What the /account page shows; errors and values: those of a name form shown again."""
+    this_session = await current_session(request)
+    return {
+        "memberships": await _memberships(account),
+        "errors": errors or {},
+        "values": values or {},
+        "max_pseudonym": MAX_PSEUDONYM,
+        "sessions": await sessions_of(account, now=request.app[CLOCK].now()),
+        "this_session_id": None if this_session is None else this_session.id,
+    }
+
+
 @login_required
 async def overview(request: web.Request) -> web.StreamResponse:
     account = await signed_in_account(request)
-    context = {"memberships": await _memberships(account), "errors": {}, "values": {}, "max_pseudonym": MAX_PSEUDONYM}
-    return await render(request, "ui/account/overview.html", context)
+    return await render(request, "ui/account/overview.html", await overview_context(request, account))
 
 
 @login_required
@@ -36,12 +52,7 @@ async def pseudonym(request: web.Request) -> web.StreamResponse:
     try:
         membership = await set_circle_pseudonym(account, int(raw_id) if raw_id.isdigit() else 0, value)
     except (BadRequest, Conflict) as exc:
-        context = {
-            "memberships": await _memberships(account),
-            "errors": {field: exc.message},
-            "values": {field: value},
-            "max_pseudonym": MAX_PSEUDONYM,
-        }
+        context = await overview_context(request, account, errors={field: exc.message}, values={field: value})
         return await render(request, "ui/account/overview.html", context, status=exc.status)
     shown = membership.pseudonym or account.username
     return redirect(request, "/account", f"In {membership.circle.name} you are now shown as “{shown}”.")
@@ -67,7 +78,7 @@ async def password_submit(request: web.Request) -> web.StreamResponse:
     except Forbidden as exc:
         form.error("current_password", exc.message)
         return await render(request, "ui/account/password.html", {"form": form}, status=403)
-    await log_in(request, account)  # this session carries the new epoch; every other one has ended
+    await log_in(request, account)  # every session ended with the change: this device gets a new one
     return redirect(request, "/account", "Your password has been changed. Other devices have been signed out.")
 
 

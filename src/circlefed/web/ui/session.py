@@ -1,7 +1,9 @@
-"""Web UI: signed-in sessions in an encrypted cookie (aiohttp-session), keyed by a secret kept in the database.
+"""Web UI: signed-in sessions: an encrypted cookie (aiohttp-session) carrying the token of an account_sessions row.
 
-The cookie is HttpOnly, SameSite=Lax and Secure whenever the instance's base URL is https; a plain-http base
-URL is meant for local development only (the cookie then travels unencrypted by TLS).
+The cookie key is a secret kept in the database. Who is signed in is decided by the row alone: signing out
+deletes it, so a copy of the cookie taken before opens nothing afterwards. The cookie is HttpOnly, SameSite=Lax
+and Secure whenever the instance's base URL is https; a plain-http base URL is meant for local development only
+(the cookie then travels unencrypted by TLS).
 """
 
 from __future__ import annotations
@@ -14,16 +16,19 @@ from aiohttp_session import AbstractStorage, Session, get_session, new_session, 
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
+from circlefed.domain.account_sessions import LIFETIME, describe_browser, end_session, resolve_session, start_session
 from circlefed.domain.secrets_store import instance_secret
-from circlefed.storage.models import Account
+from circlefed.storage.models import Account, AccountSession
 from circlefed.web.keys import CLOCK, SETTINGS
 
 log = logging.getLogger(__name__)
 
 COOKIE_NAME = "circlefed_session"
-SESSION_MAX_AGE = 14 * 86400  # seconds; the encrypted cookie also expires server-side after this long
+SESSION_MAX_AGE = int(LIFETIME.total_seconds())  # the browser drops the cookie when the session row expires
 SESSION_KEY_NAME = "session_key"
+_SID = "sid"  # where the cookie keeps the token of its account_sessions row
 _VIEWER = web.RequestKey("circlefed_viewer", object)
+_ROW = web.RequestKey("circlefed_session_row", object)
 _UNSET = object()
 
 
@@ -67,39 +72,52 @@ def sessions_middleware(app: web.Application):
 
 
 async def current_account(request: web.Request) -> Account | None:
-    """The signed-in account, or None; disabled, unapproved or signed-out-everywhere accounts count as None."""
+    """The signed-in account, or None: no session, a session that ended or expired, or a disabled account."""
     cached = request.get(_VIEWER, _UNSET)
     if cached is not _UNSET:
         return cached  # type: ignore[return-value]
-    account = await _account_of(await get_session(request))
+    row = await current_session(request)
+    account = None if row is None else row.account
     request[_VIEWER] = account
     return account
 
 
-async def _account_of(session: Session) -> Account | None:
-    account_id = session.get("account_id")
-    if not isinstance(account_id, int):
-        return None
-    account = await Account.get_or_none(id=account_id)
-    if account is None or account.is_disabled or not account.is_approved:
-        return None
-    if session.get("epoch") != account.session_epoch:
-        return None
-    return account
+async def current_session(request: web.Request) -> AccountSession | None:
+    """This browser's live session row (its account loaded), or None."""
+    cached = request.get(_ROW, _UNSET)
+    if cached is not _UNSET:
+        return cached  # type: ignore[return-value]
+    session = await get_session(request)
+    token = session.get(_SID)
+    row = None
+    if isinstance(token, str):
+        row = await resolve_session(token, now=request.app[CLOCK].now())
+        if row is None:
+            del session[_SID]  # ended elsewhere or expired: stop looking it up on every request
+    request[_ROW] = row
+    return row
 
 
 async def log_in(request: web.Request, account: Account) -> None:
-    """Start a fresh session for `account` (a new session and CSRF token: nothing from before survives)."""
+    """Start a fresh session for `account` (a new cookie session and CSRF token: nothing from before survives)."""
+    now = request.app[CLOCK].now()
     session = await new_session(request)
-    session["account_id"] = account.id
-    session["epoch"] = account.session_epoch
-    account.last_login_at = request.app[CLOCK].now()
+    started = await start_session(account, browser=describe_browser(request.headers.get("User-Agent", "")), now=now)
+    session[_SID] = started.token
+    account.last_login_at = now
     await account.save(update_fields=["last_login_at"])
+    started.row.account = account
+    request[_ROW] = started.row
     request[_VIEWER] = account
-    log.info("account %s signed in", account.username)
+    log.info("account %d signed in (session %d)", account.id, started.row.id)
 
 
 async def log_out(request: web.Request) -> None:
+    """End this browser's session on the server and empty its cookie."""
     session = await get_session(request)
+    token = session.get(_SID)
+    if isinstance(token, str):
+        await end_session(token)
     session.invalidate()
+    request[_ROW] = None
     request[_VIEWER] = None
