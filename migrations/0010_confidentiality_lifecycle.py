@@ -26,7 +26,7 @@ BACKFILL = [  # fixed text only, no values
 ]
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_delivery_indexes')]
+    dependencies = [('models', '0009_account_sessions')]
 
     initial = False
 

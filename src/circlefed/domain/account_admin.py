@@ -26,7 +26,7 @@ async def set_admin(account_id: int, is_admin: bool, *, by: Account) -> Account:
     if account.is_admin != is_admin:
         account.is_admin = is_admin
         await account.save(update_fields=["is_admin"])
-        log.info("%s %s admin rights of %s", by.username, "granted" if is_admin else "removed", account.username)
+        log.info("account %s %s admin rights of account %s", by.id, "granted" if is_admin else "removed", account.id)
     return account
 
 
@@ -34,5 +34,5 @@ async def disable(account_id: int, *, by: Account) -> Account:
     """The account can no longer sign in; every browser signed in to it is signed out at once."""
     account = await _other_account(account_id, by, "disable")
     account = await disable_account(account.username)  # the same step as `circlefed users disable`
-    log.info("%s disabled account %s", by.username, account.username)
+    log.info("account %s disabled account %s", by.id, account.id)
     return account

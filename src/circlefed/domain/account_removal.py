@@ -76,7 +76,7 @@ async def erase_account(account: Account, *, now: datetime) -> AccountErased:
     for identity in identities:
         identity.display_name, identity.summary, identity.deleted_at = "", "", now
         await identity.save(update_fields=["display_name", "summary", "deleted_at", "updated_at"])
-    log.info("account %s deleted: %d posts tombstoned", account.username, len(object_uris))
+    log.info("account %s deleted: %d posts tombstoned", account.id, len(object_uris))
     return AccountErased(actor=actor, identities=identities, object_uris=object_uris, events=events)
 
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 
 from circlefed.domain.account_sessions import end_all_sessions
+from circlefed.domain.events import NameChanged
 from circlefed.domain.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
-from circlefed.domain.pseudonyms import pseudonym_name
+from circlefed.domain.pseudonyms import default_display_name, display_names, generated_display_name, pseudonym_name
 from circlefed.errors import BadRequest, Conflict, Forbidden, NotFound
 from circlefed.storage.models import Account, Actor, Membership, MembershipState
 
 log = logging.getLogger(__name__)
 MAX_PSEUDONYM = 40
+GENERATED_NAME = re.compile(r"member [0-9a-f]{6}", re.IGNORECASE)
 
 
 async def change_password(account: Account, current: str, new: str) -> Account:
@@ -25,7 +28,7 @@ async def change_password(account: Account, current: str, new: str) -> Account:
     account.password_hash = hash_password(new)
     await account.save(update_fields=["password_hash"])
     await end_all_sessions(account)
-    log.info("account %s changed its password", account.username)
+    log.info("account %s changed its password", account.id)
     return account
 
 
@@ -41,28 +44,36 @@ def clean_pseudonym(value: str) -> str:
     return name
 
 
-async def set_circle_pseudonym(account: Account, membership_id: int, value: str) -> Membership:
-    """The member's display name in one circle (empty: their username); unique among that circle's members."""
+async def set_circle_pseudonym(account: Account, membership_id: int, value: str) -> NameChanged:
+    """The member's display name in one circle (empty: the name shown without one, pseudonyms.display_names);
+    unique among the names that circle shows."""
     actor_id = account.actor_id  # type: ignore[attr-defined]
     membership = await Membership.get_or_none(id=membership_id, actor_id=actor_id).prefetch_related("circle")
     if membership is None or membership.state is MembershipState.REJECTED:
         raise NotFound("You are not a member of that circle.")
     name = clean_pseudonym(value)
+    actor = await Actor.get(id=actor_id)
+    if name and _imitates_a_generated_name(name, await default_display_name(membership.circle, actor)):
+        raise BadRequest("Names like “Member 1a2b3c” are the ones this instance makes up. Please choose another.")
     if name and await _taken_in_circle(membership, name):
         raise Conflict("Someone in this circle already uses that name. Please choose another.")
     membership.pseudonym = name or None
     await membership.save(update_fields=["pseudonym", "updated_at"])
     await _rename_pseudonymous_actor(membership, name)
-    return membership
+    return NameChanged(membership.circle, actor, membership)
 
 
 async def _taken_in_circle(membership: Membership, name: str) -> bool:
+    """Another member is shown by this name in the circle (compared with what the circle shows of them, never
+    with usernames it hides: the answer would tell who is in the circle)."""
     others = Membership.filter(circle_id=membership.circle_id).exclude(id=membership.id)  # type: ignore[attr-defined]
+    actors = [row.actor for row in await others.select_related("actor")]
     folded = name.casefold()
-    for pseudonym, username in await others.values_list("pseudonym", "actor__preferred_username"):
-        if folded in ((pseudonym or "").casefold(), (username or "").casefold()):
-            return True
-    return False
+    return any(shown.casefold() == folded for shown in (await display_names(membership.circle, actors)).values())
+
+
+def _imitates_a_generated_name(name: str, own_default: str) -> bool:
+    return GENERATED_NAME.fullmatch(name) is not None and name != own_default
 
 
 async def _rename_pseudonymous_actor(membership: Membership, name: str) -> None:
@@ -72,5 +83,5 @@ async def _rename_pseudonymous_actor(membership: Membership, name: str) -> None:
     await (
         Actor.filter(local_name=local_name, is_local=True)
         .exclude(id=actor.id)
-        .update(display_name=name or f"Member {local_name[2:8]}")
+        .update(display_name=name or generated_display_name(local_name))
     )

@@ -110,7 +110,7 @@ async def set_visibility(
         circle.requires_approval = True  # members and local circles always approve joins
         fields.append("requires_approval")
     await circle.save(update_fields=fields)
-    log.info("circle %s: visibility %s -> %s", circle.slug, before.value, after.value)
+    log.info("circle %s: visibility %s -> %s", circle.id, before.value, after.value)
     return VisibilityChanged(circle, before, after)
 
 

@@ -146,6 +146,16 @@ class MemberLeft:
 
 
 @dataclass(frozen=True)
+class MemberRemoved:
+    """Facilitators took a member out of a circle hosted here (they may ask to join again): a remote member's
+    instance is told with a Reject of their Follow, as Mastodon removes a follower."""
+
+    circle: Circle
+    actor: Actor
+    follow_activity_uri: str | None
+
+
+@dataclass(frozen=True)
 class ReactionAdded:
     """A Like/Dislike of a thread or reply, counted in the reactions table."""
 
@@ -187,6 +197,20 @@ class Moderated:
     @property
     def is_local(self) -> bool:
         return self.by.is_local
+
+
+@dataclass(frozen=True)
+class NameChanged:
+    """A local member chose (or gave up) their name in a circle: instances that show them by their per-circle
+    pseudonym learn the new name (Update of that Person)."""
+
+    circle: Circle
+    member: Actor
+    membership: Membership
+
+    @property
+    def is_local(self) -> bool:
+        return True
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ async def create_invite(
     invite = await Invite.create(
         token_hash=hash_token(token), created_by=by, note=note[:255], created_at=now, expires_at=now + expires_in
     )
-    log.info("invite %d created by %s", invite.id, by.username if by else "the CLI")
+    log.info("invite %d created by %s", invite.id, f"account {by.id}" if by else "the CLI")
     return CreatedInvite(invite=invite, token=token)
 
 

@@ -9,7 +9,14 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from circlefed.domain import modlog
-from circlefed.domain.events import JoinApproved, JoinRejected, JoinRequested, MemberJoined, MemberLeft
+from circlefed.domain.events import (
+    JoinApproved,
+    JoinRejected,
+    JoinRequested,
+    MemberJoined,
+    MemberLeft,
+    MemberRemoved,
+)
 from circlefed.domain.standing import check_current, check_not_banned, has_rules
 from circlefed.errors import BadRequest, Conflict, Forbidden, NotFound
 from circlefed.storage.models import Account, Actor, Circle, Membership, MembershipState, Role, Visibility
@@ -123,6 +130,44 @@ async def leave_circle(circle: Circle, actor: Actor) -> MemberLeft:
             raise Conflict("the last facilitator cannot leave the circle: make another member facilitator first")
         await membership.delete()
     return MemberLeft(circle, actor, membership.follow_activity_uri, was_approved)
+
+
+async def joined_while_public(circle: Circle) -> list[Membership]:
+    """Approved members of a confidential circle hosted here who joined while it was public (actors loaded):
+    its facilitators decide whether each stays (keep_member) or goes (remove_members)."""
+    if not circle.is_local or circle.visibility is Visibility.PUBLIC:
+        return []
+    rows = Membership.filter(circle_id=circle.id, state=MembershipState.APPROVED, joined_while_public=True)
+    return await rows.exclude(role=Role.FACILITATOR).order_by("id").select_related("actor")
+
+
+async def remove_members(circle: Circle, people: list[Actor], *, by: Actor, now: datetime) -> list[MemberRemoved]:
+    """Facilitators take members out of a circle hosted here (not facilitators: their role goes first); each
+    may ask to join again. Logged one by one."""
+    await _check_may_decide(circle, by)
+    removed = []
+    async with in_transaction():
+        for person in people:
+            membership = await membership_of(circle, person)
+            if membership is None or membership.state is not MembershipState.APPROVED:
+                continue
+            if membership.role is Role.FACILITATOR:
+                raise Conflict("a facilitator cannot be removed: make them a member again first")
+            await membership.delete()
+            await modlog.record(circle, by, modlog.REMOVE_MEMBER, target_uri=person.uri, now=now)
+            removed.append(MemberRemoved(circle, person, membership.follow_activity_uri))
+    return removed
+
+
+async def keep_member(circle: Circle, person: Actor, *, by: Actor, now: datetime) -> bool:
+    """A facilitator confirms that someone who joined while the circle was public stays; False: nothing to do."""
+    await _check_may_decide(circle, by)
+    changed = await Membership.filter(
+        circle_id=circle.id, actor_id=person.id, state=MembershipState.APPROVED, joined_while_public=True
+    ).update(joined_while_public=False)
+    if changed:
+        await modlog.record(circle, by, modlog.KEEP_MEMBER, target_uri=person.uri, now=now)
+    return bool(changed)
 
 
 async def membership_of(circle: Circle, actor: Actor) -> Membership | None:

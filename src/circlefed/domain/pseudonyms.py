@@ -5,27 +5,44 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import secrets
+from collections.abc import Iterable
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from circlefed.domain.actors import INSTANCE_ACTOR_NAME, create_local_actor
 from circlefed.domain.instance_policy import read_instance_policy
+from circlefed.domain.secrets_store import instance_secret
 from circlefed.domain.site import Site
-from circlefed.storage.models import Account, Actor, Circle, Membership, Visibility
+from circlefed.storage.models import Account, Actor, Circle, InstanceSecret, Membership, Visibility
 
 log = logging.getLogger(__name__)
 PREFIX = "m_"
+KEY_NAME = "pseudonym_key"
 
 
-async def _secret() -> bytes:
-    """A stable secret only this instance knows: derived from the instance actor's private key."""
+async def pseudonym_key() -> bytes:
+    """A secret only this instance knows, fixed at first use: derived from the instance actor's private key when
+    there is one (as every pseudonym made before the key was stored), else random. Never empty: a pseudonym that
+    anyone could compute from the circle's and the member's ids would name the member."""
+    row = await InstanceSecret.get_or_none(name=KEY_NAME)
+    if row is not None:
+        return bytes.fromhex(row.value)
     pem = await Actor.filter(local_name=INSTANCE_ACTOR_NAME).values_list("private_key_pem", flat=True)
-    return hashlib.sha256(b"circlefed pseudonym\0" + (pem[0] or "").encode()).digest() if pem else b""
+
+    def generate() -> str:
+        if pem and pem[0]:
+            return hashlib.sha256(b"circlefed pseudonym\0" + pem[0].encode()).hexdigest()
+        return secrets.token_hex(32)
+
+    return bytes.fromhex(await instance_secret(KEY_NAME, generate))
 
 
-async def pseudonym_name(circle: Circle, member: Actor) -> str:
-    digest = hmac.new(await _secret(), f"{circle.id}:{member.id}".encode(), hashlib.sha256).hexdigest()
+async def pseudonym_name(circle: Circle, member: Actor, key: bytes | None = None) -> str:
+    """`m_<hex>`: the member's local name in this circle (`key`: pseudonym_key(), when naming many)."""
+    key = key if key is not None else await pseudonym_key()
+    digest = hmac.new(key, f"{circle.id}:{member.id}".encode(), hashlib.sha256).hexdigest()
     return f"{PREFIX}{digest[:14]}"
 
 
@@ -55,8 +72,35 @@ def generated_display_name(name: str) -> str:
     return f"Member {name[len(PREFIX) : len(PREFIX) + 6]}"
 
 
-async def generated_display(circle: Circle, member: Actor) -> str:
-    return generated_display_name(await pseudonym_name(circle, member))
+async def default_display_name(circle: Circle, member: Actor) -> str:
+    """How a member is shown in a circle without a name of their own (see display_names)."""
+    if shows_generated_names(circle) and member.is_local:
+        return generated_display_name(await pseudonym_name(circle, member))
+    return member.local_name or member.preferred_username
+
+
+async def display_names(circle: Circle, actors: Iterable[Actor]) -> dict[int, str]:
+    """How each actor is shown in this circle on this instance's pages: the name they chose in it; else, in a
+    confidential circle hosted here, a local member's generated name (never their username); else their
+    username (remote actors: their preferredUsername)."""
+    by_id = {actor.id: actor for actor in actors}
+    if not by_id:
+        return {}
+    chosen = dict(
+        await Membership.filter(circle_id=circle.id, actor_id__in=list(by_id), pseudonym__isnull=False)
+        .exclude(pseudonym="")
+        .values_list("actor_id", "pseudonym")
+    )
+    key = await pseudonym_key() if shows_generated_names(circle) else b""
+    shown = {}
+    for actor_id, actor in by_id.items():
+        if actor_id in chosen:
+            shown[actor_id] = chosen[actor_id]
+        elif key and actor.is_local and actor.type == "Person":
+            shown[actor_id] = generated_display_name(await pseudonym_name(circle, actor, key))
+        else:
+            shown[actor_id] = actor.local_name or actor.preferred_username
+    return shown
 
 
 def _stands_for_itself(circle: Circle, actor: Actor, level: Visibility | None) -> bool:

@@ -46,7 +46,7 @@ async def register(
             account.is_approved = False
             account.join_reason = join_reason
             await account.save(update_fields=["is_approved", "join_reason"])
-    log.info("account %s registered (%s)", account.username, mode.value)
+    log.info("account %s registered (%s)", account.id, mode.value)
     return account
 
 
@@ -62,7 +62,7 @@ async def approve_account(account_id: int) -> Account:
     if not account.is_approved:
         account.is_approved = True
         await account.save(update_fields=["is_approved"])
-        log.info("account %s approved", account.username)
+        log.info("account %s approved", account.id)
     return account
 
 
@@ -75,4 +75,4 @@ async def reject_pending_account(account_id: int) -> None:
         actor_id = account.actor_id  # type: ignore[attr-defined]
         await account.delete()
         await Actor.filter(id=actor_id).delete()
-    log.info("pending account %s rejected", account.username)
+    log.info("pending account %s rejected", account.id)

@@ -29,7 +29,7 @@ async def delete_account(site: Site, account: Account, *, now: datetime) -> int:
         erased = await erase_account(account, now=now)
         await publish(site, erased.events, now=now)
         queued = await _delete_identities(site, erased, now)
-    log.info("account %s: %d Delete deliveries of its identities queued", account.username, queued)
+    log.info("account %s: %d Delete deliveries of its identities queued", account.id, queued)
     return queued
 
 

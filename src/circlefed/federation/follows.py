@@ -36,7 +36,7 @@ async def join_remote_circle(federation: Federation, member: Actor, handle: str)
             # Asked again while still pending: send the Follow again (its Accept may have been lost).
             events = [JoinRequested(circle, member, outcome.membership, outcome.membership.follow_activity_uri)]
         await publish(site, events, now=now)
-    log.info("%s asked to join %s (%s)", member.uri, group.uri, outcome.state.value)
+    log.info("actor %s asked to join circle actor %s (%s)", member.id, group.id, outcome.state.value)
     return outcome
 
 

@@ -38,7 +38,7 @@ async def resolve_handle(federation: Federation, handle: str) -> Actor:
         confirmation = await _webfinger(federation, authority(actor.uri), actor.uri)
         if confirmation.get("subject") != subject:
             # SPEC: PROTOCOL.md attack 18 (WebFinger spoofing: a link to a foreign actor)
-            log.info("refused WebFinger answer of %s: %s is not confirmed by %s", domain, actor.uri, actor.uri)
+            log.info("refused a WebFinger answer of %s: the actor it names is not confirmed by its own server", domain)
             raise BadRequest(f"the WebFinger answer for @{name}@{domain} points to an actor on another server")
     elif actor.preferred_username.lower() != name.lower():
         raise BadRequest(f"the actor found for @{name}@{domain} calls itself {actor.preferred_username!r}")

@@ -48,12 +48,18 @@ async def publish(site: Site, events: Iterable[ev.Event], *, now: datetime, rece
             await _publish_content(site, event, now, received)
         elif isinstance(event, ev.MemberJoined | ev.JoinApproved | ev.JoinRejected):
             await _answer_follow(site, event, now, received)
+        elif isinstance(event, ev.MemberRemoved):
+            await _tell_removed(site, event, now)
         elif isinstance(event, ev.JoinRequested | ev.MemberLeft):
             await _follow_or_undo(site, event, now)
         elif isinstance(event, ev.ReactionAdded | ev.ReactionRemoved):
             from circlefed.federation.reactions_out import publish_reaction  # it relays through this module
 
             await publish_reaction(site, event, now=now, received=received)
+        elif isinstance(event, ev.NameChanged):
+            from circlefed.federation.names_out import publish_name
+
+            await publish_name(site, event, now=now, enqueue=_enqueue)
         elif isinstance(event, MODERATION_EVENTS):
             from circlefed.federation.moderation_out import publish_moderation  # it relays through this module
 
@@ -175,6 +181,15 @@ async def _answer_follow(
     )
 
 
+async def _tell_removed(site: Site, event: ev.MemberRemoved, now: datetime) -> None:
+    """A removed remote member's instance learns it from a Reject of their Follow, whatever the policy says of
+    the circle's content: it tells that instance only about its own account, and makes it hide what it holds."""
+    if event.circle.is_local and not event.actor.is_local:
+        await answer_follow(
+            site, event.circle, event.actor, event.follow_activity_uri, now=now, kind="Reject", personal=True
+        )
+
+
 async def answer_follow(
     site: Site,
     circle: Circle,
@@ -184,19 +199,23 @@ async def answer_follow(
     now: datetime,
     received: dict | None = None,
     kind: str = "Accept",
+    personal: bool = False,
 ) -> None:
+    """Accept or Reject of a Follow of a circle hosted here; `personal`: an answer about the follower alone,
+    never circle content (the domain gate still applies)."""
     group = await circle_actor(circle)
     if received is not None and received.get("type") == "Follow" and received.get("id") == follow_uri:
         follow = received
     elif follow_uri is not None:
         follow = follow_reference(follow_uri, follower.uri, group.uri)
     else:
-        log.warning("no %s sent to %s for %s: its Follow id is unknown", kind, follower.uri, group.uri)
+        log.warning("no %s sent to actor %s for circle actor %s: its Follow id is unknown", kind, follower.id, group.id)
         return
     uri = site.uris.new_activity()
     payload = render_response(kind, uri, group.uri, follow, follower.uri)
     activity = await store_activity(
-        uri=uri, type=kind, actor=group, payload=payload, now=now, circle=circle, object_uri=follow_uri
+        uri=uri, type=kind, actor=group, payload=payload, now=now, circle=None if personal else circle,
+        object_uri=follow_uri,
     )
     await _enqueue(site, activity, personal_inbox(follower), None, now)
 
@@ -207,7 +226,7 @@ async def _follow_or_undo(site: Site, event: ev.JoinRequested | ev.MemberLeft, n
         return
     group = await circle_actor(event.circle)
     if event.follow_activity_uri is None:
-        log.warning("%s: no Follow id remembered for %s, nothing sent", group.uri, event.actor.uri)
+        log.warning("circle actor %s: no Follow id remembered for actor %s, nothing sent", group.id, event.actor.id)
         return
     if isinstance(event, ev.JoinRequested):
         uri = event.follow_activity_uri

@@ -9,7 +9,7 @@ import time
 import aiohttp_jinja2
 from aiohttp import web
 
-from circlefed.errors import CirclefedError
+from circlefed.errors import CirclefedError, NotFound
 from circlefed.log import request_id_var
 from circlefed.storage.db import activated
 from circlefed.web.keys import DATABASE, METRICS, REQUEST_ID, SETTINGS
@@ -93,7 +93,9 @@ async def errors(request: web.Request, handler):
 
 def _http_error_message(exc: web.HTTPException) -> str:
     if exc.status == 404:
-        return "Nothing was found at this address."
+        # One answer for every 404: a route that names nothing must read like an object hidden from the viewer
+        # (domain/directory.not_found), or the difference would count what a confidential circle holds.
+        return NotFound.public_message
     if exc.status == 405:
         return "This address does not accept that kind of request."
     if exc.status == 413:

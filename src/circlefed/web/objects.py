@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from circlefed.domain.directory import not_found
 from circlefed.domain.read_rule import readable_audiences
 from circlefed.federation import collections
 from circlefed.federation.confidential import reader_level
@@ -39,7 +40,7 @@ async def post(request: web.Request) -> web.StreamResponse:
 async def thread_collection(request: web.Request) -> web.StreamResponse:
     row, circle = await served_post(_uri(request, "t"), viewer_of(request))
     if not isinstance(row, Thread):
-        raise web.HTTPNotFound()
+        raise not_found()
     which = request.match_info["collection"]
     audiences = readable_audiences(circle, await reader_level(circle, viewer_of(request)))
     document = await (

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+import aiohttp
+
 from circlefed.domain.accounts import create_account
 from circlefed.domain.circles import create_circle
 from circlefed.federation.actions import perform
@@ -10,6 +14,8 @@ from circlefed.storage.models import Actor, Circle, Delivery, InboxItem, QueueSt
 from circlefed.web.keys import CLOCK, FEDERATION, RUNNER, SITE
 
 PASSWORD = "correct horse battery staple"
+HTML = {"Accept": "text/html"}
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 async def start_quiet(start_instance, **sections):
@@ -68,6 +74,18 @@ async def join(instance, who: Actor, handle: str):
 async def remote_circle_on(instance, group_uri: str) -> Circle:
     with instance.db():
         return await Circle.get(actor__uri=group_uri)
+
+
+async def browser_of(instance, name: str) -> aiohttp.ClientSession:
+    """A cookie-keeping HTTP session of the account `name`, signed in through the instance's real login form
+    (close it after the test)."""
+    browser = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))  # unsafe: an IP-address host
+    async with browser.get(f"{instance.base_url}/login", headers=HTML) as response:
+        token = _CSRF.search(await response.text()).group(1)
+    form = {"csrf_token": token, "username": name, "password": PASSWORD}
+    async with browser.post(f"{instance.base_url}/login", data=form, allow_redirects=False) as response:
+        assert response.status == 303, f"{name} could not sign in: {response.status}"
+    return browser
 
 
 async def inbox_states(instance) -> list[tuple[str, str, str | None]]:

@@ -18,6 +18,7 @@ from tests.integration.federation.circles import act, circle, member, settle, st
 from tests.integration.federation.conftest import http, remote, start_instance  # noqa: F401
 from tests.integration.federation.fixtures import deliver, ids_of, payload
 from tests.integration.web.conftest import HTML, PASSWORD, post_form, sign_in, site_of
+from tests.integration.web.page_forms import submit
 
 pytestmark = pytest.mark.storage
 
@@ -60,21 +61,19 @@ async def test_a_member_chooses_a_name_for_one_circle_and_it_must_be_unique_ther
     await sign_in(client)
     page = await (await client.get("/account", headers=HTML)).text()
     assert "Name in Grief circle" in page
-    saved = await post_form(
-        client, "/account/pseudonym", {"membership": membership.id, "pseudonym": "  Winter   Robin "}, page="/account"
-    )
+    field = f"pseudonym-{membership.id}"
+    saved = await submit(client, "/account", "Save name for Grief circle", {field: "  Winter   Robin "})
     assert saved.status == 303
     assert (await Membership.get(id=membership.id)).pseudonym == "Winter Robin"
     assert "you are now shown as “Winter Robin”" in await (await client.get("/account", headers=HTML)).text()
     other = await _second_member_in(settings, grief, "Quiet Owl", clock)
-    taken = await post_form(
-        client, "/account/pseudonym", {"membership": membership.id, "pseudonym": "quiet owl"}, page="/account"
-    )
+    taken = await submit(client, "/account", "Save name for Grief circle", {field: "quiet owl"})
     assert taken.status == 409
     text = await taken.text()
-    assert f'id="pseudonym-{membership.id}-error"' in text and "already uses that name" in text
+    assert f'id="{field}-error"' in text and "already uses that name" in text
+    assert 'value="quiet owl"' in text, "what the member typed is kept"
     foreign = await post_form(
-        client, "/account/pseudonym", {"membership": other.id, "pseudonym": "Hijack"}, page="/account"
+        client, "/account/pseudonym", {"membership": other.id, f"pseudonym-{other.id}": "Hijack"}, page="/account"
     )
     assert foreign.status == 404
     assert (await Membership.get(id=other.id)).pseudonym == "Quiet Owl"

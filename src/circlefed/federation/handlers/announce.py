@@ -26,11 +26,11 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
         return ignore(activity, "an Announce inside an Announce")
     circle = await circle_of_actor(ctx.actor.id)
     if circle is None or circle.is_local:
-        return ignore(activity, "%s is not a remote circle joined from here", ctx.actor.uri)
+        return ignore(activity, "actor %s is not a remote circle joined from here", ctx.actor.id)
     announced = activity.get("object")
     if not await has_local_members(circle) and not _is_group_delete(announced, ctx.actor.uri):
         # A circle's own Delete is applied even when our members have left: it takes back a copy we hold.
-        return ignore(activity, "no member here belongs to %s", ctx.actor.uri)
+        return ignore(activity, "no member here belongs to circle actor %s", ctx.actor.id)
     if isinstance(announced, str):
         if is_local_uri(ctx.site, announced):
             return ignore(activity, "it announces our own object")

@@ -22,7 +22,7 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
     refusal = await remote_join_refusal(group_uri, ctx.actor)
     if refusal is not None:
         # No Reject either: a confidential circle sends nothing to where its content may not go.
-        raise Refused(f"{ctx.actor.uri} may not join: {refusal}")
+        raise Refused(f"actor {ctx.actor.id} may not join: {refusal}")
     circle = await local_circle(group_uri)
     if circle is None:
         return ignore(activity, "not a circle hosted here")
@@ -41,9 +41,9 @@ async def handle_undo(ctx: HandlerContext, activity: dict) -> None:
     follow = activity.get("object")
     circle = await _undone_circle(ctx, follow)
     if circle is None:
-        return ignore(activity, "it undoes no Follow of a circle here by %s", ctx.actor.uri)
+        return ignore(activity, "it undoes no Follow of a circle here by actor %s", ctx.actor.id)
     if await membership_of(circle, ctx.actor) is None:
-        return ignore(activity, "%s is not a member", ctx.actor.uri)
+        return ignore(activity, "actor %s is not a member", ctx.actor.id)
     async with in_transaction():
         await ctx.publish([await leave_circle(circle, ctx.actor)])
     return None

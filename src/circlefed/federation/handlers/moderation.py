@@ -48,8 +48,10 @@ async def handle_block(ctx: HandlerContext, activity: dict) -> None:
     person = await _person(ctx, activity.get("object"))
     expires = parse_time(activity.get("endTime")) or parse_time(activity.get("expires"))
     async with in_transaction():
+        reason = text_field(activity, "summary")
         event = await moderation.ban_member(
-            ctx.site, circle, person, ctx.actor, reason=text_field(activity, "summary"), expires_at=expires,
+            # A circle sends a ban's reason only when its facilitator chose to share it with the banned person.
+            ctx.site, circle, person, ctx.actor, reason=reason, reason_shared=bool(reason), expires_at=expires,
             remove_data=activity.get("removeData") is True, now=ctx.now, activity_uri=activity["id"],
             vouched=_vouched(ctx),
         )

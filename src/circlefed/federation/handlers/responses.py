@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from tortoise.transactions import in_transaction
 
-from circlefed.domain.memberships import approve_membership, reject_membership
+from circlefed.domain.memberships import approve_membership, is_member, reject_membership
 from circlefed.federation.backfill import backfill_circle
 from circlefed.federation.context import HandlerContext, ignore
 from circlefed.federation.lookup import circle_of_actor
 from circlefed.protocol.parse import reference_id
 from circlefed.storage.models import Actor, Circle, Membership, MembershipState
+
+log = logging.getLogger(__name__)
 
 
 async def handle_accept(ctx: HandlerContext, activity: dict) -> None:
@@ -26,22 +30,30 @@ async def handle_accept(ctx: HandlerContext, activity: dict) -> None:
 
 
 async def handle_reject(ctx: HandlerContext, activity: dict) -> None:
-    found = await _pending_follow(ctx, activity)
+    """The circle refused a pending request, or (an approved member's Follow) removed the member: this instance
+    stops showing them the circle at once."""
+    found = await _pending_follow(ctx, activity, approved_too=True)
     if found is None:
         return None
     circle, member = found
     async with in_transaction():
-        await ctx.publish([await reject_membership(circle, member, by=ctx.actor)])
+        if await is_member(circle, member):
+            await Membership.filter(circle_id=circle.id, actor_id=member.id).delete()
+            log.info("remote circle %s removed local actor %s", circle.id, member.id)
+        else:
+            await ctx.publish([await reject_membership(circle, member, by=ctx.actor)])
     return None
 
 
-async def _pending_follow(ctx: HandlerContext, activity: dict) -> tuple[Circle, Actor] | None:
+async def _pending_follow(
+    ctx: HandlerContext, activity: dict, *, approved_too: bool = False
+) -> tuple[Circle, Actor] | None:
     """The remote circle (whose Group sent this) and the local member whose pending Follow it answers."""
     if ctx.via is not None:
         return ignore(activity, "an Accept/Reject relayed by a Group is not for us")
     circle = await circle_of_actor(ctx.actor.id)
     if circle is None or circle.is_local:
-        return ignore(activity, "%s is not a remote circle joined from here", ctx.actor.uri)
+        return ignore(activity, "actor %s is not a remote circle joined from here", ctx.actor.id)
     follow = activity.get("object")
     query = Membership.filter(circle_id=circle.id, actor__is_local=True)
     follow_uri = reference_id(follow)
@@ -51,6 +63,7 @@ async def _pending_follow(ctx: HandlerContext, activity: dict) -> tuple[Circle, 
         membership = await query.filter(actor__uri=reference_id(follow.get("actor")) or "").first()
     if membership is None:
         return ignore(activity, "it answers no Follow sent from here")
-    if membership.state is not MembershipState.PENDING:
+    answerable = (MembershipState.PENDING, MembershipState.APPROVED) if approved_too else (MembershipState.PENDING,)
+    if membership.state not in answerable:
         return ignore(activity, "the membership is already %s", membership.state.value)
     return circle, await Actor.get(id=membership.actor_id)

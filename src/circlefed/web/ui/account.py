@@ -6,9 +6,11 @@ from aiohttp import web
 
 from circlefed.domain.account_sessions import sessions_of
 from circlefed.domain.account_settings import MAX_PSEUDONYM, change_password, set_circle_pseudonym
+from circlefed.domain.pseudonyms import default_display_name, display_names
 from circlefed.errors import BadRequest, Conflict, Forbidden
-from circlefed.storage.models import Account, Membership, MembershipState
-from circlefed.web.keys import CLOCK
+from circlefed.federation.actions import perform
+from circlefed.storage.models import Account, Actor, Membership, MembershipState
+from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.auth import MAX_PASSWORD_LENGTH, read_new_password
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.guards import login_required, signed_in_account
@@ -26,8 +28,10 @@ async def overview_context(
 ) -> dict:
     """What the /account page shows; errors and values: those of a name form shown again."""
     this_session = await current_session(request)
+    memberships = await _memberships(account)
     return {
-        "memberships": await _memberships(account),
+        "memberships": memberships,
+        "default_names": await _default_names(account, memberships),
         "errors": errors or {},
         "values": values or {},
         "max_pseudonym": MAX_PSEUDONYM,
@@ -42,19 +46,31 @@ async def overview(request: web.Request) -> web.StreamResponse:
     return await render(request, "ui/account/overview.html", await overview_context(request, account))
 
 
+async def _default_names(account: Account, memberships: list[Membership]) -> dict[int, str]:
+    """membership id -> how the member is shown in that circle without a name of their own."""
+    actor = await Actor.get(id=account.actor_id)  # type: ignore[attr-defined]
+    return {m.id: await default_display_name(m.circle, actor) for m in memberships}
+
+
 @login_required
 async def pseudonym(request: web.Request) -> web.StreamResponse:
+    """One circle's name form: its field is named after the membership (`pseudonym-<id>`); the second button
+    (`use_generated`) goes back to the name shown without one of their own."""
     account = await signed_in_account(request)
     form = await read_form(request)
     raw_id = form.raw("membership")
-    value = form.text("pseudonym", label="Name in this circle", max_length=200)
     field = f"pseudonym-{raw_id}"
+    back_to_default = form.raw("use_generated") == "1"
+    value = "" if back_to_default else form.text(field, label="Name in this circle", max_length=200)
+    now = request.app[CLOCK].now()
+    change = set_circle_pseudonym(account, int(raw_id) if raw_id.isdigit() else 0, value)
     try:
-        membership = await set_circle_pseudonym(account, int(raw_id) if raw_id.isdigit() else 0, value)
+        membership = (await perform(request.app[SITE], change, now=now)).membership
     except (BadRequest, Conflict) as exc:
         context = await overview_context(request, account, errors={field: exc.message}, values={field: value})
         return await render(request, "ui/account/overview.html", context, status=exc.status)
-    shown = membership.pseudonym or account.username
+    actor = await Actor.get(id=account.actor_id)  # type: ignore[attr-defined]
+    shown = (await display_names(membership.circle, [actor]))[actor.id]
     return redirect(request, "/account", f"In {membership.circle.name} you are now shown as “{shown}”.")
 
 

@@ -38,7 +38,7 @@ async def save_rules(request: web.Request, mod: Moderating) -> web.Response:
         return await page(request, mod, "ui/facilitate/rules.html", context, status=400)
     await act(request, set_rules(mod.circle, mod.viewer, source, require_reacknowledgement=again, now=now(request)))
     log.info(
-        "circle %s: ground rules changed by %s (version %s)", mod.circle.slug, mod.viewer.uri, mod.circle.rules_version
+        "circle %s: ground rules changed by %s (version %s)", mod.circle.id, mod.viewer.id, mod.circle.rules_version
     )
     extra = " Members will be asked to accept them before they post again." if again else ""
     return redirect(request, f"{mod.base}/rules", f"The ground rules are saved.{extra}")
@@ -85,7 +85,7 @@ async def save_settings(request: web.Request, mod: Moderating) -> web.Response:
     level, days = await _visibility(request, mod, form), _retention(form)
     approval = form.checkbox("requires_approval")
     if not form.ok:
-        log.info("circle %s: settings refused for %s: %s", mod.circle.slug, mod.viewer.uri, ", ".join(form.errors))
+        log.info("circle %s: settings refused for actor %s: %s", mod.circle.id, mod.viewer.id, ", ".join(form.errors))
         return await _settings_page(request, mod, form)
     circle, by, moment = mod.circle, mod.viewer, now(request)
     choices = request.app[SETTINGS].confidentiality.facilitator_visibilities

@@ -46,7 +46,7 @@ async def moderating(request: web.Request) -> Moderating:
     if viewer is None:
         raise SignInFirst
     if not await can_moderate(circle, viewer):
-        log.info("refused %s %s to %s: not a moderator", request.method, request.path, viewer.uri)
+        log.info("refused %s %s to actor %s: not a moderator", request.method, request.path, viewer.id)
         raise Forbidden("These pages are for the circle's facilitators. Ask one of them if you think you should help.")
     return Moderating(circle, viewer)
 

@@ -53,7 +53,7 @@ async def remove(request: web.Request, mod: Moderating) -> web.Response:
         row = await _thread(mod, form)
         await act(request, delete_thread(row, mod.viewer, now=now(request), reason=reason))
         message = "The thread was removed."
-    log.info("circle %s: %s removed by %s", mod.circle.slug, row.uri, mod.viewer.uri)
+    log.info("circle %s: %s removed by actor %s", mod.circle.id, row.uri, mod.viewer.id)
     return redirect(request, back(request, form.raw("next"), mod), message)
 
 

@@ -22,6 +22,8 @@ ACTIONS = {
     modlog.BAN_ENDED: "saw the ban end for",
     modlog.ADD_FACILITATOR: "made facilitator",
     modlog.REMOVE_FACILITATOR: "made a member again",
+    modlog.REMOVE_MEMBER: "removed from the circle",
+    modlog.KEEP_MEMBER: "kept in the circle, after it became confidential,",
     modlog.APPROVE_JOIN: "approved the request to join of",
     modlog.REJECT_JOIN: "declined the request to join of",
     modlog.APPROVE_POST: "approved a held post",
@@ -43,7 +45,7 @@ async def log_page(request: web.Request, mod: Moderating) -> web.Response:
         "entries": listing.items,
         "actions": ACTIONS,
         "targets": targets,
-        "names": await names(mod.circle, [entry.moderator for entry in listing.items]),
+        "names": await names(mod.circle, [entry.moderator for entry in listing.items], for_facilitators=True),
         "next_url": page_url(request, listing.next_cursor),
     }
     return await page(request, mod, "ui/facilitate/log.html", context)
@@ -58,7 +60,9 @@ async def _targets(mod: Moderating, uris: list[str]) -> dict[str, str]:
     for post in await Post.filter(uri__in=wanted, thread__circle_id=mod.circle.id).select_related("thread"):
         shown[post.uri] = f"in “{post.thread.title}”" if post.thread.title else "in a thread since removed"
     actors = await Actor.filter(uri__in=[uri for uri in wanted if uri not in shown])
-    people = await names(mod.circle, [actor for actor in actors if actor.id != mod.circle.actor_id])  # type: ignore[attr-defined]
+    people = await names(
+        mod.circle, [actor for actor in actors if actor.id != mod.circle.actor_id], for_facilitators=True
+    )  # type: ignore[attr-defined]
     for actor in actors:
         if actor.id in people:
             shown[actor.uri] = people[actor.id]

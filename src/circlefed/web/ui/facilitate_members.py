@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from circlefed.domain.memberships import joined_while_public, keep_member, remove_members
 from circlefed.domain.moderation import ban_member, set_facilitator, unban_member
 from circlefed.errors import NotFound
 from circlefed.storage.models import Actor, CircleBan, Membership, MembershipState, Post, Thread
@@ -53,11 +54,14 @@ async def _render(
     listing = await keyset_page(approved, "id", None if form else cursor_param(request))
     bans = await CircleBan.filter(circle_id=mod.circle.id).select_related("actor").order_by("-created_at", "-id")
     people = [row.actor for row in listing.items] + [ban.actor for ban in bans] + ([target] if target else [])
+    public_joiners = await joined_while_public(mod.circle)
+    people += [row.actor for row in public_joiners]
     context = {
         "members": listing.items,
+        "public_joiners": public_joiners,
         "bans": bans,
         "banned_ids": {ban.actor_id for ban in bans if ban.expires_at is None or ban.expires_at > now(request)},
-        "names": await names(mod.circle, people),
+        "names": await names(mod.circle, people, for_facilitators=True),
         "target": target,
         "form": form,
         "viewer_id": mod.viewer.id,
@@ -120,6 +124,26 @@ async def unban(request: web.Request, mod: Moderating) -> web.Response:
 
 
 @facilitator_page
+async def remove_public_joiners(request: web.Request, mod: Moderating) -> web.Response:
+    """Everyone who joined while the circle was public and was not kept, out in one step (they may ask again)."""
+    await read_form(request)
+    people = [row.actor for row in await joined_while_public(mod.circle)]
+    removed = await act(request, remove_members(mod.circle, people, by=mod.viewer, now=now(request)))
+    log.info("circle %s: %d members who joined while it was public removed by actor %s", mod.circle.id,
+             len(removed), mod.viewer.id)
+    return redirect(request, f"{mod.base}/members", f"{len(removed)} people who joined while the circle was public "
+                    "were removed. They can ask to join again.")
+
+
+@facilitator_page
+async def keep(request: web.Request, mod: Moderating) -> web.Response:
+    form = await read_form(request)
+    person = await _person(mod, form.raw("actor_id"))
+    kept = await keep_member(mod.circle, person, by=mod.viewer, now=now(request))
+    return redirect(request, f"{mod.base}/members", "They stay in the circle." if kept else "Nothing changed.")
+
+
+@facilitator_page
 async def facilitator_role(request: web.Request, mod: Moderating) -> web.Response:
     form = await read_form(request)
     person = await _person(mod, form.raw("actor_id"))
@@ -136,3 +160,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/c/{slug}/facilitate/ban", ban, name="facilitate_ban")
     app.router.add_post("/c/{slug}/facilitate/unban", unban, name="facilitate_unban")
     app.router.add_post("/c/{slug}/facilitate/facilitator", facilitator_role, name="facilitate_role")
+    app.router.add_post("/c/{slug}/facilitate/remove-public-joiners", remove_public_joiners)
+    app.router.add_post("/c/{slug}/facilitate/keep", keep)

@@ -30,7 +30,7 @@ async def _render_requests(request: web.Request, mod: Moderating, form: Form | N
     listing = await keyset_page(pending, "id", None if form else cursor_param(request))
     context = {
         "requests": listing.items,
-        "names": await names(mod.circle, [row.actor for row in listing.items]),
+        "names": await names(mod.circle, [row.actor for row in listing.items], for_facilitators=True),
         "next_url": None if form else page_url(request, listing.next_cursor),
         "form": form,
     }
@@ -49,7 +49,7 @@ async def approve_request(request: web.Request, mod: Moderating) -> web.Response
     form = await read_form(request)
     person = await _requester(form)
     await act(request, approve_membership(mod.circle, person, by=mod.viewer, now=now(request)))
-    log.info("circle %s: join request of %s approved by %s", mod.circle.slug, person.uri, mod.viewer.uri)
+    log.info("circle %s: join request of actor %s approved by actor %s", mod.circle.id, person.id, mod.viewer.id)
     return redirect(request, f"{mod.base}/requests", "Request approved: they are a member of the circle now.")
 
 
@@ -62,7 +62,7 @@ async def reject_request(request: web.Request, mod: Moderating) -> web.Response:
         return await _render_requests(request, mod, form)
     change = reject_membership(mod.circle, person, by=mod.viewer, now=now(request), reason=reason)
     await act(request, change)
-    log.info("circle %s: join request of %s declined by %s", mod.circle.slug, person.uri, mod.viewer.uri)
+    log.info("circle %s: join request of actor %s declined by actor %s", mod.circle.id, person.id, mod.viewer.id)
     return redirect(request, f"{mod.base}/requests", "Request declined.")
 
 
@@ -84,7 +84,7 @@ async def _render_held(request: web.Request, mod: Moderating, form: Form | None 
         }
         for row in held
     ]
-    shown = await names(mod.circle, authors.values())
+    shown = await names(mod.circle, authors.values(), for_facilitators=True)
     return await page(
         request,
         mod,
@@ -110,7 +110,7 @@ async def approve_held(request: web.Request, mod: Moderating) -> web.Response:
     form = await read_form(request)
     row = await _held_row(mod, form)
     await act(request, review.approve_post(row, mod.viewer, now=now(request)))
-    log.info("circle %s: held post %s approved by %s", mod.circle.slug, row.uri, mod.viewer.uri)
+    log.info("circle %s: held post %s approved by actor %s", mod.circle.id, row.uri, mod.viewer.id)
     return redirect(request, f"{mod.base}/held", "Approved: the post is visible to the circle now.")
 
 
@@ -122,7 +122,7 @@ async def reject_held(request: web.Request, mod: Moderating) -> web.Response:
     if not form.ok:
         return await _render_held(request, mod, form)
     await act(request, review.reject_post(row, mod.viewer, reason=reason, now=now(request)))
-    log.info("circle %s: held post %s declined by %s", mod.circle.slug, row.uri, mod.viewer.uri)
+    log.info("circle %s: held post %s declined by actor %s", mod.circle.id, row.uri, mod.viewer.id)
     return redirect(request, f"{mod.base}/held", "Declined: the post stays hidden.")
 
 

@@ -36,7 +36,8 @@ async def _render(request: web.Request, mod: Moderating, form: Form | None = Non
         items.append({"report": report, "row": row, "thread": thread, "author": author})
         people += [p for p in (report.reporter, report.reported_actor, author) if p is not None]
     next_url = page_url(request, listing.next_cursor)
-    context = {"items": items, "names": await names(mod.circle, people), "form": form, "next_url": next_url}
+    shown = await names(mod.circle, people, for_facilitators=True)
+    context = {"items": items, "names": shown, "form": form, "next_url": next_url}
     return await page(request, mod, "ui/facilitate/reports.html", context, status=400 if form else 200)
 
 
@@ -68,7 +69,7 @@ async def resolve(request: web.Request, mod: Moderating) -> web.Response:
     if not form.ok:
         return await _render(request, mod, form)
     await act(request, reports.resolve_report(report, mod.viewer, outcome=outcome, now=now(request)))
-    log.info("circle %s: report #%s resolved by %s", mod.circle.slug, report.id, mod.viewer.uri)
+    log.info("circle %s: report #%s resolved by actor %s", mod.circle.id, report.id, mod.viewer.id)
     return redirect(request, f"{mod.base}/reports", "Report resolved. The outcome is in the moderation log.")
 
 

@@ -56,7 +56,7 @@ def admin_required(handler: Handler) -> Handler:
         if account is None:
             return web.Response(status=303, headers={"Location": login_url(request)})
         if not account.is_admin:
-            log.info("refused %s %s to non-admin %s", request.method, request.path, account.username)
+            log.info("refused %s %s to non-admin account %s", request.method, request.path, account.id)
             raise Forbidden("This page is for the admins of this instance.")
         return await handler(request)
 

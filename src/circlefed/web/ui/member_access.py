@@ -10,6 +10,7 @@ from aiohttp import web
 
 from circlefed.domain.directory import not_found
 from circlefed.domain.memberships import can_moderate
+from circlefed.domain.pseudonyms import display_names
 from circlefed.domain.read_rule import ReaderLevel, may_read_row, readable_audiences, reader_level_of
 from circlefed.domain.standing import active_ban, needs_acknowledgement
 from circlefed.storage.models import (
@@ -173,23 +174,21 @@ async def author_labels(circle: Circle, actor_ids: set[int]) -> dict[int, str]:
     return await names(circle, await Actor.filter(id__in=actor_ids))
 
 
-async def names(circle: Circle, actors: Iterable[Actor | None]) -> dict[int, str]:
-    """How each actor is shown in this circle: their pseudonym here, else their username; remote ones with their
-    instance ("sam · lemmy.example")."""
+async def names(
+    circle: Circle, actors: Iterable[Actor | None], *, for_facilitators: bool = False
+) -> dict[int, str]:
+    """How each actor is shown in this circle (domain/pseudonyms.py display_names); remote ones with their
+    instance ("sam · lemmy.example"). `for_facilitators`: the circle's facilitators' pages, which also name the
+    account behind a local member's name in the circle ("Member 1a2b3c (noah)"), so that they can reach out."""
     by_id = {actor.id: actor for actor in actors if actor is not None}
     if not by_id:
         return {}
-    pseudonyms = dict(
-        await Membership.filter(circle_id=circle.id, actor_id__in=list(by_id), pseudonym__isnull=False).values_list(
-            "actor_id", "pseudonym"
-        )
-    )
+    shown = await display_names(circle, by_id.values())
     remote_instances = {a.instance_id for a in by_id.values() if not a.is_local}  # type: ignore[attr-defined]
     domains = dict(await Instance.filter(id__in=list(remote_instances or [0])).values_list("id", "domain"))
-    shown = {}
     for actor_id, actor in by_id.items():
-        name = pseudonyms.get(actor_id) or actor.local_name or actor.preferred_username
         if not actor.is_local:
-            name = f"{name} · {domains.get(actor.instance_id, '?')}"  # type: ignore[attr-defined]
-        shown[actor_id] = name
+            shown[actor_id] = f"{shown[actor_id]} · {domains.get(actor.instance_id, '?')}"  # type: ignore[attr-defined]
+        elif for_facilitators and actor.local_name and shown[actor_id] != actor.local_name:
+            shown[actor_id] = f"{shown[actor_id]} ({actor.local_name})"
     return shown

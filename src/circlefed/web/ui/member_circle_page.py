@@ -98,7 +98,7 @@ async def join(request: web.Request) -> web.StreamResponse:
             request.app[SITE], request_join(circle, access.actor, acknowledged_rules_version=version, now=now), now=now
         )
     except CirclefedError as exc:
-        log.info("refused join of %s to circle %s: %s", access.actor.uri, circle.id, exc.message)
+        log.info("refused join of actor %s to circle %s: %s", access.actor.id, circle.id, exc.message)
         return await _render(request, access, errors={RULES_FIELD: _sentence(exc.message)}, status=exc.status)
     if outcome.state is MembershipState.APPROVED:
         return redirect(request, access.path, f"Welcome to {circle.name}.")
@@ -117,7 +117,7 @@ async def leave(request: web.Request) -> web.StreamResponse:
     try:
         await perform(request.app[SITE], leave_circle(circle, access.actor), now=now)
     except CirclefedError as exc:
-        log.info("refused leaving circle %s for %s: %s", circle.id, access.actor.uri, exc.message)
+        log.info("refused leaving circle %s for actor %s: %s", circle.id, access.actor.id, exc.message)
         return redirect(request, access.path, _sentence(exc.message), kind="error")
     if was_pending:
         return redirect(request, "/circles", f"You withdrew your request to join {circle.name}.")

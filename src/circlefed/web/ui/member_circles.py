@@ -21,13 +21,15 @@ from circlefed.web.ui.session import current_account
 
 log = logging.getLogger(__name__)
 MAX_HANDLE = 300
+# A banned member still sees the circle in their list, marked: its page tells them about the ban.
+SHOWN_STATES = [MembershipState.APPROVED, MembershipState.PENDING, MembershipState.BANNED]
 
 
 async def _joined(account: Account | None) -> list[dict[str, Any]]:
     if account is None:
         return []
     rows = await (
-        Membership.filter(actor_id=account.actor_id, state__in=[MembershipState.APPROVED, MembershipState.PENDING])  # type: ignore[attr-defined]
+        Membership.filter(actor_id=account.actor_id, state__in=SHOWN_STATES)  # type: ignore[attr-defined]
         .select_related("circle__actor__instance")
         .order_by("circle__name")
     )
@@ -36,6 +38,7 @@ async def _joined(account: Account | None) -> list[dict[str, Any]]:
             "circle": row.circle,
             "path": circle_path(row.circle),
             "pending": row.state is MembershipState.PENDING,
+            "banned": row.state is MembershipState.BANNED,
             "host": None if row.circle.is_local else row.circle.actor.instance.domain,
         }
         for row in rows
@@ -88,7 +91,7 @@ async def join_elsewhere(request: web.Request) -> web.StreamResponse:
     try:
         outcome = await join_remote_circle(request.app[FEDERATION], actor, handle)
     except CirclefedError as exc:
-        log.info("refused joining %s for %s: %s", handle, actor.uri, exc.message)
+        log.info("refused joining a circle by handle for actor %s: %s", actor.id, exc.message)
         form.error("handle", _join_problem(exc))
         return await _page(request, form, status=exc.status if exc.status < 500 else 502)
     circle = await Circle.get(id=outcome.membership.circle_id)  # type: ignore[attr-defined]

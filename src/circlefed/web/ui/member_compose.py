@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from circlefed.domain.content import MAX_CW_LENGTH, MAX_SOURCE_LENGTH, MAX_TITLE_LENGTH, render_markdown
+from circlefed.domain.directory import not_found
 from circlefed.domain.replies import edit_reply, reply
 from circlefed.domain.safety import Screening
 from circlefed.domain.threads import edit_thread, start_thread
@@ -108,7 +109,7 @@ async def new_thread(request: web.Request) -> web.StreamResponse:
         return await _after_posting(request, started.screening, path, "Your thread is posted.")
 
     page = {"mode": "thread", "action": f"{access.path}/new"}
-    refused = f"a new thread by {access.actor.uri} in circle {access.circle.id}"
+    refused = f"a new thread by actor {access.actor.id} in circle {access.circle.id}"
     return await _submit(request, access, page, change, done, with_title=True, refused=refused)
 
 
@@ -126,7 +127,7 @@ async def post_reply(request: web.Request) -> web.StreamResponse:
     raw = request.match_info["thread_id"]
     thread = await Thread.get_or_none(id=int(raw)) if raw.isdigit() else None
     if thread is None:
-        raise web.HTTPNotFound()
+        raise not_found()
     access = await thread_with_access(request, thread)
     assert access.actor is not None
 
@@ -145,7 +146,7 @@ async def post_reply(request: web.Request) -> web.StreamResponse:
         return await _after_posting(request, posted.screening, path, "Your reply is posted.")
 
     page = {"mode": "reply", "action": f"/threads/{thread.id}/reply"}
-    refused = f"a reply by {access.actor.uri} in thread {thread.id}"
+    refused = f"a reply by actor {access.actor.id} in thread {thread.id}"
     return await _submit(request, access, page, change, done, with_title=False, refused=refused)
 
 

@@ -107,9 +107,9 @@ async def report(request: web.Request) -> web.StreamResponse:
     try:
         await perform(request.app[SITE], change, now=now)
     except CirclefedError as exc:
-        log.info("refused a report by %s: %s", access.actor.uri, exc.message)
+        log.info("refused a report by actor %s: %s", access.actor.id, exc.message)
         return redirect(request, _back(request, thread, row), "We could not send that report.", kind="error")
-    log.info("%s reported %s", access.actor.uri, row.uri)
+    log.info("actor %s reported %s", access.actor.id, row.uri)
     return redirect(request, _back(request, thread, row), "Thank you. The facilitators will look at your report.")
 
 
