@@ -48,6 +48,9 @@ async def publish(site: Site, events: Iterable[ev.Event], *, now: datetime, rece
             await _publish_content(site, event, now, received)
         elif isinstance(event, ev.MemberJoined | ev.JoinApproved | ev.JoinRejected):
             await _answer_follow(site, event, now, received)
+            if not isinstance(event, ev.JoinRejected):
+                # A new member of a confidential circle gets the pseudonym now, before anything names them.
+                await attributed_actor(site, event.circle, event.actor, create=True)
         elif isinstance(event, ev.MemberRemoved):
             await _tell_removed(site, event, now)
         elif isinstance(event, ev.JoinRequested | ev.MemberLeft):

@@ -24,7 +24,7 @@ from circlefed.storage.models import (
 )
 from tests.integration.web.page_forms import submit
 
-from .circles import act, settle
+from .circles import act, browser_of, member, settle
 from .lifecycle_net import lifecycle_net, signed_by
 
 pytestmark = pytest.mark.storage
@@ -55,16 +55,16 @@ async def test_a_ban_ends_reading_and_delivery_here_and_on_the_member_instance(n
     with net.a.db():
         bea_on_a = await Actor.get(uri=net.bea.uri)
     await ban_through_the_page(net, net.robin, reason="zqreason kept private", share=False)
+    # On A: the banned member reads nothing of the circle at once, and is told about the ban on its page.
+    status, page = await net.page("zqrobin", net.quiet_uri)
+    assert status == 200 and "zqold" not in page
+    assert (await net.page("zqrobin", before.uri))[0] == 404
+    assert "banned you from this circle" in page and "zqreason" not in page, "the reason was not shared"
     await ban_through_the_page(net, bea_on_a, reason="zqreason shared", share=True)
     await settle(net.a, net.b)
     after = await net.post("zqnew during the ban")
-
-    # On A: the banned member reads nothing of the circle, and is told about the ban on its page.
-    status, page = await net.page("zqrobin", net.quiet_uri)
-    assert status == 200 and "zqnew" not in page and "zqold" not in page
-    assert "banned you from this circle" in page and "zqreason" not in page, "the reason was not shared"
-    for thread in (before, after):
-        assert (await net.page("zqrobin", thread.uri))[0] == 404
+    assert "zqnew" not in (await net.page("zqrobin", net.quiet_uri))[1]
+    assert (await net.page("zqrobin", after.uri))[0] == 404
     # Nothing of the new thread went to B, whose only member is banned.
     with net.a.db():
         assert not await Delivery.filter(domain=net.b.domain, activity__object_uri=after.uri).exists()
@@ -175,11 +175,11 @@ async def test_a_hidden_thread_and_a_missing_one_answer_alike_to_a_non_member(ne
     shown = await net.page("zqbob", f"{net.b.base_url}/threads/{copy.id}")
     assert shown[0] == hidden[0] == 404 and _without_request_id(shown[1]) == _without_request_id(hidden[1])
     # The same for a form sent to a hidden thread and to none, by a signed-in account of the hosting instance.
-    outsider = net.browsers["zqrobin"]
-    await ban_through_the_page(net, net.robin, reason="", share=False)
+    await member(net.a, "zqstranger")
+    net.browsers["zqstranger"] = outsider = await browser_of(net.a, "zqstranger")
     answers = []
     for thread_id in (thread.id, 999999):
-        token = re.search(r'name="csrf_token" value="([^"]+)"', (await net.page("zqrobin", net.quiet_uri))[1])[1]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', (await net.page("zqstranger", net.quiet_uri))[1])[1]
         async with outsider.post(f"{net.a.base_url}/threads/{thread_id}/reply", data={"csrf_token": token,
                                  "body": "hi"}, headers={"Accept": "text/html"}, allow_redirects=False) as response:
             answers.append((response.status, _without_request_id(await response.text())))
@@ -213,12 +213,11 @@ async def test_a_name_chosen_in_a_members_circle_is_shown_and_never_the_username
     with net.a.db():
         membership = await Membership.get(circle=net.quiet, actor_id=net.robin.id)
     robin, field = net.browsers["zqrobin"], f"pseudonym-{membership.id}"
-    _, account = await net.page("zqrobin", f"{net.a.base_url}/account")
-    generated = re.search(r"shown as “(Member [0-9a-f]{6})”", account)[1]
     response = await submit(robin, f"{net.a.base_url}/account", "Save name for", {field: "Noah R"})
     assert response.status == 303
     _, account = await net.page("zqrobin", f"{net.a.base_url}/account")
     assert "you are now shown as “Noah R”" in account
+    generated = re.search(r"Without one you are shown as “(Member [0-9a-f]{6})”", account)[1]
     thread = await net.post("zqnamed", author=net.robin)
     _, page = await net.page("fran", f"{net.quiet_uri}")
     assert "by Noah R" in page and "zqrobin" not in page
