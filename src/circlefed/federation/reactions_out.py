@@ -7,30 +7,35 @@ from datetime import datetime
 
 from circlefed.delivery.outbox import store_activity
 from circlefed.domain import events as ev
+from circlefed.domain.read_rule import row_level
 from circlefed.domain.site import Site
 from circlefed.federation import outbound
 from circlefed.federation.audience import personal_inbox
 from circlefed.federation.documents import circle_actor
 from circlefed.federation.lookup import find_post, thread_and_circle
 from circlefed.protocol.reactions import render_reaction, render_reaction_undo
-from circlefed.storage.models import Circle, Visibility
+from circlefed.storage.models import Circle, Post, Thread, Visibility
 
 log = logging.getLogger(__name__)
 
 ReactionEvent = ev.ReactionAdded | ev.ReactionRemoved
 
 
-def leaves_instance(circle: Circle) -> bool:
-    """Votes in a circle hosted here that is not public are never sent or relayed: its voters' identities stay on
-    this instance (PROTOCOL.md reactions, attack 17). A remote circle's own host decides what it relays."""
-    return not circle.is_local or circle.visibility is Visibility.PUBLIC
+def leaves_instance(circle: Circle, row: Thread | Post | None = None) -> bool:
+    """Votes on what is not public now in a circle hosted here (domain/read_rule.py: the circle's level, and the
+    post's own audience) are never sent or relayed: its voters' identities stay on this instance (PROTOCOL.md
+    reactions, attack 17). A remote circle's own host decides what it relays."""
+    if not circle.is_local:
+        return True
+    level = row_level(circle, row.audience) if row is not None else circle.visibility
+    return level is Visibility.PUBLIC
 
 
 async def publish_reaction(site: Site, event: ReactionEvent, *, now: datetime, received: dict | None) -> None:
     """SPEC: fep-1b12 announce, PROTOCOL.md reactions: a local member's vote goes to a remote circle's Group, or
     is announced by the Group of a public circle hosted here, as a remote member's vote received here is."""
     circle = event.circle
-    if not leaves_instance(circle):
+    if not leaves_instance(circle, await find_post(event.object_uri)):
         return
     ordering_key = await _ordering_key(event)
     if event.actor.is_local:

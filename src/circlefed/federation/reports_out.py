@@ -9,6 +9,7 @@ from circlefed.delivery.outbox import store_activity
 from circlefed.domain import events as ev
 from circlefed.domain.instance_policy import read_instance_policy
 from circlefed.domain.memberships import is_facilitator
+from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.site import Site
 from circlefed.federation import outbound
 from circlefed.federation.audience import personal_inbox
@@ -37,9 +38,11 @@ async def publish_report(site: Site, event: ev.ReportFiled, *, now: datetime, re
     flag = received if not event.reporter.is_local else None
     if event.reporter.is_local:
         group = await circle_actor(circle)
-        flag = render_flag(site.uris.new_activity(), event.reporter.uri, list(event.object_uris), group.uri,
-                           event.reason)
-        activity = await store_activity(uri=flag["id"], type="Flag", actor=event.reporter, payload=flag, now=now)
+        # In a confidential circle the reporter, and a member reported in person, appear as their pseudonyms.
+        reporter = await attributed_actor(site, circle, event.reporter, create=True)
+        objects = [await _as_shown(site, circle, uri, event.reported_actor) for uri in event.object_uris]
+        flag = render_flag(site.uris.new_activity(), reporter.uri, objects, group.uri, event.reason)
+        activity = await store_activity(uri=flag["id"], type="Flag", actor=reporter, payload=flag, now=now)
         if event.report is not None:
             # Every copy of a report (here, at the facilitators' instances) is keyed by its Flag's id.
             event.report.activity_uri = flag["id"]
@@ -49,6 +52,12 @@ async def publish_report(site: Site, event: ev.ReportFiled, *, now: datetime, re
             return
     if circle.is_local and flag is not None:
         await forward_report(site, circle, flag, event.reported_actor, now=now)
+
+
+async def _as_shown(site: Site, circle: Circle, uri: str, reported: Actor | None) -> str:
+    if reported is not None and reported.uri == uri:
+        return (await attributed_actor(site, circle, reported, create=True)).uri
+    return uri
 
 
 async def forward_report(site: Site, circle: Circle, flag: dict, reported: Actor | None, *, now: datetime) -> None:
@@ -80,10 +89,11 @@ async def publish_resolution(site: Site, event: ev.ReportResolved, *, now: datet
         log.info("report #%d closed here by an admin who does not facilitate %s: not sent", report.id, circle.slug)
         return
     group = await circle_actor(circle)
-    flag = await _flag_of(report, group)
-    resolve = render_resolve(site.uris.new_activity(), event.by.uri, flag, group.uri, event.outcome, now)
+    flag = await _flag_of(site, circle, report, group)
+    by = await attributed_actor(site, circle, event.by, create=True)
+    resolve = render_resolve(site.uris.new_activity(), by.uri, flag, group.uri, event.outcome, now)
     activity = await store_activity(
-        uri=resolve["id"], type="Resolve", actor=event.by, payload=resolve, now=now, circle=circle,
+        uri=resolve["id"], type="Resolve", actor=by, payload=resolve, now=now, circle=circle,
         object_uri=report.activity_uri,
     )
     if circle.is_local:
@@ -125,12 +135,12 @@ async def _announce_privately(
     await outbound._enqueue(site, activity, [inbox for inbox in inboxes if inbox], None, now)
 
 
-async def _flag_of(report: Report, group: Actor) -> dict:
+async def _flag_of(site: Site, circle: Circle, report: Report, group: Actor) -> dict:
     """The report's Flag, as sent here or rendered again from the stored report under its own id."""
     sent = await OutboxActivity.get_or_none(uri=report.activity_uri, type="Flag")
     if sent is not None:
         return sent.payload
-    reporter = await Actor.get(id=report.reporter_id)
+    reporter = await attributed_actor(site, circle, await Actor.get(id=report.reporter_id), create=True)
     return render_flag(report.activity_uri, reporter.uri, [report.object_uri], group.uri, report.reason)
 
 

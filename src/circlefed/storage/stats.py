@@ -35,6 +35,7 @@ def _public_threads() -> QuerySet[Thread]:
     return Thread.filter(
         circle__is_local=True,
         circle__visibility=Visibility.PUBLIC,
+        audience=Visibility.PUBLIC,  # written in public too: a post from a confidential past is not counted
         author__is_local=True,
         deleted_at__isnull=True,
         review_state=ReviewState.VISIBLE,
@@ -45,6 +46,7 @@ def _public_replies() -> QuerySet[Post]:
     return Post.filter(
         thread__circle__is_local=True,
         thread__circle__visibility=Visibility.PUBLIC,
+        audience=Visibility.PUBLIC,
         thread__deleted_at__isnull=True,
         thread__review_state=ReviewState.VISIBLE,
         author__is_local=True,
