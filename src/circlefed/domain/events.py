@@ -31,6 +31,7 @@ class ThreadEdited:
     circle: Circle
     thread: Thread
     author: Actor
+    screening: Screening | None = None
 
     @property
     def is_local(self) -> bool:
@@ -74,6 +75,22 @@ class ReplyEdited:
     thread: Thread
     post: Post
     author: Actor
+    screening: Screening | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return self.author.is_local
+
+
+@dataclass(frozen=True)
+class EditHeld:
+    """An edit the safety net held for a facilitator: the shown text stays, nothing is published yet."""
+
+    circle: Circle
+    thread: Thread
+    post: Post | None
+    author: Actor
+    screening: Screening
 
     @property
     def is_local(self) -> bool:

@@ -25,6 +25,8 @@ APPROVE_JOIN = "approve_join"
 REJECT_JOIN = "reject_join"
 APPROVE_POST = "approve_post"
 REJECT_POST = "reject_post"
+APPROVE_EDIT = "approve_edit"
+REJECT_EDIT = "reject_edit"
 SET_RULES = "set_rules"
 RESOLVE_REPORT = "resolve_report"
 

@@ -15,7 +15,8 @@ from circlefed.domain.content import (
     render_markdown,
     sanitise_html,
 )
-from circlefed.domain.events import ReplyDeleted, ReplyEdited, ReplyPosted
+from circlefed.domain.edits import screen_edit
+from circlefed.domain.events import EditHeld, ReplyDeleted, ReplyEdited, ReplyPosted
 from circlefed.domain.memberships import is_member
 from circlefed.domain.modlog import REMOVE_REPLY, record
 from circlefed.domain.read_rule import audience_of_new_row, narrowest
@@ -63,18 +64,18 @@ async def reply(
     return ReplyPosted(circle, thread, post, author, screening)
 
 
-async def edit_reply(post: Post, by: Actor, *, source: str, content_warning: str | None, now: datetime) -> ReplyEdited:
-    """The author changes the text or warning of a reply."""
+async def edit_reply(
+    site: Site, post: Post, by: Actor, *, source: str, content_warning: str | None, now: datetime
+) -> ReplyEdited | EditHeld:
+    """The author changes the text or warning of a reply, through the same safety net as a new post
+    (domain/edits.py)."""
     check_not_deleted(post, "reply")
     if by.id != post.author_id:
         raise Forbidden("only the author can edit a reply")
-    post.source = check_source(source)
-    post.content_warning = check_cw(content_warning)
-    post.content_html = render_markdown(post.source)
-    post.edited_at = now
-    await post.save(update_fields=["source", "content_warning", "content_html", "edited_at"])
+    source, cw = check_source(source), check_cw(content_warning)
+    fields = {"source": source, "content_warning": cw, "content_html": render_markdown(source)}
     thread = await post.thread
-    return ReplyEdited(await thread.circle, thread, post, by)
+    return await screen_edit(site.safety, await thread.circle, thread, post, by, fields, source, now)
 
 
 async def delete_reply(
@@ -152,26 +153,24 @@ async def store_remote_reply(
         except IntegrityError:
             existing = await Post.get(uri=uri)  # stored concurrently: treat this one as an update
     fields["audience"] = narrowest(existing.audience, audience)  # an update never widens who it was written for
-    return await _update_remote_reply(existing, circle, thread, author, fields, updated_at or now, now)
+    return await _update_remote_reply(existing, circle, thread, author, fields, updated_at or now, now, safety)
 
 
 async def _update_remote_reply(
-    post: Post, circle: Circle, thread: Thread, author: Actor, fields: dict, updated_at: datetime, now: datetime
-) -> ReplyEdited | None:
+    post: Post, circle: Circle, thread: Thread, author: Actor, fields: dict, updated_at: datetime, now: datetime,
+    safety: Safety | None,
+) -> ReplyEdited | EditHeld | None:
     if post.author_id != author.id:
         raise Forbidden("only its author can update a reply")
     if post.thread_id != thread.id:
         raise Conflict("that reply belongs to another thread")
     if is_stale(post.deleted_at, post.edited_at, updated_at):
         return None
-    changed = [name for name, value in fields.items() if getattr(post, name) != value]
+    changed = {name: value for name, value in fields.items() if getattr(post, name) != value}
     if not changed:
         return None
-    for name in changed:
-        setattr(post, name, fields[name])
-    post.edited_at = min(updated_at, now)
-    await post.save(update_fields=[*changed, "edited_at"])
-    return ReplyEdited(circle, thread, post, author)
+    text = html_to_text(fields["content_html"])
+    return await screen_edit(safety, circle, thread, post, author, changed, text, min(updated_at, now))
 
 
 async def _check_may_reply(circle: Circle, thread: Thread, author: Actor, now: datetime) -> None:

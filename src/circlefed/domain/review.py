@@ -42,14 +42,15 @@ async def approve_post(row: Thread | Post, by: Actor, *, now: datetime) -> PostA
     return PostApproved(circle, thread, row if isinstance(row, Post) else None, by)
 
 
-async def reject_post(row: Thread | Post, by: Actor, *, reason: str = "", now: datetime) -> None:
-    """The post stays invisible for good (kept for the record); nothing leaves the instance."""
+async def reject_post(row: Thread | Post, by: Actor, *, reason: str = "", note: str = "", now: datetime) -> None:
+    """The post stays invisible for good (kept for the record); nothing leaves the instance. `reason` is for the
+    moderation log, `note` for the author, who reads it on their post."""
     thread = row if isinstance(row, Thread) else await Thread.get(id=row.thread_id)
     circle = await Circle.get(id=thread.circle_id)
     await check_moderator(circle, by)
     _check_held(row)
-    row.review_state = ReviewState.REJECTED
-    await row.save(update_fields=["review_state"])
+    row.review_state, row.review_note = ReviewState.REJECTED, note
+    await row.save(update_fields=["review_state", "review_note"])
     await modlog.record(circle, by, modlog.REJECT_POST, target_uri=row.uri, reason=reason, now=now)
 
 

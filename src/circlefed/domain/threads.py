@@ -18,7 +18,8 @@ from circlefed.domain.content import (
     sanitise_html,
     title_from_remote,
 )
-from circlefed.domain.events import ThreadDeleted, ThreadEdited, ThreadStarted
+from circlefed.domain.edits import screen_edit
+from circlefed.domain.events import EditHeld, ThreadDeleted, ThreadEdited, ThreadStarted
 from circlefed.domain.memberships import can_moderate, is_local_admin, is_member
 from circlefed.domain.modlog import REMOVE_THREAD, record
 from circlefed.domain.read_rule import audience_of_new_row, narrowest
@@ -62,19 +63,16 @@ async def start_thread(
 
 
 async def edit_thread(
-    thread: Thread, by: Actor, *, title: str, source: str, content_warning: str | None, now: datetime
-) -> ThreadEdited:
-    """The author changes the title, text or warning of a thread."""
+    site: Site, thread: Thread, by: Actor, *, title: str, source: str, content_warning: str | None, now: datetime
+) -> ThreadEdited | EditHeld:
+    """The author changes the title, text or warning of a thread, through the same safety net as a new post
+    (domain/edits.py)."""
     check_not_deleted(thread, "thread")
     if by.id != thread.author_id:
         raise Forbidden("only the author can edit a thread")
-    thread.title = check_title(title)
-    thread.source = check_source(source)
-    thread.content_warning = check_cw(content_warning)
-    thread.content_html = render_markdown(thread.source)
-    thread.edited_at = now
-    await thread.save(update_fields=["title", "source", "content_warning", "content_html", "edited_at"])
-    return ThreadEdited(await thread.circle, thread, by)
+    title, source, cw = check_title(title), check_source(source), check_cw(content_warning)
+    fields = {"title": title, "source": source, "content_warning": cw, "content_html": render_markdown(source)}
+    return await screen_edit(site.safety, await thread.circle, thread, thread, by, fields, f"{title}\n{source}", now)
 
 
 async def delete_thread(
@@ -144,26 +142,24 @@ async def store_remote_thread(
             existing = await Thread.get(uri=uri)  # stored concurrently: treat this one as an update
     # An update never widens who a copy was written for.
     fields["audience"] = narrowest(existing.audience, audience)
-    return await _update_remote_thread(existing, circle, author, fields, updated_at or now, now)
+    return await _update_remote_thread(existing, circle, author, fields, updated_at or now, now, safety)
 
 
 async def _update_remote_thread(
-    thread: Thread, circle: Circle, author: Actor, fields: dict, updated_at: datetime, now: datetime
-) -> ThreadEdited | None:
+    thread: Thread, circle: Circle, author: Actor, fields: dict, updated_at: datetime, now: datetime,
+    safety: Safety | None,
+) -> ThreadEdited | EditHeld | None:
     if thread.author_id != author.id:
         raise Forbidden("only its author can update a thread")
     if thread.circle_id != circle.id:
         raise Conflict("that thread belongs to another circle")
     if is_stale(thread.deleted_at, thread.edited_at, updated_at):
         return None
-    changed = [name for name, value in fields.items() if getattr(thread, name) != value]
+    changed = {name: value for name, value in fields.items() if getattr(thread, name) != value}
     if not changed:
         return None
-    for name in changed:
-        setattr(thread, name, fields[name])
-    thread.edited_at = min(updated_at, now)
-    await thread.save(update_fields=[*changed, "edited_at"])
-    return ThreadEdited(circle, thread, author)
+    text = f"{fields['title']}\n{html_to_text(fields['content_html'])}"
+    return await screen_edit(safety, circle, thread, thread, author, changed, text, min(updated_at, now))
 
 
 async def check_may_start_thread(circle: Circle, author: Actor, *, now: datetime) -> None:

@@ -322,6 +322,7 @@ class Thread(Model):
     audience = fields.CharEnumField(Visibility, default=Visibility.PUBLIC, max_length=16)
     review_state = fields.CharEnumField(ReviewState, default=ReviewState.VISIBLE, max_length=16)
     review_reason = fields.TextField(null=True)
+    review_note = fields.TextField(default="")  # a facilitator's words to the author when declining it
     published_at = fields.DatetimeField()
     edited_at = fields.DatetimeField(null=True)
     last_activity_at = fields.DatetimeField(db_index=True)
@@ -342,6 +343,7 @@ class Post(Model):
     audience = fields.CharEnumField(Visibility, default=Visibility.PUBLIC, max_length=16)  # as Thread.audience
     review_state = fields.CharEnumField(ReviewState, default=ReviewState.VISIBLE, max_length=16)
     review_reason = fields.TextField(null=True)
+    review_note = fields.TextField(default="")  # as Thread.review_note
     content_html = fields.TextField(default="")
     source = fields.TextField(default="")
     content_warning = fields.CharField(max_length=255, null=True)
@@ -351,6 +353,30 @@ class Post(Model):
 
     class Meta:
         table = "posts"
+
+
+class Revision(Model):
+    """A version of a thread or reply other than the one shown: an earlier text an edit replaced (history,
+    for facilitators), or an edit the safety net held (proposed: the shown text stays until a facilitator
+    approves it; declined ones are kept with the facilitator's note for the author)."""
+
+    id = fields.IntField(primary_key=True)
+    thread = fields.ForeignKeyField("models.Thread", related_name="revisions", null=True, on_delete=fields.CASCADE)
+    post = fields.ForeignKeyField("models.Post", related_name="revisions", null=True, on_delete=fields.CASCADE)
+    author = fields.ForeignKeyField("models.Actor", related_name="revisions", on_delete=fields.CASCADE)
+    is_proposal = fields.BooleanField(default=False)
+    state = fields.CharEnumField(ReviewState, default=ReviewState.VISIBLE, max_length=16)
+    title = fields.CharField(max_length=255, default="")
+    source = fields.TextField(default="")
+    content_html = fields.TextField(default="")
+    content_warning = fields.CharField(max_length=255, null=True)
+    review_reason = fields.TextField(null=True)
+    decision_note = fields.TextField(default="")
+    created_at = fields.DatetimeField()
+    decided_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "revisions"
 
 
 class OutboxActivity(Model):

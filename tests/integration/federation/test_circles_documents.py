@@ -176,8 +176,9 @@ async def test_after_an_edit_only_the_current_text_is_served(site, http):
     # An edit may remove something the author regrets: the outbox and the old Create stop showing it.
     with site.instance.db():
         create = await OutboxActivity.get(type="Create", object_uri=site.thread.uri)
-    await act(site.instance, threads.edit_thread(site.thread, site.fran, title="Evenings", source="Rewritten.",
-                                                 content_warning=None, now=now()))
+    edit = threads.edit_thread(site.instance.app[SITE], site.thread, site.fran, title="Evenings", source="Rewritten.",
+                               content_warning=None, now=now())
+    await act(site.instance, edit)
     outbox = await get_json(http, f"{site.group_uri}/outbox")
     assert "Hard" not in str(outbox) and "Rewritten." in str(outbox)
     assert [item["object"]["type"] for item in outbox["orderedItems"]] == ["Update", "Create"]

@@ -117,9 +117,10 @@ async def test_an_edit_and_a_delete_propagate(net):
     await settle(net.a, net.b, net.c)
     with net.c.db():
         mine = await Thread.get(uri=started.thread.uri)
-    await act(
-        net.c, threads.edit_thread(mine, net.cal, title="Evenings", source="Edited.", content_warning="loss", now=now())
+    edit = threads.edit_thread(
+        net.c.app[SITE], mine, net.cal, title="Evenings", source="Edited.", content_warning="loss", now=now()
     )
+    await act(net.c, edit)
     await settle(net.a, net.b, net.c)
     for instance in (net.a, net.b):
         stored = await stored_thread(instance, started.thread.uri)

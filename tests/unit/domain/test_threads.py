@@ -115,7 +115,7 @@ async def test_the_author_edits_a_thread(grief, clock):
     thread = await a_thread(circle, robin, clock)
     clock.advance(timedelta(minutes=5))
     event = await edit_thread(
-        thread, robin, title="Dad", source="*Still* hard", content_warning="grief", now=clock.now()
+        SITE, thread, robin, title="Dad", source="*Still* hard", content_warning="grief", now=clock.now()
     )
     assert isinstance(event, ThreadEdited) and event.circle == circle
     stored = await Thread.get(id=thread.id)
@@ -127,7 +127,7 @@ async def test_only_the_author_edits_a_thread(grief, clock):
     circle, host, robin, _ = grief
     thread = await a_thread(circle, robin, clock)
     with pytest.raises(Forbidden, match="only the author"):
-        await edit_thread(thread, host, title="Mine now", source="x", content_warning=None, now=clock.now())
+        await edit_thread(SITE, thread, host, title="Mine now", source="x", content_warning=None, now=clock.now())
 
 
 @pytest.mark.parametrize("who", ["author", "facilitator", "admin"])
@@ -172,7 +172,7 @@ async def test_a_deleted_thread_cannot_be_deleted_or_edited_again(grief, clock):
     with pytest.raises(NotFound, match="deleted"):
         await delete_thread(thread, robin, now=clock.now())
     with pytest.raises(NotFound, match="deleted"):
-        await edit_thread(thread, robin, title="t", source="s", content_warning=None, now=clock.now())
+        await edit_thread(SITE, thread, robin, title="t", source="s", content_warning=None, now=clock.now())
 
 
 # --- replies ---
@@ -232,9 +232,9 @@ async def test_the_author_edits_a_reply_and_others_cannot(grief, clock):
     thread = await a_thread(circle, robin, clock)
     post = (await reply(SITE, thread, host, source="first", now=clock.now())).post
     with pytest.raises(Forbidden, match="only the author"):
-        await edit_reply(post, robin, source="changed", content_warning=None, now=clock.now())
+        await edit_reply(SITE, post, robin, source="changed", content_warning=None, now=clock.now())
     clock.advance(30)
-    event = await edit_reply(post, host, source="`better`", content_warning="cw", now=clock.now())
+    event = await edit_reply(SITE, post, host, source="`better`", content_warning="cw", now=clock.now())
     assert isinstance(event, ReplyEdited) and (event.circle, event.thread) == (circle, thread)
     stored = await Post.get(id=post.id)
     assert (stored.content_html, stored.content_warning, stored.edited_at) == (

@@ -33,8 +33,12 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
     if ctx.via is not None and circle.id != ctx.via.id:
         raise Refused("the object belongs to another circle")
     async with in_transaction():
+        # The same safety net as a new post: content rules, crisis language (domain/edits.py).
         await ctx.publish(
-            await store_post(circle, None if isinstance(row, Thread) else thread, post, ctx.actor, now=ctx.now)
+            await store_post(
+                circle, None if isinstance(row, Thread) else thread, post, ctx.actor, now=ctx.now,
+                safety=ctx.site.safety,
+            )
         )
     return None
 

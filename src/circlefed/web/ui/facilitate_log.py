@@ -28,6 +28,8 @@ ACTIONS = {
     modlog.REJECT_JOIN: "declined the request to join of",
     modlog.APPROVE_POST: "approved a held post",
     modlog.REJECT_POST: "declined a held post",
+    modlog.APPROVE_EDIT: "approved a held edit of",
+    modlog.REJECT_EDIT: "declined a held edit of",
     modlog.SET_RULES: "changed the ground rules",
     modlog.RESOLVE_REPORT: "resolved a report about",
     circle_settings.SET_VISIBILITY: "changed who can see the circle",

@@ -6,10 +6,10 @@ import logging
 
 from aiohttp import web
 
-from circlefed.domain import review
+from circlefed.domain import review, revisions
 from circlefed.domain.memberships import approve_membership, reject_membership
 from circlefed.errors import NotFound
-from circlefed.storage.models import Actor, Membership, MembershipState, Post, Thread
+from circlefed.storage.models import Actor, Membership, MembershipState, Post, Revision, Thread
 from circlefed.web.ui.facilitate_common import Moderating, act, facilitator_page, int_field, now, page
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.member_access import names
@@ -84,14 +84,11 @@ async def _render_held(request: web.Request, mod: Moderating, form: Form | None 
         }
         for row in held
     ]
+    edits = await revisions.held_edits(mod.circle)
+    authors |= {a.id: a for a in await Actor.filter(id__in=[edit.author_id for edit in edits])}  # type: ignore[attr-defined]
     shown = await names(mod.circle, authors.values(), for_facilitators=True)
-    return await page(
-        request,
-        mod,
-        "ui/facilitate/held.html",
-        {"items": items, "names": shown, "form": form},
-        status=400 if form else 200,
-    )
+    context = {"items": items, "edits": edits, "names": shown, "form": form}
+    return await page(request, mod, "ui/facilitate/held.html", context, status=400 if form else 200)
 
 
 async def _held_row(mod: Moderating, form: Form) -> Thread | Post:
@@ -118,12 +115,53 @@ async def approve_held(request: web.Request, mod: Moderating) -> web.Response:
 async def reject_held(request: web.Request, mod: Moderating) -> web.Response:
     form = await read_form(request)
     row = await _held_row(mod, form)
-    reason = form.text("reason", max_length=MAX_REASON)
+    reason, note = form.text("reason", max_length=MAX_REASON), form.text("note", max_length=MAX_REASON)
     if not form.ok:
         return await _render_held(request, mod, form)
-    await act(request, review.reject_post(row, mod.viewer, reason=reason, now=now(request)))
+    await act(request, review.reject_post(row, mod.viewer, reason=reason, note=note, now=now(request)))
     log.info("circle %s: held post %s declined by actor %s", mod.circle.id, row.uri, mod.viewer.id)
     return redirect(request, f"{mod.base}/held", "Declined: the post stays hidden.")
+
+
+async def _held_edit(mod: Moderating, form: Form) -> Revision:
+    wanted = int_field(form.raw("id"), "edit")
+    found = [edit for edit in await revisions.held_edits(mod.circle) if edit.id == wanted]
+    if not found:
+        raise NotFound("That edit is not in this circle's review queue.")
+    return found[0]
+
+
+@facilitator_page
+async def approve_edit(request: web.Request, mod: Moderating) -> web.Response:
+    form = await read_form(request)
+    edit = await _held_edit(mod, form)
+    await act(request, revisions.approve_edit(edit, mod.viewer, now=now(request)))
+    log.info("circle %s: held edit %s approved by actor %s", mod.circle.id, edit.id, mod.viewer.id)
+    return redirect(request, f"{mod.base}/held", "Approved: the circle sees the new text now.")
+
+
+@facilitator_page
+async def reject_edit(request: web.Request, mod: Moderating) -> web.Response:
+    form = await read_form(request)
+    edit = await _held_edit(mod, form)
+    note = form.text("note", max_length=MAX_REASON)
+    if not form.ok:
+        return await _render_held(request, mod, form)
+    await act(request, revisions.reject_edit(edit, mod.viewer, note=note, now=now(request)))
+    log.info("circle %s: held edit %s declined by actor %s", mod.circle.id, edit.id, mod.viewer.id)
+    return redirect(request, f"{mod.base}/held", "Declined: the post keeps its earlier text.")
+
+
+@facilitator_page
+async def history_page(request: web.Request, mod: Moderating) -> web.Response:
+    """A post's texts over time (what each edit changed, when), newest first, for the circle's facilitators."""
+    form = Form(dict(request.query))
+    row = await _held_row(mod, form)
+    earlier = await revisions.history(row)
+    author = await Actor.get(id=row.author_id)  # type: ignore[attr-defined]
+    shown = await names(mod.circle, [author], for_facilitators=True)
+    context = {"row": row, "is_thread": isinstance(row, Thread), "earlier": earlier, "author": shown[author.id]}
+    return await page(request, mod, "ui/facilitate/history.html", context)
 
 
 def add_routes(app: web.Application) -> None:
@@ -133,3 +171,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/c/{slug}/facilitate/held", held_page, name="facilitate_held")
     app.router.add_post("/c/{slug}/facilitate/held/approve", approve_held)
     app.router.add_post("/c/{slug}/facilitate/held/reject", reject_held)
+    app.router.add_post("/c/{slug}/facilitate/held/edit/approve", approve_edit)
+    app.router.add_post("/c/{slug}/facilitate/held/edit/reject", reject_edit)
+    app.router.add_get("/c/{slug}/facilitate/history", history_page)

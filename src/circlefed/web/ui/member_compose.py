@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -19,7 +20,7 @@ from circlefed.federation.actions import perform
 from circlefed.storage.models import Thread
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.forms import Form, read_form
-from circlefed.web.ui.guards import login_required
+from circlefed.web.ui.guards import login_required, safe_next
 from circlefed.web.ui.member_access import Access, circle_access, circle_of_request, thread_path, thread_with_access
 from circlefed.web.ui.member_posts import own_post, own_thread
 from circlefed.web.ui.render import redirect, render, request_policy
@@ -73,13 +74,28 @@ def _refusal(form: Form, exc: BadRequest | Forbidden | Conflict) -> str | None:
     return message
 
 
-async def _after_posting(request: web.Request, screening: Screening | None, path: str, done: str) -> web.Response:
-    """A held post (or crisis words) shows the poster the crisis resources and what happens next; never silent."""
+async def _after_posting(
+    request: web.Request, screening: Screening | None, path: str, done: str, *, edit: bool = False
+) -> web.Response:
+    """A held post (or crisis words) shows the poster the crisis resources and what happens next; never silent.
+    Always a redirect: reloading the page that follows must never post again."""
     if screening is not None and (screening.is_held or screening.crisis_resources):
-        policy = await request_policy(request)
-        context = {"held": screening.is_held, "resources": policy.crisis_resources, "path": path}
-        return await render(request, "ui/member/held.html", context)
+        query = urlencode({"next": path, "held": int(screening.is_held), "edit": int(edit)})
+        return web.Response(status=303, headers={"Location": f"/posting/care?{query}"})
     return redirect(request, path, done)
+
+
+@login_required
+async def care_page(request: web.Request) -> web.StreamResponse:
+    """What follows a held post or crisis words: what happens next and the crisis resources (a GET page)."""
+    policy = await request_policy(request)
+    context = {
+        "held": request.query.get("held") == "1",
+        "edit": request.query.get("edit") == "1",
+        "resources": policy.crisis_resources,
+        "path": safe_next(request.query.get("next"), "/circles"),
+    }
+    return await render(request, "ui/member/held.html", context)
 
 
 @login_required
@@ -164,6 +180,7 @@ async def edit_thread_submit(request: web.Request) -> web.StreamResponse:
 
     def change(form: Form, now: datetime):
         return edit_thread(
+            request.app[SITE],
             thread,
             access.actor,
             title=form.values["title"],
@@ -191,6 +208,7 @@ async def edit_reply_submit(request: web.Request) -> web.StreamResponse:
 
     def change(form: Form, now: datetime):
         return edit_reply(
+            request.app[SITE],
             post,
             access.actor,
             source=form.values["body"],
@@ -204,8 +222,8 @@ async def edit_reply_submit(request: web.Request) -> web.StreamResponse:
 
 
 def _saved(request: web.Request, path: str) -> Callable[[Any], Awaitable[web.StreamResponse]]:
-    async def done(_: Any) -> web.StreamResponse:
-        return redirect(request, path, "Your changes are saved.")
+    async def done(result: Any) -> web.StreamResponse:
+        return await _after_posting(request, result.screening, path, "Your changes are saved.", edit=True)
 
     return done
 
@@ -243,4 +261,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/threads/{thread_id}/edit", edit_thread_page)
     app.router.add_post("/threads/{thread_id}/edit", edit_thread_submit)
     app.router.add_get("/posts/{post_id}/edit", edit_reply_page)
+    app.router.add_get("/posting/care", care_page)
     app.router.add_post("/posts/{post_id}/edit", edit_reply_submit)

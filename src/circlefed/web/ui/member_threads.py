@@ -9,6 +9,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from circlefed.domain.directory import not_found
+from circlefed.domain.revisions import latest_proposals
 from circlefed.federation.lookup import find_post
 from circlefed.storage.models import Post, Reaction, ReactionKind, ReviewState, Thread
 from circlefed.storage.visibility import is_hidden_author, visible_posts
@@ -109,6 +110,8 @@ async def thread_page(request: web.Request, thread: Thread, *, status: int = 200
 
 def _reply_block(access: Access, thread: Thread) -> str | None:
     """Why the viewer cannot reply here (None: they can)."""
+    if thread.review_state is ReviewState.REJECTED:
+        return "A facilitator declined this thread: it will not be published, and no one can reply."
     if thread.review_state is not ReviewState.VISIBLE:
         return "This thread is waiting for a facilitator. Replies open once it is published."
     if thread.is_locked:
@@ -139,7 +142,8 @@ async def _items(access: Access, rows: list[Thread | Post]) -> list[dict[str, An
             )
         )
     own_id = access.actor.id if access.actor is not None else None
-    return [_item(row, labels, likes, mine, own_id) for row in rows]
+    proposals = await latest_proposals(rows, access.actor) if access.actor is not None else {}
+    return [{**_item(row, labels, likes, mine, own_id), "proposal": proposals.get(row.uri)} for row in rows]
 
 
 def _item(row: Thread | Post, labels: dict, likes: dict, mine: set, own_id: int | None) -> dict[str, Any]:
@@ -154,6 +158,7 @@ def _item(row: Thread | Post, labels: dict, likes: dict, mine: set, own_id: int 
         "likes": likes.get(row.uri, 0),
         "liked": row.uri in mine,
         "held": row.review_state is not ReviewState.VISIBLE,
+        "declined": row.review_state is ReviewState.REJECTED,
         "deleted": row.deleted_at is not None,
     }
 
