@@ -69,6 +69,7 @@ test: lint
 	$(BIN)/python -m tests.coverage_rooms $(COVERAGE_DIR)/coverage.json $(if $(FULL_RUN),--require-every-module); \
 	reached=$$?; \
 	echo "make test: coverage per module in $(COVERAGE_DIR)/report.txt$(if $(FULL_RUN),, (a partial run: no floor))"; \
+	$(BIN)/python -m tests.suite_parts --closing-line $(ARTIFACTS)/parts-*.json; \
 	[ $$rest -eq 0 ] && [ $$pg_status -eq 0 ] && [ $$parts -eq 0 ] && [ $$floor -eq 0 ] && [ $$reached -eq 0 ]
 
 bench: $(VENV)/.installed-test

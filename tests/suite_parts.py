@@ -188,12 +188,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--expect-every-part", action="store_true",
                         help="a full run: every part not left out must have run at least one test")
+    parser.add_argument("--closing-line", action="store_true",
+                        help="only print `tests: N passed, N failed, N skipped`, all processes together")
     args = parser.parse_args(argv)
     present = [path for path in args.files if path.exists()]
     if not present:
         print("make test: no pytest process reported its parts (did pytest start at all?)", file=sys.stderr)
         return 1
     counts, opted, strict = combine(present)
+    if args.closing_line:
+        totals = {key: sum(counts[part][key] for part in PARTS) for key in ("passed", "failed", "skipped")}
+        print(f"tests: {totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped")
+        return 0
     print(f"make test: {summary_line(counts, opted)}")
     if args.expect_every_part and strict:
         missing = [LABELS[p] for p in PARTS if p not in opted and counts[p]["passed"] + counts[p]["failed"] == 0]
