@@ -27,30 +27,51 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests migrations
 	$(BIN)/lint-imports
 
+# `make test` is strict (tests/suite_parts.py): a part of the suite that cannot run (PostgreSQL, interop, browser)
+# fails the run; CIRCLEFED_TEST_OPT_OUT=browser,interop,postgres leaves parts out on purpose, and says so.
 # With PostgreSQL configured, its half of the storage tests runs in a second pytest process beside the rest:
 # those tests wait on the database server about half of the time, which the other process uses. The interop
 # tests bind fixed addresses, so all of them stay in the first process. (Exit 5, nothing collected, is fine for
 # the second process when PYTEST_ARGS selects no PostgreSQL test; the first still fails on an empty run.)
 # The first process's summary is printed again at the end, so that a failure there is on the last screen.
+# Both run under coverage (branch coverage, subprocesses too: pyproject.toml [tool.coverage]); their data is
+# combined, then the total and each room's figure are printed. A full run (no PYTEST_ARGS) must reach every
+# module and run every part not left out; with no part left out either, it keeps the total at fail_under.
 PG_HALF := postgres and not interop
+ARTIFACTS := test-artifacts
+COVERAGE_DIR := $(ARTIFACTS)/coverage
+FULL_RUN := $(if $(strip $(PYTEST_ARGS)),,1)
+PYTEST := $(BIN)/coverage run -m pytest -ra
 test: lint
-	@if [ -n "$$CIRCLEFED_TEST_DATABASE_URL" ]; then \
-	  mkdir -p test-artifacts; rm -f test-artifacts/main.rc; \
+	@rm -rf $(COVERAGE_DIR) $(ARTIFACTS)/parts-*.json $(ARTIFACTS)/main.rc; mkdir -p $(COVERAGE_DIR); \
+	export CIRCLEFED_TEST_STRICT=1 COVERAGE_FILE="$(CURDIR)/$(COVERAGE_DIR)/.coverage"; \
+	echo "make test: strict; parts left out (CIRCLEFED_TEST_OPT_OUT): $${CIRCLEFED_TEST_OPT_OUT:-none}"; \
+	if [ -n "$$CIRCLEFED_TEST_DATABASE_URL" ]; then \
 	  echo "make test: the PostgreSQL half runs in a second process; its output follows this one's"; \
-	  $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS) -k "$(PG_HALF)" \
-	    > test-artifacts/pytest-postgres.log 2>&1 & pg=$$!; \
-	  { $(BIN)/python -m pytest $(PYTEST_ARGS) -k "not ($(PG_HALF))"; echo $$? > test-artifacts/main.rc; } \
-	    | tee test-artifacts/pytest-main.log; rest=$$(cat test-artifacts/main.rc); \
+	  CIRCLEFED_TEST_PARTS_FILE=$(ARTIFACTS)/parts-postgres.json $(PYTEST) -p no:cacheprovider $(PYTEST_ARGS) \
+	    -k "$(PG_HALF)" > $(ARTIFACTS)/pytest-postgres.log 2>&1 & pg=$$!; \
+	  { CIRCLEFED_TEST_PARTS_FILE=$(ARTIFACTS)/parts-main.json $(PYTEST) $(PYTEST_ARGS) -k "not ($(PG_HALF))"; \
+	    echo $$? > $(ARTIFACTS)/main.rc; } | tee $(ARTIFACTS)/pytest-main.log; rest=$$(cat $(ARTIFACTS)/main.rc); \
 	  wait $$pg; pg_status=$$?; \
-	  echo "== PostgreSQL half (test-artifacts/pytest-postgres.log)"; cat test-artifacts/pytest-postgres.log; \
-	  echo "== first process, again: its summary (test-artifacts/pytest-main.log)"; \
-	  sed -n '/short test summary info/,$$p' test-artifacts/pytest-main.log | tail -n 60; \
-	  grep -q 'short test summary info' test-artifacts/pytest-main.log || tail -n 1 test-artifacts/pytest-main.log; \
+	  echo "== PostgreSQL half ($(ARTIFACTS)/pytest-postgres.log)"; cat $(ARTIFACTS)/pytest-postgres.log; \
+	  echo "== first process, again: its summary ($(ARTIFACTS)/pytest-main.log)"; \
+	  sed -n '/short test summary info/,$$p' $(ARTIFACTS)/pytest-main.log | tail -n 60; \
+	  grep -q 'short test summary info' $(ARTIFACTS)/pytest-main.log || tail -n 1 $(ARTIFACTS)/pytest-main.log; \
 	  echo "make test: exit $$rest (SQLite, interop, browser and unit tests), $$pg_status (PostgreSQL half)"; \
-	  [ $$rest -eq 0 ] && { [ $$pg_status -eq 0 ] || [ $$pg_status -eq 5 ]; }; \
+	  [ $$pg_status -eq 5 ] && pg_status=0; \
 	else \
-	  $(BIN)/python -m pytest $(PYTEST_ARGS); \
-	fi
+	  CIRCLEFED_TEST_PARTS_FILE=$(ARTIFACTS)/parts-main.json $(PYTEST) $(PYTEST_ARGS); rest=$$?; pg_status=0; \
+	fi; \
+	$(BIN)/python -m tests.suite_parts $(ARTIFACTS)/parts-*.json $(if $(FULL_RUN),--expect-every-part); \
+	parts=$$?; \
+	$(BIN)/coverage combine --quiet && $(BIN)/coverage report --precision=1 > $(COVERAGE_DIR)/report.txt; \
+	floor_arg="$(if $(FULL_RUN),,--fail-under=0)"; [ -n "$${CIRCLEFED_TEST_OPT_OUT:-}" ] && floor_arg=--fail-under=0; \
+	$(BIN)/coverage json --quiet -o $(COVERAGE_DIR)/coverage.json $$floor_arg; floor=$$?; \
+	$(BIN)/python -m tests.coverage_rooms $(COVERAGE_DIR)/coverage.json $(if $(FULL_RUN),--require-every-module); \
+	reached=$$?; \
+	echo "make test: coverage per module in $(COVERAGE_DIR)/report.txt$${floor_arg:+ (a selection or parts left out: no floor)}"; \
+	$(BIN)/python -m tests.suite_parts --closing-line $(ARTIFACTS)/parts-*.json; \
+	[ $$rest -eq 0 ] && [ $$pg_status -eq 0 ] && [ $$parts -eq 0 ] && [ $$floor -eq 0 ] && [ $$reached -eq 0 ]
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench

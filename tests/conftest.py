@@ -21,6 +21,9 @@ from circlefed.storage.db import activated, apply_migrations, open_database
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Which parts of the suite ran, `make test`'s strict mode and CIRCLEFED_TEST_OPT_OUT (tests/README.md).
+pytest_plugins = ["tests.suite_parts"]
+
 # Timing belongs to the benchmarks: a property test must not fail because a busy machine took 200 ms on one case.
 hypothesis_settings.register_profile("circlefed", deadline=None)
 hypothesis_settings.load_profile("circlefed")

@@ -218,7 +218,15 @@ async def test_local_circle_is_the_same_404_as_a_missing_one(client, instance, a
         assert (await hidden.json())["error"] == (await missing.json())["error"]
 
 
-@pytest.mark.parametrize("path", ["/u/grief", "/c/alice", "/u/actor", "/c/actor", "/u/nosuch"])
-async def test_actor_paths_only_serve_their_own_kind(client, instance, path):
+# Each path beside the path of the same name that does serve an actor (None: no actor of that name anywhere).
+@pytest.mark.parametrize(
+    ("path", "served_at"),
+    [("/u/grief", "/c/grief"), ("/c/alice", "/u/alice"), ("/u/actor", "/actor"), ("/c/actor", "/actor"),
+     ("/u/nosuch", None)],
+)
+async def test_actor_paths_only_serve_their_own_kind(client, instance, path, served_at):
     response = await client.get(path, headers={"Accept": AS2})
-    assert response.status == 404
+    assert response.status == 404 and (await response.json())["error"] == "Nothing was found here."
+    if served_at is not None:  # the control: the name exists, as the other kind of actor
+        served = await client.get(served_at, headers={"Accept": AS2})
+        assert served.status == 200 and (await served.json())["id"].endswith(served_at)

@@ -113,8 +113,9 @@ async def test_malformed_resource_is_400(client, resource):
 
 async def test_missing_or_empty_resource_is_400(client):
     # SPEC: RFC 7033 4.2 (resource is required)
-    assert (await client.get("/.well-known/webfinger")).status == 400
-    assert (await client.get("/.well-known/webfinger?resource=")).status == 400
+    for path in ("/.well-known/webfinger", "/.well-known/webfinger?resource="):
+        response = await client.get(path)
+        assert response.status == 400 and "resource" in (await response.json())["error"], path
 
 
 @pytest.mark.parametrize(

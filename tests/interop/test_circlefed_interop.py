@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -117,10 +118,20 @@ async def test_a_tampered_request_is_refused_with_401_by_fedify(circlefed, fedif
     with activated(circlefed[DATABASE]):
         bob = await federation.remote_actors.by_uri(fedify_peer.actor_url)
         fran = await Actor.get(local_name="fran")
-    body = json.dumps({"@context": "https://www.w3.org/ns/activitystreams", "id": f"{BASE}/a/tamper",
+    like_id = f"{BASE}/a/tamper-{uuid.uuid4().hex[:8]}"  # the peer's log outlives each backend's run
+    body = json.dumps({"@context": "https://www.w3.org/ns/activitystreams", "id": like_id,
                        "type": "Like", "actor": fran.uri, "object": bob.uri}).encode()
+    before = len((await asyncio.to_thread(fedify_peer.admin_log))["inbox_requests"])
     status = await _signed_post(federation, fran, bob.inbox_uri, body, tamper=True)
     assert status == 401
+    log = await asyncio.to_thread(fedify_peer.admin_log)
+    # refused by Fedify's signature check (a signed request answered 401), not taken for an unsigned one
+    assert [(r["scheme"], r["status"]) for r in log["inbox_requests"][before:]] == [("draft-cavage", 401)]
+    assert all(entry.get("id") != like_id for entry in log["received"])
+    # the control: the same request, sent as signed, is accepted
+    assert await _signed_post(federation, fran, bob.inbox_uri, body) == 202
+    await asyncio.to_thread(fedify_peer.wait_for_log,
+                            lambda entries: any(e.get("id") == like_id for e in entries["received"]))
 
 
 async def _signed_post(federation, signer: Actor, url: str, body: bytes, *, tamper: bool = False) -> int:

@@ -305,7 +305,8 @@ async def test_localhost_allowed_when_allowlisted(
 ) -> None:
     client = await make_client(private_address_allowlist=[entry])
     response = await client.get(url(remote, "/echo", host="localhost"))
-    assert response.status == 200
+    assert response.status == 200 and response.json()["host"] == f"localhost:{remote.port}"
+    assert len(seen(remote)) == 1
 
 
 async def test_host_normalised_before_use(remote: TestServer, make_client: ClientFactory) -> None:

@@ -67,11 +67,14 @@ def test_the_admin_may_allow_untrusted_software_but_never_untrusted_instances():
     policy = ConfidentialityPolicy(trusted_domains=frozenset({"partner.example"}), members_to_untrusted_software=True)
     assert instance_verdict(policy, "partner.example", "mastodon") == ALLOW
     assert instance_verdict(policy, "partner.example", None) == ALLOW
-    assert isinstance(instance_verdict(policy, "other.example", "circlefed"), Reject)
+    untrusted = Reject("other.example is not a trusted instance", 404)
+    assert instance_verdict(policy, "other.example", "circlefed") == untrusted
 
 
 def test_unknown_visibilities_fail_closed():
-    assert outbound_audience("secret", [dest("partner.example")], TRUSTING).inboxes == ()
+    assert outbound_audience(MEMBERS, [dest("partner.example")], TRUSTING).inboxes == ("https://partner.example/inbox",)
+    plan = outbound_audience("secret", [dest("partner.example")], TRUSTING)
+    assert plan.inboxes == () and plan.refused == (("partner.example", "a local circle never leaves this instance"),)
 
 
 @given(
@@ -92,15 +95,18 @@ def test_members_audience_never_includes_a_refused_instance(rows, untrusted_soft
     )
     destinations = [dest(domain, software, member) for domain, software, member in rows]
     plan = outbound_audience(MEMBERS, destinations, policy)
+
+    def allowed(d: Destination) -> bool:
+        return d.has_approved_member and d.domain in policy.trusted_domains and (
+            untrusted_software or d.software == "circlefed"
+        )
+
     assert not plan.is_public
     for inbox in plan.inboxes:
-        chosen = [d for d in destinations if d.inbox_uri == inbox]
-        assert any(
-            d.has_approved_member
-            and d.domain in policy.trusted_domains
-            and (untrusted_software or d.software == "circlefed")
-            for d in chosen
-        )
+        assert any(allowed(d) for d in destinations if d.inbox_uri == inbox)
+    # and the other half: every destination that passes every rule is chosen, once; every other one is refused
+    assert plan.inboxes == tuple(dict.fromkeys(d.inbox_uri for d in destinations if allowed(d)))
+    assert {domain for domain, _ in plan.refused} == {d.domain for d in destinations if not allowed(d)}
 
 
 def fresh(**fields) -> FetchFacts:
@@ -108,30 +114,35 @@ def fresh(**fields) -> FetchFacts:
     return FetchFacts(**{**defaults, **fields})
 
 
+NOT_FRESH = "the signature has no time within the member-only replay window"
+NO_MEMBER = "no approved member signed (from partner.example)"
+
+
 @pytest.mark.parametrize(
-    ("facts", "allowed"),
+    ("facts", "refusal"),  # refusal: None when allowed, else the reason
     [
-        (fresh(signer_is_member=True), True),
-        (fresh(signer_is_instance_actor=True, instance_has_member=True), True),
-        (fresh(signer_is_instance_actor=True, instance_has_member=False), False),
-        (fresh(instance_has_member=True), False),  # another person on a member's instance
-        (fresh(signer_is_member=True, signer_domain="stranger.example"), False),  # member, but untrusted instance
-        (fresh(signer_is_member=True, software="mastodon"), False),
-        (fresh(signer_is_member=True, signed_at=NOW - timedelta(minutes=6)), False),  # replay window
-        (fresh(signer_is_member=True, signed_at=NOW + timedelta(minutes=6)), False),
-        (fresh(signer_is_member=True, signed_at=None), False),  # no Date or created covered
-        (fresh(signer_domain=None, signer_is_member=True), False),
-        (fresh(signer_is_local=True, signer_is_member=True, signer_domain="here.example"), True),
-        (fresh(signer_is_local=True, signer_domain="here.example"), False),
-        (fresh(signer_is_host=True, signer_domain="host.example"), True),
+        (fresh(signer_is_member=True), None),
+        (fresh(signer_is_instance_actor=True, instance_has_member=True), None),
+        (fresh(signer_is_instance_actor=True, instance_has_member=False), NO_MEMBER),
+        (fresh(instance_has_member=True), NO_MEMBER),  # another person on a member's instance
+        (fresh(signer_is_member=True, signer_domain="stranger.example"), "stranger.example is not a trusted instance"),
+        (fresh(signer_is_member=True, software="mastodon"), "which does not honour members-only circles"),
+        (fresh(signer_is_member=True, signed_at=NOW - timedelta(minutes=6)), NOT_FRESH),  # replay window
+        (fresh(signer_is_member=True, signed_at=NOW + timedelta(minutes=6)), NOT_FRESH),
+        (fresh(signer_is_member=True, signed_at=None), NOT_FRESH),  # no Date or created covered
+        (fresh(signer_domain=None, signer_is_member=True), "unsigned request"),
+        (fresh(signer_is_local=True, signer_is_member=True, signer_domain="here.example"), None),
+        (fresh(signer_is_local=True, signer_domain="here.example"), "a local non-member"),
+        (fresh(signer_is_host=True, signer_domain="host.example"), None),
     ],
 )
-def test_members_content_is_served_only_to_fresh_signed_members(facts, allowed):
+def test_members_content_is_served_only_to_fresh_signed_members(facts, refusal):
     # SPEC: PROTOCOL.md attack 15; every refusal is the same 404
     verdict = members_fetch_verdict(TRUSTING, facts, NOW)
-    assert (verdict == ALLOW) is allowed
-    if not allowed:
-        assert verdict.status == 404
+    if refusal is None:
+        assert verdict == ALLOW
+    else:
+        assert isinstance(verdict, Reject) and verdict.status == 404 and refusal in verdict.reason, verdict
 
 
 def test_is_follower_answers_only_about_the_askers_own_instance():
@@ -141,24 +152,29 @@ def test_is_follower_answers_only_about_the_askers_own_instance():
 
     assert verdict("partner.example", "partner.example") == ALLOW
     assert verdict("partner.example", "partner.example", itself=True, instance_actor=False) == ALLOW
-    assert isinstance(verdict("partner.example", "partner.example", instance_actor=False), Reject)  # a neighbour
-    assert isinstance(verdict("partner.example", "other.example"), Reject)
-    assert isinstance(verdict(None, "partner.example"), Reject)
+    neighbour = verdict("partner.example", "partner.example", instance_actor=False)
+    assert neighbour == Reject("asked about someone else on its instance", 404)
+    assert verdict("partner.example", "other.example") == Reject("asked about an actor of another instance", 404)
+    assert verdict(None, "partner.example") == Reject("unsigned request", 404)
 
 
 @pytest.mark.parametrize(
-    ("level", "by_admin", "choices", "allowed"),
+    ("level", "by_admin", "choices", "refusal"),  # refusal: None when allowed, else (reason, status)
     [
-        (PUBLIC, True, (), True),
-        (PUBLIC, False, (MEMBERS, LOCAL), False),
-        (MEMBERS, False, (MEMBERS, LOCAL), True),
-        (LOCAL, False, (MEMBERS,), False),
-        ("secret", True, (), False),
+        (PUBLIC, True, (), None),
+        (PUBLIC, False, (MEMBERS, LOCAL), ("facilitators may not make a circle public: ask an admin", 403)),
+        (MEMBERS, False, (MEMBERS, LOCAL), None),
+        (LOCAL, False, (MEMBERS,), ("facilitators may not make a circle local: ask an admin", 403)),
+        ("secret", True, (), ("invalid visibility 'secret': choose public, members, local", 400)),
     ],
 )
-def test_facilitators_choose_within_the_admins_limits(level, by_admin, choices, allowed):
+def test_facilitators_choose_within_the_admins_limits(level, by_admin, choices, refusal):
     verdict = visibility_change_verdict(level, by_admin=by_admin, facilitator_choices=choices)
-    assert (verdict == ALLOW) is allowed
+    if refusal is None:
+        assert verdict == ALLOW
+    else:
+        reason, status = refusal
+        assert isinstance(verdict, Reject) and verdict.reason.startswith(reason) and verdict.status == status
 
 
 def test_retention():
@@ -167,5 +183,5 @@ def test_retention():
     assert not is_expired(NOW - timedelta(days=3000), None, NOW)
     assert check_retention_days(None) is None and check_retention_days(7) == 7
     for bad in (0, -1, 36501):
-        with pytest.raises(BadRequest):
+        with pytest.raises(BadRequest, match="retention must be between 1 and 36500 days, or none"):
             check_retention_days(bad)

@@ -13,6 +13,8 @@ import aiohttp
 
 from circlefed.domain import replies, threads
 from circlefed.domain.accounts import create_account
+from circlefed.domain.pseudonyms import PREFIX as PSEUDONYM_PREFIX
+from circlefed.domain.pseudonyms import pseudonym_name
 from circlefed.federation.actions import perform
 from circlefed.protocol.httpsig import sign_cavage
 from circlefed.protocol.keys import generate_rsa_keypair
@@ -64,9 +66,18 @@ class Pool:
     def domain(self, key: str) -> str:
         return self.remotes[REMOTE_PEOPLE[key]].domain
 
-    def handle_of(self, key: str) -> str:
-        """What would betray this person: their account name (however a page shows it), or their remote actor id."""
-        return self.fakes[key].uri if key in self.fakes else key
+    def forms_of(self, key: str, built: list[Built]) -> set[str]:
+        """Every form in which this person can appear on a page or in a document: a local person's account name
+        (their handle), actor URI, display name and every per-circle pseudonym (m_<hex>, "Member xxxxxx"); a remote
+        person's actor URI, name, display name, `name@domain` and `name · domain` (how pages show remote people)."""
+        if key in self.fakes:
+            fake, domain = self.fakes[key], self.domain(key)
+            return {fake.uri, fake.name, fake.document["name"], f"{fake.name}@{domain}", f"{fake.name} · {domain}"}
+        actor = self.actors[key]
+        forms = {key, actor.uri, actor.display_name or key}
+        for item in built:
+            forms.update(item.pseudonyms.get(key, ()))
+        return forms
 
 
 @dataclass
@@ -97,6 +108,8 @@ class Built:
     spec: CircleSpec
     tokens: list[str] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)  # content URLs: objects, their collections, activities
+    # local member key -> the pseudonym's actor name and display name in this circle (members circles only)
+    pseudonyms: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def may_read(spec: CircleSpec, world: WorldSpec, viewer: str) -> bool:
@@ -173,6 +186,12 @@ async def build_world(pool: Pool, world: WorldSpec, built: list[Built]) -> None:
                 state=MembershipState.PENDING if role == "pending" else MembershipState.APPROVED,
             )
         item = built[-1]
+        if row.visibility is Visibility.MEMBERS:
+            for key in spec.members:
+                if key in LOCAL_PEOPLE:
+                    name = await pseudonym_name(row, pool.actors[key])
+                    item.pseudonyms[key] = (name, f"Member {name[len(PSEUDONYM_PREFIX) : len(PSEUDONYM_PREFIX) + 6]}")
+            item.tokens += [form for forms in item.pseudonyms.values() for form in forms]
         authors = [pool.actors[key] for key in ("kestrelfac", "heronmem") if key in spec.approved()]
         for number in range(spec.threads if authors else 0):
             token = f"zq{slug}t{number}x"

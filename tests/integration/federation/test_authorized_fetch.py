@@ -19,6 +19,11 @@ async def member_url(instance, name: str = "robin") -> str:
     return f"{instance.base_url}/u/{name}"
 
 
+async def refusal(response) -> tuple[int, str]:
+    """(status, the reason the server gave)."""
+    return response.status, (await response.json())["error"]
+
+
 def signed_get_headers(actor, url: str) -> dict[str, str]:
     return sign_cavage(method="GET", url=url, headers=dict(AS2), body=None, key_id=actor.key_id,
                        private_key_pem=actor.private_pem, now=datetime.now(UTC))
@@ -28,9 +33,9 @@ async def test_with_authorized_fetch_unsigned_as2_gets_are_refused_but_pages_are
     instance = await start_instance(federation={"authorized_fetch": True})
     url = await member_url(instance)
     async with http.get(url, headers=AS2) as response:
-        assert response.status == 401
+        assert await refusal(response) == (401, "this server requires signed requests for ActivityPub documents")
     async with http.get(url, headers={"Accept": "text/html"}) as response:
-        assert response.status == 200
+        assert response.status == 200 and "robin" in await response.text()
 
 
 async def test_attack_24_the_instance_actor_stays_fetchable_unsigned(start_instance, http):
@@ -56,9 +61,10 @@ async def test_a_badly_signed_get_is_401_even_without_authorized_fetch(start_ins
     alice = remote.add_actor("alice")
     headers = signed_get_headers(alice, f"{instance.base_url}/u/someone-else")
     async with http.get(url, headers=headers) as response:
-        assert response.status == 401
+        assert await refusal(response) == (401, "signature does not verify with the key")
     async with http.get(url, headers=AS2) as response:
         assert response.status == 200, "unsigned fetches of public documents are fine by default"
+        assert (await response.json())["id"] == url
 
 
 async def test_attack_13_a_repeated_signed_get_rereads_only_the_signed_url(start_instance, remote, http):
@@ -70,9 +76,11 @@ async def test_attack_13_a_repeated_signed_get_rereads_only_the_signed_url(start
     headers = signed_get_headers(alice, url)
     for _ in range(2):
         async with http.get(url, headers=headers) as response:
-            assert response.status == 200
-    async with http.get(f"{instance.base_url}/u/someone-else", headers=headers) as response:
-        assert response.status == 401, "the signature is bound to the URL it signed"
+            assert response.status == 200 and (await response.json())["id"] == url
+    other = await member_url(instance, "someone_else")  # exists: only the signature can make its fetch fail
+    async with http.get(other, headers=headers) as response:
+        # the signature is bound to the URL it signed
+        assert await refusal(response) == (401, "signature does not verify with the key")
 
 
 async def test_a_signed_get_from_a_blocked_domain_is_refused_without_fetching_its_key(start_instance, remote, http):
@@ -82,5 +90,5 @@ async def test_a_signed_get_from_a_blocked_domain_is_refused_without_fetching_it
     with instance.db():
         await DomainRule.create(domain=remote.domain, action=DomainAction.BLOCK)
     async with http.get(url, headers=signed_get_headers(alice, url)) as response:
-        assert response.status == 403
+        assert await refusal(response) == (403, f"domain {remote.domain} is blocked")
     assert remote.requests == []

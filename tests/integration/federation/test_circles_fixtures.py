@@ -3,6 +3,7 @@
 Each test replays fixtures from tests/fixtures/activities/ and checks the forum state and the Announces the
 circle's Group sends back to its remote members."""
 
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -285,3 +286,29 @@ async def test_a_silenced_domains_post_is_held_for_review(hosted, remote, http):
     with hosted.instance.db():
         assert not await Thread.exists(uri=create["object"]["id"])
     assert (await inbox_states(hosted.instance))[-1] == ("Create", "held", None)
+
+
+async def test_an_undo_naming_its_like_only_by_id_withdraws_the_vote(hosted, remote, http, caplog):
+    # SPEC: PROTOCOL.md reactions; an Undo whose object is a bare id is looked up among what its actor did
+    caplog.set_level(logging.INFO, logger="circlefed")
+    lemmy = remote.add_actor("lemmy_user")
+    await join(hosted, http, remote, lemmy, "lemmy_follow_1")
+    ids = hosted.ids(remote, lemmy, object=hosted.thread.uri)
+    like = payload("lemmy_like_1", **ids)
+    await deliver(http, lemmy, hosted.inbox, like)
+    await settle(hosted.instance)
+    with hosted.instance.db():
+        assert await reaction_counts(hosted.thread.uri) == {"like": 1, "dislike": 0}
+    unknown = payload("lemmy_undo_1", **ids)
+    unknown["id"], unknown["object"] = f"{unknown['id']}-unknown", f"{lemmy.uri}/activities/never-sent"
+    await deliver(http, lemmy, hosted.inbox, unknown)
+    await settle(hosted.instance)
+    with hosted.instance.db():
+        assert await reaction_counts(hosted.thread.uri) == {"like": 1, "dislike": 0}, "nothing known was undone"
+    assert f"ignored Undo {unknown['id']}: nothing known to undo" in caplog.messages
+    undo = payload("lemmy_undo_1", **ids)
+    undo["object"] = like["id"]
+    await deliver(http, lemmy, hosted.inbox, undo)
+    await settle(hosted.instance)
+    with hosted.instance.db():
+        assert await reaction_counts(hosted.thread.uri) == {"like": 0, "dislike": 0}

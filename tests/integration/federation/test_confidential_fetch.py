@@ -3,6 +3,7 @@
 SPEC: PROTOCOL.md confidential circles; attacks 15 (non-member fetch), 17 (member lists), 21 (existence oracle)."""
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -132,21 +133,36 @@ async def test_hidden_and_missing_answer_byte_for_byte_the_same(net, http):
     )
 
 
-async def test_the_instance_actor_of_a_member_instance_reads_and_untrusted_instances_do_not(net, http):
-    status, _, _ = await fetch(http, net.thread_uri, signed(net.robot, net.thread_uri))
+def hidden_because(caplog, who) -> list[str]:
+    """Why the circle was hidden from `who`, as logged (the answer itself is the same 404 whatever the reason)."""
+    return [r.getMessage().split(": ", 1)[1] for r in caplog.records
+            if r.getMessage().startswith("hid circle ") and f" from {who.uri}: " in r.getMessage()]
+
+
+async def test_the_instance_actor_of_a_member_instance_reads_and_untrusted_instances_do_not(net, http, caplog):
+    caplog.set_level(logging.INFO, logger="circlefed")
+    status, body, _ = await fetch(http, net.thread_uri, signed(net.robot, net.thread_uri))
     assert status == 200, "the instance actor of an instance with an approved member"
+    assert json.loads(body)["name"] == SECRET_TITLE
     with net.a.db():
         await TrustedInstance.filter(domain=net.remote.domain).delete()
     for who in (net.robot, net.alice):
-        status, _, _ = await fetch(http, net.thread_uri, signed(who, net.thread_uri))
-        assert status == 404, "a member on an instance the admin no longer trusts"
+        status, body, _ = await fetch(http, net.thread_uri, signed(who, net.thread_uri))
+        assert status == 404 and SECRET_TITLE.encode() not in body, "a member on an instance no longer trusted"
+        assert hidden_because(caplog, who) == [f"{net.remote.domain} is not a trusted instance"]
 
 
-async def test_software_that_does_not_honour_privacy_reads_nothing(net, http):
+async def test_software_that_does_not_honour_privacy_reads_nothing(net, http, caplog):
+    caplog.set_level(logging.INFO, logger="circlefed")
+    status, _, _ = await fetch(http, net.thread_uri, signed(net.alice, net.thread_uri))
+    assert status == 200, "the control: while its software is circlefed, the member reads"
     with net.a.db():
         await Instance.filter(domain=net.remote.domain).update(software="mastodon")
-    status, _, _ = await fetch(http, net.thread_uri, signed(net.alice, net.thread_uri))
-    assert status == 404
+    status, body, _ = await fetch(http, net.thread_uri, signed(net.alice, net.thread_uri))
+    assert status == 404 and SECRET_TITLE.encode() not in body
+    assert hidden_because(caplog, net.alice) == [
+        f"{net.remote.domain} runs mastodon, which does not honour members-only circles"
+    ]
 
 
 async def test_is_follower_answers_a_signed_peer_about_its_own_actors_only(net, http):

@@ -1,6 +1,7 @@
 """Property test that tries to break confidentiality: generated circles, memberships, posts, instance policies and
 viewers; every public endpoint (HTML and AS2) is requested and no confidential title, body, author or member
-handle may appear in any answer the viewer is not entitled to.
+may appear in any answer the viewer is not entitled to, in any form a person appears in (handle, actor URI,
+display name, pseudonym, `name · domain`: confidential_world.Pool.forms_of).
 
 SPEC: PROTOCOL.md confidential circles; attacks 15, 17, 21. CIRCLEFED_CONFIDENTIALITY_EXAMPLES sets the number
 of generated cases on SQLite (default 500, the CI floor), CIRCLEFED_CONFIDENTIALITY_EXAMPLES_POSTGRES on PostgreSQL
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from circlefed.storage.models import Post, Thread, Visibility
+from circlefed.storage.models import Actor, Membership, Post, Thread, Visibility
 from tests.conftest import POSTGRES_URL
 
 from .circles import start_quiet
@@ -82,7 +83,7 @@ async def pool(start_instance, remote, http):
 
 
 def forbidden(world: WorldSpec, built, pool) -> set[str]:
-    """Tokens and handles this viewer must never see."""
+    """Tokens (titles, bodies, the circle's pseudonyms) and every form of the people this viewer must never see."""
     viewer = world.viewer
     secrets: set[str] = set()
     for item in built:
@@ -96,7 +97,7 @@ def forbidden(world: WorldSpec, built, pool) -> set[str]:
         if key in REMOTE_PEOPLE and viewer.endswith("instance") and REMOTE_PEOPLE[viewer] == REMOTE_PEOPLE[key]:
             continue  # is_follower answers an instance actor about its own instance's actors
         if not any(may_read(item.spec, world, viewer) for item in circles):
-            secrets.add(pool.handle_of(key))
+            secrets.update(pool.forms_of(key, built))
     return secrets
 
 
@@ -131,15 +132,27 @@ async def _check_world(pool, http, world) -> None:
     try:
         with instance.db():
             await build_world(pool, world, built)
+            await _pseudonyms_are_the_ones_computed(pool, built)
         await _probe(pool, http, world, built)
     finally:
         with instance.db():
             await clear_world(pool, built)
 
 
+async def _pseudonyms_are_the_ones_computed(pool, built) -> None:
+    """The control of the pseudonym secrets: each pseudonym the instance made is one the secret set names."""
+    for item in built:
+        rows = await Membership.filter(circle__slug=item.slug, pseudonym__isnull=False).prefetch_related("actor")
+        made = {row.actor.local_name: row.pseudonym for row in rows}
+        for key, display in made.items():
+            assert item.pseudonyms[key][1] == display, (item.slug, key, display)
+            assert await Actor.exists(local_name=item.pseudonyms[key][0], is_local=True), (item.slug, key)
+
+
 async def _probe(pool, http, world, built) -> None:
     base = pool.instance.base_url
     secrets = forbidden(world, built, pool)
+    shown: list[str] = []  # every answer, for the positive control at the end
     urls = [f"{base}/", f"{base}/nodeinfo/2.1", f"{base}/.well-known/nodeinfo", f"{base}/actor"]
     for item in built:
         circle = f"{base}/c/{item.slug}"
@@ -154,26 +167,41 @@ async def _probe(pool, http, world, built) -> None:
                 body = await response.text()
             leaked = [secret for secret in secrets if secret in body]
             assert not leaked, f"{world.viewer} saw {leaked} at {url} ({response.status})"
+            shown.append(body)
     if world.viewer in pool.browsers:
-        await _probe_pages_signed_in(pool.browsers[world.viewer], world, built, urls, secrets, base)
+        shown += await _probe_pages_signed_in(pool.browsers[world.viewer], world, built, urls, secrets, base)
+    _readable_titles_are_shown(world, built, shown)
     for item in built:
         if not may_read(item.spec, world, world.viewer):
             await _hidden_like_missing(pool, http, world, item, base)
     await _nodeinfo_counts_only_public(pool, http, built)
 
 
-async def _probe_pages_signed_in(browser, world, built, urls: list[str], secrets: set[str], base: str) -> None:
+async def _probe_pages_signed_in(browser, world, built, urls: list[str], secrets: set[str], base: str) -> list[str]:
     """The web UI as the signed-in local viewer sees it: every page above, the circle list, and each circle's
     compose and facilitator pages (which must show nothing of a circle the viewer may not read)."""
     pages = [*urls, f"{base}/circles", f"{base}/facilitate", f"{base}/account", f"{base}/account/export"]
     for item in built:
         circle = f"{base}/c/{item.slug}"
         pages += [f"{circle}/new", *(f"{circle}/facilitate{sub}" for sub in FACILITATOR_PAGES)]
+    shown = []
     for url in pages:
         async with browser.get(url, headers=HTML, allow_redirects=False) as response:
             body = await response.text()
         leaked = [secret for secret in secrets if secret in body]
         assert not leaked, f"{world.viewer}, signed in, saw {leaked} at {url} ({response.status})"
+        shown.append(body)
+    return shown
+
+
+def _readable_titles_are_shown(world, built, shown: list[str]) -> None:
+    """The positive control: the probes do reach content, since every thread the viewer may read is shown to
+    them somewhere (an absence of secrets in answers that show nothing at all would prove nothing)."""
+    for item in built:
+        if may_read(item.spec, world, world.viewer):
+            titles = [token for token in item.tokens if token.endswith("title")]
+            unseen = [title for title in titles if not any(title in body for body in shown)]
+            assert not unseen, f"{world.viewer} may read {item.slug} but no answer showed {unseen}"
 
 
 async def _hidden_like_missing(pool, http, world, item, base) -> None:

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from circlefed.protocol.keys import generate_rsa_keypair
-from circlefed.storage.models import DomainAction, DomainRule, InboxItem
+from circlefed.storage.models import Circle, DomainAction, DomainRule, InboxItem, Visibility
 from tests.fakes.remote import post_signed, signed_post_headers
+
+from .circles import circle, member
 
 pytestmark = pytest.mark.storage
 
@@ -26,6 +28,28 @@ def alice(remote):
 async def stored(instance) -> list[str]:
     with instance.db():
         return [item.activity_uri for item in await InboxItem.all()]
+
+
+def refusal(status: int, text: str) -> tuple[int, str]:
+    """(status, the reason the inbox gave): every refusal says why, so a test can tell one refusal from another.
+    An answer that is no refusal (a 202 has no body) is returned as it came, for the assertion to show."""
+    try:
+        return status, json.loads(text)["error"]
+    except (ValueError, KeyError, TypeError):
+        return status, text
+
+
+async def post_raw(http, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    async with http.post(url, data=body, headers=headers) as response:
+        return response.status, await response.text()
+
+
+async def accepted_as_control(instance, remote, actor, http) -> None:
+    """The same sender, signing as it should, is accepted: the refusal under test is not a sender already broken."""
+    activity = remote.activity(actor)
+    status, text = await post_signed(http, actor, f"{instance.base_url}/inbox", activity)
+    assert status == 202, text
+    assert activity["id"] in await stored(instance)
 
 
 async def test_a_valid_signed_create_is_stored_once_and_answered_202(instance, remote, alice, http):
@@ -48,8 +72,8 @@ async def test_rfc9421_signed_deliveries_are_accepted(instance, remote, alice, h
 
 async def test_an_unsigned_delivery_is_401_not_400(instance, remote, alice, http):
     body = json.dumps(remote.activity(alice)).encode()
-    async with http.post(f"{instance.base_url}/inbox", data=body, headers={"Content-Type": "application/json"}) as r:
-        assert r.status == 401
+    status, text = await post_raw(http, f"{instance.base_url}/inbox", body, {"Content-Type": "application/json"})
+    assert refusal(status, text) == (401, "the request is not signed")
     assert await stored(instance) == []
 
 
@@ -57,51 +81,59 @@ async def test_attack_1_a_create_carrying_an_object_from_another_server_is_refus
     # SPEC: PROTOCOL.md attack 1 (origin spoofing)
     forged = remote.activity(alice, object={"id": "https://victim.example/notes/1", "type": "Note",
                                             "attributedTo": "https://victim.example/users/v", "content": "x"})
-    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", forged)
-    assert status == 401
+    status, text = await post_signed(http, alice, f"{instance.base_url}/inbox", forged)
+    assert refusal(status, text) == (401, "the object is not on the actor's server")
     update = remote.activity(alice, "Update", object={"id": "https://victim.example/users/v", "type": "Person"})
-    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", update)
-    assert status == 401
+    status, text = await post_signed(http, alice, f"{instance.base_url}/inbox", update)
+    assert refusal(status, text) == (401, "the object is not on the actor's server")
     assert await stored(instance) == []
+    await accepted_as_control(instance, remote, alice, http)
 
 
 async def test_attack_1_an_activity_id_on_another_server_is_refused(instance, remote, alice, http):
     # SPEC: PROTOCOL.md attack 1
     activity = remote.activity(alice, id="https://victim.example/activities/1")
-    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", activity)
-    assert status == 401
+    status, text = await post_signed(http, alice, f"{instance.base_url}/inbox", activity)
+    assert refusal(status, text) == (401, "the activity id is not on the actor's server")
+    assert await stored(instance) == []
+    await accepted_as_control(instance, remote, alice, http)
 
 
 async def test_attack_3_a_fetched_actor_whose_id_is_not_the_requested_url_is_refused(instance, remote, alice, http):
     # SPEC: PROTOCOL.md attack 3
     remote.overrides["alice"] = {"id": f"{remote.base_url}/users/someone-else"}
-    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
-    assert status == 401
+    status, text = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
+    assert refusal(status, text) == (
+        401, f"fetched actor id '{remote.base_url}/users/someone-else' is not the requested URL '{alice.uri}'"
+    )
+    assert await stored(instance) == []
 
 
 async def test_attack_3_an_actor_whose_inbox_is_on_another_host_is_refused(instance, remote, alice, http):
     # SPEC: PROTOCOL.md attack 3
     remote.overrides["alice"] = {"inbox": "https://elsewhere.example/inbox"}
-    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
-    assert status == 401
+    status, text = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
+    assert refusal(status, text) == (401, f"{alice.uri}: 'inbox' is on another server")
+    assert await stored(instance) == []
 
 
 async def test_attack_2_an_actor_served_without_an_activitystreams_type_is_refused(instance, remote, alice, http):
     # SPEC: PROTOCOL.md attack 2 (a user upload served as JSON must not pass for an actor)
     remote.content_type = "application/json"
-    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
-    assert status == 401
+    status, text = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
+    assert refusal(status, text) == (401, f"{alice.uri} is not served as ActivityStreams JSON")
+    assert await stored(instance) == []
 
 
 async def test_attack_4_a_key_owned_by_another_actor_than_the_activity_actor_is_refused(instance, remote, alice, http):
     # SPEC: PROTOCOL.md attack 4; FEP-fe34
     mallory = remote.add_actor("mallory")
     activity = remote.activity(alice)
-    status, _ = await post_signed(http, mallory, f"{instance.base_url}/inbox", activity)
-    assert status == 401
+    status, text = await post_signed(http, mallory, f"{instance.base_url}/inbox", activity)
+    assert refusal(status, text) == (401, f"the signing key belongs to {mallory.uri}, not to the activity's actor")
     remote.overrides["alice"] = {"publicKey": {**alice.document["publicKey"], "owner": mallory.uri}}
-    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
-    assert status == 401
+    status, text = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
+    assert refusal(status, text) == (401, f"the key of {alice.uri} is owned by '{mallory.uri}'")
     assert await stored(instance) == []
 
 
@@ -109,7 +141,7 @@ async def test_attack_4_acct_key_ids_are_refused_without_fetching(instance, remo
     # SPEC: PROTOCOL.md attack 4
     status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice),
                                   key_id=f"acct:alice@{remote.domain}")
-    assert status == 401
+    assert refusal(status, _) == (401, "the keyId is not an http(s) URL")
     assert remote.requests == []
 
 
@@ -119,8 +151,10 @@ async def test_attack_5_a_body_changed_after_signing_is_refused(instance, remote
     body = json.dumps(remote.activity(alice)).encode()
     headers = signed_post_headers(alice, url, body)
     tampered = body.replace(b"hello", b"HELLO")
-    async with http.post(url, data=tampered, headers=headers) as response:
-        assert response.status == 401
+    assert tampered != body
+    assert refusal(*await post_raw(http, url, tampered, headers)) == (401, "Digest sha-256 does not match the body")
+    assert await stored(instance) == []
+    assert (await post_raw(http, url, body, headers))[0] == 202  # the control: the body as signed is accepted
 
 
 async def test_attack_5_a_signature_for_another_host_or_path_is_refused(instance, remote, alice, http):
@@ -128,11 +162,14 @@ async def test_attack_5_a_signature_for_another_host_or_path_is_refused(instance
     body = json.dumps(remote.activity(alice)).encode()
     other_host = signed_post_headers(alice, "http://other.example/inbox", body)
     other_host.pop("Host")
-    async with http.post(f"{instance.base_url}/inbox", data=body, headers=other_host) as response:
-        assert response.status == 401
+    status, text = await post_raw(http, f"{instance.base_url}/inbox", body, other_host)
+    assert refusal(status, text) == (401, "signature does not verify with the key")
     other_path = signed_post_headers(alice, f"{instance.base_url}/actor/inbox", body)
-    async with http.post(f"{instance.base_url}/inbox", data=body, headers=other_path) as response:
-        assert response.status == 401
+    status, text = await post_raw(http, f"{instance.base_url}/inbox", body, other_path)
+    assert refusal(status, text) == (401, "signature does not verify with the key")
+    assert await stored(instance) == []
+    status, text = await post_raw(http, f"{instance.base_url}/actor/inbox", body, other_path)  # where it was signed for
+    assert status == 202, text
 
 
 async def test_attack_6_an_hmac_signature_keyed_with_the_public_pem_is_refused(instance, remote, alice, http):
@@ -152,8 +189,9 @@ async def test_attack_6_an_hmac_signature_keyed_with_the_public_pem_is_refused(i
     mac = hmac.new(alice.public_pem.encode(), signing_string.encode(), hashlib.sha256).digest()
     headers["Signature"] = (f'keyId="{alice.key_id}",algorithm="hmac-sha256",headers="{covered}",'
                             f'signature="{base64.b64encode(mac).decode()}"')
-    async with http.post(url, data=body, headers=headers) as response:
-        assert response.status == 401
+    status, text = await post_raw(http, url, body, headers)
+    assert refusal(status, text) == (401, "signature algorithm 'hmac-sha256' is not accepted")
+    assert await stored(instance) == []
 
 
 async def test_attack_7_and_blocked_domains_are_refused_before_anything_is_fetched(instance, remote, alice, http):
@@ -161,8 +199,8 @@ async def test_attack_7_and_blocked_domains_are_refused_before_anything_is_fetch
     with instance.db():
         host, port = remote.domain.split(":")
         await DomainRule.create(domain=f"{host}.:{port}", action=DomainAction.BLOCK)
-    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
-    assert status == 403
+    status, text = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
+    assert refusal(status, text) == (403, f"domain {remote.domain} is blocked")
     assert remote.requests == []
     assert await stored(instance) == []
 
@@ -170,8 +208,10 @@ async def test_attack_7_and_blocked_domains_are_refused_before_anything_is_fetch
 async def test_attack_8_a_key_on_a_private_address_is_never_fetched(start_instance, remote, alice, http):
     # SPEC: PROTOCOL.md attack 8 (SSRF): without the lab allowlist, loopback is refused before connecting
     guarded = await start_instance(federation={"private_address_allowlist": []})
-    status, _ = await post_signed(http, alice, f"{guarded.base_url}/inbox", remote.activity(alice))
-    assert status == 401
+    status, text = await post_signed(http, alice, f"{guarded.base_url}/inbox", remote.activity(alice))
+    assert refusal(status, text) == (
+        401, f"refused to fetch {alice.uri}: Refusing the IP-literal host '127.0.0.1'."
+    )
     assert remote.requests == []
 
 
@@ -179,38 +219,46 @@ async def test_attack_9_a_key_url_redirecting_to_a_private_address_is_refused(in
     # SPEC: PROTOCOL.md attack 9 (SSRF through redirects); 127.0.0.2 is loopback but not allowlisted
     key_id = f"{remote.base_url}/moved#main-key"
     remote.redirects["/moved"] = "http://127.0.0.2:9/users/alice"
-    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice), key_id=key_id)
-    assert status == 401
+    status, text = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice), key_id=key_id)
+    assert refusal(status, text) == (
+        401, f"refused to fetch {remote.base_url}/moved: Refusing the IP-literal host '127.0.0.2'."
+    )
+    assert ("GET", "/moved") in [(method, path) for method, path, _ in remote.requests]  # the redirect was not followed
+    assert await stored(instance) == []
 
 
 async def test_attack_11_oversized_and_deeply_nested_bodies_are_refused_cleanly(start_instance, remote, alice, http):
     # SPEC: PROTOCOL.md attack 11
     small = await start_instance(web={"max_body_bytes": 4096})
     big = remote.activity(alice, padding="x" * 8000)
-    status, _ = await post_signed(http, alice, f"{small.base_url}/inbox", big)
-    assert status == 413
+    status, text = await post_signed(http, alice, f"{small.base_url}/inbox", big)
+    assert refusal(status, text) == (413, "the body is larger than 4096 bytes")
     medium = await start_instance(web={"max_body_bytes": 4_000_000})
     url = f"{medium.base_url}/inbox"
     body = json.dumps(remote.activity(alice)).encode()
     depth = 100_000
     deep = body[:-1] + b', "deep": ' + b'{"n": ' * depth + b"1" + b"}" * depth + b"}"
-    async with http.post(url, data=deep, headers=signed_post_headers(alice, url, deep)) as response:
-        assert response.status == 400
-        assert "nested too deeply" in await response.text()
+    status, text = await post_raw(http, url, deep, signed_post_headers(alice, url, deep))
+    assert refusal(status, text) == (400, "the JSON document is nested too deeply")
 
 
 async def test_documents_a_database_cannot_store_are_refused_with_400(instance, remote, alice, http):
     # Stored with others in one statement, such a document would fail deliveries that merely shared it.
     url = f"{instance.base_url}/inbox"
-    for content, why in ((float("nan"), "NaN"), ("a\u0000b", "NUL"), ("\ud800", "unpaired surrogate")):
+    nul_or_surrogate = "the JSON document contains a NUL character or an unpaired surrogate"
+    for content, reason in (
+        (float("nan"), "the body is not valid JSON: ValueError"),
+        ("a\u0000b", nul_or_surrogate),
+        ("\ud800", nul_or_surrogate),
+    ):
         body = json.dumps(remote.activity(alice, content_extra=content)).encode()
-        async with http.post(url, data=body, headers=signed_post_headers(alice, url, body)) as response:
-            assert response.status == 400, why
+        status, text = await post_raw(http, url, body, signed_post_headers(alice, url, body))
+        assert refusal(status, text) == (400, reason)
     assert await stored(instance) == []
     fine = remote.activity(alice, content_extra="a backslash-u0000 as text: \\u0000, and an emoji: \U0001f331")
     body = json.dumps(fine).encode()  # ASCII escapes throughout, the emoji as a surrogate pair
-    async with http.post(url, data=body, headers=signed_post_headers(alice, url, body)) as response:
-        assert response.status == 202
+    status, text = await post_raw(http, url, body, signed_post_headers(alice, url, body))
+    assert status == 202, text
     with instance.db():
         assert (await InboxItem.get(activity_uri=fine["id"])).payload == fine
 
@@ -220,12 +268,14 @@ async def test_attack_12_json_ld_restructuring_is_not_interpreted(instance, remo
     activity = remote.activity(alice)
     activity.pop("actor")
     activity["https://www.w3.org/ns/activitystreams#actor"] = alice.uri
-    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", activity)
-    assert status == 400
+    status, text = await post_signed(http, alice, f"{instance.base_url}/inbox", activity)
+    assert refusal(status, text) == (400, "the activity has no 'actor' (a URL or an object with an 'id')")
     mallory = remote.add_actor("mallory")
     impersonation = remote.activity(alice, signature={"type": "RsaSignature2017", "creator": f"{alice.uri}#main-key"})
-    status, _ = await post_signed(http, mallory, f"{instance.base_url}/inbox", impersonation)
-    assert status == 401, "an embedded LD signature never replaces the HTTP signature"
+    status, text = await post_signed(http, mallory, f"{instance.base_url}/inbox", impersonation)
+    # an embedded LD signature never replaces the HTTP signature
+    assert refusal(status, text) == (401, f"the signing key belongs to {mallory.uri}, not to the activity's actor")
+    assert await stored(instance) == []
 
 
 async def test_attack_13_a_replayed_request_is_refused(instance, remote, alice, http):
@@ -233,25 +283,31 @@ async def test_attack_13_a_replayed_request_is_refused(instance, remote, alice, 
     url = f"{instance.base_url}/inbox"
     body = json.dumps(remote.activity(alice)).encode()
     headers = signed_post_headers(alice, url, body)
-    async with http.post(url, data=body, headers=headers) as response:
-        assert response.status == 202
-    async with http.post(url, data=body, headers=headers) as response:
-        assert response.status == 401
+    status, text = await post_raw(http, url, body, headers)
+    assert status == 202, text
+    status, text = await post_raw(http, url, body, headers)
+    assert refusal(status, text) == (401, "this signed request was already received (replay)")
 
 
 async def test_stale_and_future_dates_are_refused(instance, remote, alice, http):
     # SPEC: PROTOCOL.md: Date within 1 h past / 5 min future
     now = datetime.now(UTC)
-    for when in (now - timedelta(hours=2), now + timedelta(minutes=10)):
-        status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice), now=when)
-        assert status == 401
+    for when, reason in ((now - timedelta(hours=2), "is older than 1:00:00"), (now + timedelta(minutes=10), "ahead")):
+        status, text = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice), now=when)
+        assert status == 401 and refusal(status, text)[1].startswith("signature Date "), text
+        assert reason in refusal(status, text)[1], text
+    assert await stored(instance) == []
+    await accepted_as_control(instance, remote, alice, http)  # the same request signed now
 
 
 async def test_attack_22_an_oversized_remote_key_is_refused(instance, remote, alice, http, big_public_key_pem):
     # SPEC: PROTOCOL.md attack 22
     remote.overrides["alice"] = {"publicKey": {**alice.document["publicKey"], "publicKeyPem": big_public_key_pem}}
-    status, _ = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
-    assert status == 401
+    status, text = await post_signed(http, alice, f"{instance.base_url}/inbox", remote.activity(alice))
+    assert refusal(status, text) == (
+        401, f"the key of {alice.uri} is refused: RSA key of 8192 bits is outside 2048-4096 bits"
+    )
+    assert await stored(instance) == []
 
 
 async def test_attack_24_bad_signatures_cannot_amplify_key_fetches(instance, remote, alice, http):
@@ -261,8 +317,8 @@ async def test_attack_24_bad_signatures_cannot_amplify_key_fetches(instance, rem
     forger = dataclasses.replace(alice, private_pem=generate_rsa_keypair()[0])
     before = len(remote.requests)
     for _ in range(20):
-        status, _ = await post_signed(http, forger, f"{instance.base_url}/inbox", remote.activity(alice))
-        assert status == 401
+        status, text = await post_signed(http, forger, f"{instance.base_url}/inbox", remote.activity(alice))
+        assert refusal(status, text) == (401, "signature does not verify with the key")
     assert len(remote.requests) - before <= 1
 
 
@@ -276,10 +332,18 @@ async def test_a_rotated_key_is_refetched_once_and_then_accepted(instance, remot
 
 
 async def test_inboxes_of_unknown_or_local_only_actors_do_not_exist(instance, remote, alice, http):
-    status, _ = await post_signed(http, alice, f"{instance.base_url}/u/nobody/inbox", remote.activity(alice))
-    assert status == 404
-    status, _ = await post_signed(http, alice, f"{instance.base_url}/c/nothing/inbox", remote.activity(alice))
-    assert status == 404
+    fran = await member(instance, "fran")
+    await circle(instance, "open", fran)
+    await circle(instance, "hearth", fran, visibility=Visibility.LOCAL)
+    for path in ("/u/fran/inbox", "/c/open/inbox"):  # the control: inboxes of actors that federate exist
+        status, text = await post_signed(http, alice, f"{instance.base_url}{path}", remote.activity(alice))
+        assert status == 202, (path, text)
+    with instance.db():
+        assert (await Circle.get(slug="hearth")).visibility is Visibility.LOCAL  # it exists, for this instance only
+    for path in ("/u/nobody/inbox", "/c/nothing/inbox", "/c/hearth/inbox"):
+        status, text = await post_signed(http, alice, f"{instance.base_url}{path}", remote.activity(alice))
+        assert refusal(status, text) == (404, "Nothing was found here."), path
+    assert len(await stored(instance)) == 2
 
 
 async def test_concurrent_first_deliveries_from_several_new_actors_all_succeed(instance, remote, http):

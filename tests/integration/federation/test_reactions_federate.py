@@ -192,19 +192,28 @@ async def test_votes_are_not_served_at_their_ids(public, http):
     votes = [uri for uri, kind in kept if kind in ("Like", "Undo")]
     announces = [uri for uri, kind in kept if kind == "Announce"][-2:]  # Announce(Like), Announce(Undo)
     assert liked.activity_uri in votes and len(votes) == 2
+    async with http.get(net.thread_uri, headers=AS2) as response:  # the control: objects are served at their ids
+        assert response.status == 200 and (await response.json())["id"] == net.thread_uri
     for uri in votes + announces:
         async with http.get(uri, headers=AS2) as response:
             assert response.status == 404, uri
+            assert (await response.json())["error"] == "Nothing was found here.", uri
 
 
 async def test_a_like_in_a_members_circle_hosted_here_never_leaves(members):
     # SPEC: PROTOCOL.md reactions (voters of a confidential circle stay on its instance)
     net = members
-    assert await likes(net.b, net.thread_uri) == 0, "B holds the thread: its member bea was approved"
+    with net.b.db():
+        assert await Thread.exists(uri=net.thread_uri), "B holds the thread: its member bea was approved"
     before = await deliveries(net.a)
+    assert before > 0, "the circle's activities do reach B (the thread did): only the vote must not"
     await like_on(net.a, net.fran, group_of(net), net.thread_uri)
+    await settle(net.a, net.b, net.c)
+    assert await likes(net.a, net.thread_uri) == 1, "the vote is recorded where the circle lives"
+    assert await likes(net.b, net.thread_uri) == 0
     await unlike_on(net.a, net.fran, group_of(net), net.thread_uri)
     await settle(net.a, net.b, net.c)
+    assert await likes(net.a, net.thread_uri) == 0, "and taken back there"
     assert await deliveries(net.a) == before
     with net.a.db():
         assert not await OutboxActivity.filter(type__in=("Like", "Undo")).exists()

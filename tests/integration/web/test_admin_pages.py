@@ -174,3 +174,30 @@ async def test_a_revoked_invitation_no_longer_works(client, settings):
     assert "The invitation no longer works." in page and "There are no unused invitations." in page
     bad = await admin_post(client, "/admin/invites", {"days": "400"})
     assert bad.status == 400 and 'id="days-error"' in await bad.text()
+
+
+async def _new_invitation_link(client, note: str) -> str:
+    page = await (await admin_post(client, "/admin/invites", {"note": note, "days": "7"})).text()
+    return re.search(r'id="invite-link" value="([^"]+)"', page).group(1).replace("http://127.0.0.1:8080", "")
+
+
+async def test_registering_with_a_revoked_invitation_is_refused_and_another_still_works(
+    client, settings, aiohttp_client, clock
+):
+    await signed_in_admin(client, settings)
+    await _save_settings(client, registration_mode="invite")
+    revoked, kept = await _new_invitation_link(client, "for Kim"), await _new_invitation_link(client, "for Lee")
+    listing = await (await client.get("/admin/invites", headers=HTML)).text()
+    revoke = re.search(r'for Kim ·.*?action="(/admin/invites/\d+/revoke)"', listing, re.S).group(1)
+    await follow(client, await admin_post(client, revoke))
+    visitor = await aiohttp_client(create_app(settings, clock=clock))
+    for link, name in ((revoked, "kim"), (kept, "lee")):
+        form = {"username": name, "password": PASSWORD, "password_again": PASSWORD, "invite": link.split("invite=")[1]}
+        answers = await post_form(visitor, "/register", form, page=link)
+        if link == revoked:
+            page = await answers.text()
+            assert answers.status == 400 and "This invitation is not valid" in page, page
+            assert f'value="{name}"' in page, "what the person typed is kept"
+            assert not await Account.exists(username=name)
+        else:  # the control: the invitation that was not revoked lets its person in
+            assert answers.status == 303 and await Account.exists(username=name)

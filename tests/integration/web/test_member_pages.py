@@ -70,10 +70,15 @@ async def test_a_members_thread_is_404_to_a_non_member_exactly_like_a_missing_on
         assert by_id.status == 404 and "Secret evenings" not in await by_id.text()
 
 
-async def test_anonymous_visitors_get_a_local_circle_as_missing(client, settings, clock):
+async def test_anonymous_visitors_get_a_local_circle_as_missing(client, settings, clock, member):
     await _world(settings, clock)
     hidden = await client.get("/c/inhouse", headers={"Accept": "text/html"})
-    assert hidden.status == 404
+    absent = await client.get("/c/nosuchcircle", headers={"Accept": "text/html"})
+    assert hidden.status == absent.status == 404
+    strip = re.compile(r"<code>[^<]*</code>")  # the request id
+    assert strip.sub("", await hidden.text()) == strip.sub("", await absent.text())
+    await sign_in(client)  # the control: a person of this instance finds the circle there
+    assert "Inhouse circle" in await page(client, "/c/inhouse")
 
 
 async def test_joining_a_circle_with_ground_rules_needs_the_box_ticked(client, settings, clock, member):
