@@ -88,7 +88,8 @@ def forbidden(world: WorldSpec, built, pool) -> set[str]:
     secrets: set[str] = set()
     for item in built:
         if not may_read(item.spec, world, viewer):
-            secrets.update(item.tokens)
+            # A person's own name in a circle is no secret from them (their account page shows it).
+            secrets.update(set(item.tokens) - set(item.pseudonyms.get(viewer, ())))
     in_public = {key for item in built if item.spec.visibility == "public" for key in item.spec.members}
     for key in MEMBER_KEYS:
         circles = [item for item in built if key in item.spec.members]
