@@ -77,7 +77,8 @@ async def _after_posting(request: web.Request, screening: Screening | None, path
     """A held post (or crisis words) shows the poster the crisis resources and what happens next; never silent."""
     if screening is not None and (screening.is_held or screening.crisis_resources):
         policy = await request_policy(request)
-        context = {"held": screening.is_held, "resources": policy.crisis_resources, "path": path}
+        resources = screening.crisis_resources or policy.crisis_resources
+        context = {"held": screening.is_held, "resources": resources, "path": path}
         return await render(request, "ui/member/held.html", context)
     return redirect(request, path, done)
 
