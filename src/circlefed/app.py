@@ -32,6 +32,7 @@ from circlefed.web.metrics import WebMetrics
 from circlefed.web.middleware import errors, metrics, request_context, security_headers
 from circlefed.web.signed_fetch import authorized_fetch
 from circlefed.web.ui import setup_ui
+from circlefed.web.ui.resource_links import resource_links
 
 log = logging.getLogger(__name__)
 TEMPLATES_DIR = Path(circlefed.templates.__file__).parent
@@ -68,6 +69,7 @@ def _setup_templates(app: web.Application, settings: Settings) -> None:
     )
     # A global rather than a context processor: processors add a middleware to every request, HTML or not.
     environment.globals["instance_name"] = settings.instance.name
+    environment.filters["resource_links"] = resource_links
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

@@ -111,13 +111,17 @@ class ConfidentialitySettings:
 
 @dataclass(frozen=True)
 class ModerationSettings:
+    crisis_phrases: bool = setting(
+        True,
+        "Hold posts whose title or text (not its content warning) matches the built-in English crisis phrases"
+        " (suicidal thoughts, plans, self-harm, overdose, hopelessness; after normalising case, punctuation,"
+        " contractions, slang and letter/number swaps) and show the poster the crisis resources; false: only"
+        " crisis_terms.",
+    )
     crisis_terms: tuple[str, ...] = setting(
-        (
-            "suicidal", "kill myself", "killing myself", "end my life", "take my own life", "want to die",
-            "better off dead", "no reason to live", "end it all", "hurt myself",
-        ),
-        "Words and phrases (case-insensitive, whole words) in a post's title or text (not its content warning)"
-        " that hold it for a facilitator and show the poster the instance's crisis resources; empty: no check.",
+        (),
+        "Your own words and phrases, in any language, that hold a post like the built-in phrases (whole words,"
+        " normalised the same way: \"k1ll myself\" matches \"kill myself\"); added to the built-in phrases.",
     )
     account_posts_per_minute: int = setting(
         6, "Threads and replies a local account may post per minute on average (0: no limit)."

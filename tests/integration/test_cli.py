@@ -42,6 +42,16 @@ def test_setup_creates_the_first_admin_and_sample_circle_once(cli_env, capsys):
     assert "welcome" in out and "public" in out
 
 
+def test_setup_asks_for_the_crisis_resources_until_they_are_set(cli_env, capsys):
+    # SPEC: issue 15 (setup asks for the crisis resources text until it is set, and says where)
+    _, out, _ = run(capsys, "setup")
+    assert "add your crisis resources" in out and "/admin/settings" in out and "policy crisis-resources" in out
+    assert "add your crisis resources" in run(capsys, "setup")[1]  # still unset: asked again
+    run(capsys, "policy", "crisis-resources", "--text", "Samaritans: 116 123")
+    status, out, _ = run(capsys, "setup")
+    assert status == 0 and "crisis resources" not in out
+
+
 def test_users_create_list_disable(cli_env, capsys, monkeypatch):
     status, out, _ = run(
         capsys,

@@ -6,7 +6,14 @@ from tortoise.context import get_current_context
 
 from circlefed.cli.common import database, settings_from_args, site_for
 from circlefed.domain.bootstrap import bootstrap_new_instance
+from circlefed.domain.instance_policy import read_instance_policy
 from circlefed.storage.db import apply_migrations, pending_model_changes
+
+CRISIS_RESOURCES_PROMPT = """
+next step: add your crisis resources. When a post sounds like a crisis, its author is shown this text at once:
+the hotlines and services of your area (phone numbers and web addresses become links). Until you set it they
+only see a line asking them to call their local emergency number. Set it on /admin/settings, or with
+  circlefed policy crisis-resources --text "In the UK call Samaritans on 116 123, any time.\""""
 
 
 def register(subparsers) -> None:
@@ -36,15 +43,22 @@ async def setup(args) -> int:
         if applied:
             print(f"applied {len(applied)} migration(s)")
         created = await bootstrap_new_instance(site_for(settings))
+        resources_set = bool((await read_instance_policy()).crisis_resources)
     if created is None:
         print("existing database: nothing to set up")
-        return 0
+    else:
+        _print_created(created, settings)
+    if not resources_set:
+        print(CRISIS_RESOURCES_PROMPT)
+    return 0
+
+
+def _print_created(created, settings) -> None:
     print(f"created admin account '{created.admin_name}'")
     print(f"admin password (shown once, store it now): {created.admin_password}")
     print(
         f"created sample circle '{created.circle_slug}' ({settings.instance.base_url}/c/{created.circle_slug})"
     )
-    return 0
 
 
 async def makemigrations(args) -> int:

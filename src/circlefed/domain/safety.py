@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from tortoise.expressions import Q
 
+from circlefed.domain.crisis import sounds_like_crisis
 from circlefed.domain.instance_policy import read_instance_policy
 from circlefed.errors import BadRequest, Forbidden, TooManyRequests
 from circlefed.policy.rate_limit import MonotonicClock, Rate, RateLimiter, Throttled
@@ -17,19 +18,26 @@ from circlefed.storage.models import (
     Circle,
     ContentRule,
     ContentRuleAction,
+    InstancePolicy,
     Post,
     ReviewState,
     Thread,
 )
 
 CRISIS_HOLD = "crisis language: a facilitator will look at this post and reach out"
+# Shown to a poster in crisis until the admin sets the instance's own text (local hotlines and services).
+FALLBACK_RESOURCES = (
+    "Call your local emergency number now, or go to the nearest emergency department."
+)
 
 
 @dataclass(frozen=True)
 class Safety:
-    """This instance's safety settings: crisis terms and the in-process rate limiters (None: no limit)."""
+    """This instance's safety settings: the crisis check (built-in phrases and the admin's terms) and the
+    in-process rate limiters (None: no limit)."""
 
     crisis_terms: tuple[str, ...] = ()
+    crisis_phrases: bool = True
     posting: RateLimiter | None = field(default=None, compare=False)
     inbound: RateLimiter | None = field(default=None, compare=False)
 
@@ -67,8 +75,8 @@ async def screen_post(safety: Safety, circle: Circle, author: Actor, text: str, 
     `text` is the title and text; content rules read the content `warning` too, the crisis check does not (a
     warning that names a hard subject is care, not crisis)."""
     policy = await read_instance_policy()
-    crisis = _matches_any(safety.crisis_terms, text)
-    resources = (policy.crisis_resources or None) if crisis and author.is_local else None
+    crisis = sounds_like_crisis(text, safety.crisis_terms, phrases=safety.crisis_phrases)
+    resources = crisis_resources_text(policy) if crisis and author.is_local else None
     if not circle.is_local:
         return Screening(crisis_resources=resources)  # the circle's own instance screens it
     reasons = await _rule_holds(circle, f"{text}\n{warning}")
@@ -79,6 +87,11 @@ async def screen_post(safety: Safety, circle: Circle, author: Actor, text: str, 
     if not reasons:
         return Screening(crisis_resources=resources)
     return Screening(ReviewState.HELD, "; ".join(reasons), resources)
+
+
+def crisis_resources_text(policy: InstancePolicy) -> str:
+    """What a poster whose words sound like a crisis is shown: the admin's text, else the neutral fallback."""
+    return policy.crisis_resources.strip() or FALLBACK_RESOURCES
 
 
 async def _rule_holds(circle: Circle, text: str) -> list[str]:
@@ -108,10 +121,6 @@ def _words(term: str) -> str:
     return r"(?<!\w)" + r"\s+".join(re.escape(word) for word in term.split()) + r"(?!\w)"
 
 
-def _matches_any(terms: tuple[str, ...], text: str) -> bool:
-    return any(compiled(term, False).search(text) for term in terms if term.strip())
-
-
 async def _has_visible_posts(author: Actor) -> bool:
     visible = {"author_id": author.id, "review_state": ReviewState.VISIBLE}
     return await Thread.exists(**visible) or await Post.exists(**visible)
@@ -123,6 +132,7 @@ def safety_from_settings(settings: ModerationSettings, clock: MonotonicClock) ->
     inbound = Rate(settings.domain_deliveries_per_minute, settings.domain_delivery_burst)
     return Safety(
         crisis_terms=tuple(settings.crisis_terms),
+        crisis_phrases=settings.crisis_phrases,
         posting=RateLimiter(posting, clock, what="posts from this account"),
         inbound=RateLimiter(inbound, clock, what="deliveries from this domain"),
     )

@@ -246,6 +246,22 @@ class LoginFailure(Model):
         indexes = (("key", "failed_at"),)
 
 
+class LoginLockout(Model):
+    """A sign-in limit reached (for the admins' list of recent lockouts): which name, which limit, from where, until
+    when. Kept for a week; the address is the counted bucket (IPv6: its /64), "" for a limit across addresses."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64)
+    kind = fields.CharField(max_length=16)  # domain/login_limits.py: PAIR, ADDRESS, DEVICE or SLOWED
+    address = fields.CharField(max_length=64, default="")
+    failures = fields.IntField()
+    started_at = fields.DatetimeField(db_index=True)
+    until = fields.DatetimeField()
+
+    class Meta:
+        table = "login_lockouts"
+
+
 class InstanceSecret(Model):
     """A secret generated on first use and shared by every process (e.g. the session cookie key). Never logged."""
 

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from circlefed.domain import reports, review, safety_admin, threads
+from circlefed.domain.safety import CRISIS_HOLD
 from circlefed.storage.models import Membership, OutboxActivity, Report, ReviewState, Thread
 from circlefed.web.keys import SITE
 from tests.fakes.remote import signed_post_headers
@@ -82,6 +83,19 @@ async def test_a_remote_post_matching_a_hold_rule_waits_for_review_and_goes_out_
     await settle(net.a, net.b, net.c)
     with net.b.db():
         assert (await Thread.get(uri=started.thread.uri)).title == "Try this"
+
+
+async def test_a_remote_post_in_crisis_language_is_held_on_the_circles_instance_and_not_relayed(net):
+    # SPEC: issue 15 crisis detection (remote posts in crisis language are held the same way)
+    started = await act(net.c, threads.start_thread(net.c.app[SITE], net.on_c, net.cal, title="Tonight",
+                                                    source="nobody would miss me if I was gone", now=now()))
+    assert not started.screening.is_held and started.screening.crisis_resources  # C shows cal the resources
+    await settle(net.a, net.b, net.c)
+    with net.a.db():
+        held = await Thread.get(uri=started.thread.uri)
+    assert held.review_state is ReviewState.HELD and held.review_reason == CRISIS_HOLD
+    with net.b.db():
+        assert not await Thread.exists(uri=started.thread.uri)  # not relayed while held
 
 
 async def test_a_remote_post_matching_a_reject_rule_is_refused_with_the_rule_named(net):

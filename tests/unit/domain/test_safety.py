@@ -5,11 +5,12 @@ import pytest
 from circlefed.clock import FakeClock
 from circlefed.domain import review, safety_admin
 from circlefed.domain.replies import reply
-from circlefed.domain.safety import CRISIS_HOLD, Safety
+from circlefed.domain.safety import CRISIS_HOLD, FALLBACK_RESOURCES, Safety, safety_from_settings
 from circlefed.domain.site import Site
 from circlefed.domain.threads import start_thread, store_remote_thread
 from circlefed.errors import BadRequest, Forbidden, NotFound, TooManyRequests
 from circlefed.policy.rate_limit import Rate, RateLimiter
+from circlefed.settings import Settings
 from circlefed.storage.models import ModerationLogEntry, ReviewState, Thread
 
 from .circle_support import SITE, fast_accounts, grief_circle, local_member, remote_circle_with
@@ -69,6 +70,39 @@ async def test_crisis_language_holds_the_post_and_shows_the_crisis_resources(gri
     assert not warned.screening.is_held  # a content warning naming a hard subject is care, not crisis
     await review.reject_post(event.thread, host, reason="reached out privately", now=clock.now())
     assert (await Thread.get(id=event.thread.id)).review_state is ReviewState.REJECTED
+
+
+async def test_the_default_net_holds_common_phrasings_and_shows_a_neutral_line_until_resources_are_set(grief, clock):
+    # SPEC: issue 15 crisis detection (the default phrases; the poster is never shown nothing)
+    circle, _, robin, _ = grief
+    default = Site(SITE.uris, SITE.domain, SITE.name, Safety())
+    held = await post(circle, robin, clock, source="Thinking about suicide a lot", site=default)
+    assert held.screening.is_held and held.screening.reason == CRISIS_HOLD
+    assert held.screening.crisis_resources == FALLBACK_RESOURCES and "emergency number" in FALLBACK_RESOURCES
+    await safety_admin.set_crisis_resources("Samaritans: 116 123")
+    again = await post(circle, robin, clock, source="nobody would miss me if I was gone", site=default)
+    assert again.screening.is_held and again.screening.crisis_resources == "Samaritans: 116 123"
+    grief_post = await post(circle, robin, clock, source="My friend died by suicide last year.", site=default)
+    assert grief_post.screening.state is ReviewState.VISIBLE and grief_post.screening.crisis_resources is None
+
+
+async def test_the_admins_terms_and_the_phrases_switch_come_from_the_settings(grief, clock):
+    circle, _, robin, _ = grief
+    own = Settings().replace(moderation={"crisis_terms": ["quiero morir"], "crisis_phrases": False}).moderation
+    site = Site(SITE.uris, SITE.domain, SITE.name, safety_from_settings(own, FakeClock()))
+    assert (await post(circle, robin, clock, source="A veces quiero morir.", site=site)).screening.is_held
+    assert not (await post(circle, robin, clock, source="I want to die", site=site)).screening.is_held
+    default = safety_from_settings(Settings().moderation, FakeClock())
+    assert default.crisis_phrases and default.crisis_terms == ()
+
+
+async def test_a_remote_post_in_crisis_language_is_held_like_a_local_one(grief, clock):
+    # SPEC: issue 15 (remote posts in crisis language are held the same way; no resources: not our poster)
+    circle, _, _, kim = grief
+    remote = {"content_html": "<p>I'm going to overdose tonight.</p>", "now": clock.now(), "safety": Safety()}
+    stored = await store_remote_thread(circle, kim, uri="https://social.example/t/9", title="Tonight", **remote)
+    assert stored.thread.review_state is ReviewState.HELD and stored.thread.review_reason == CRISIS_HOLD
+    assert stored.screening.crisis_resources is None
 
 
 async def test_crisis_language_in_a_remote_circle_shows_the_resources_and_leaves_the_hold_to_its_host(db, clock):

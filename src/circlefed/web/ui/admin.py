@@ -19,7 +19,7 @@ from circlefed.web.ui import (
     admin_users,
 )
 from circlefed.web.ui.guards import admin_required
-from circlefed.web.ui.render import render
+from circlefed.web.ui.render import render, request_policy
 
 
 @admin_required
@@ -33,7 +33,8 @@ async def overview(request: web.Request) -> web.StreamResponse:
         "retrying": await Delivery.filter(state=QueueState.RETRY_WAIT).count(),
         "backing_off": len(await domains_backing_off(now)),
     }
-    return await render(request, "ui/admin/overview.html", {"counts": counts})
+    missing = not (await request_policy(request)).crisis_resources
+    return await render(request, "ui/admin/overview.html", {"counts": counts, "crisis_resources_missing": missing})
 
 
 def add_routes(app: web.Application) -> None:

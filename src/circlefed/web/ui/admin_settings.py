@@ -12,6 +12,7 @@ from circlefed.domain import confidentiality, safety_admin
 from circlefed.domain.instance_identity import MAX_DESCRIPTION, MAX_NAME, set_instance_identity
 from circlefed.domain.instance_policy import read_instance_policy
 from circlefed.domain.registration import set_registration_mode
+from circlefed.domain.safety import FALLBACK_RESOURCES
 from circlefed.federation.withdraw import cancel_refused
 from circlefed.storage.models import Circle, InstancePolicy, RegistrationMode, Visibility
 from circlefed.web.keys import CLOCK, SETTINGS
@@ -38,8 +39,15 @@ def _values(row: InstancePolicy) -> dict[str, object]:
 
 
 async def _page(request: web.Request, values: dict, form: Form, *, status: int = 200) -> web.Response:
-    instance = request.app[SETTINGS].instance
+    instance, moderation = request.app[SETTINGS].instance, request.app[SETTINGS].moderation
+    crisis = {
+        "saved": (await read_instance_policy()).crisis_resources,
+        "fallback": FALLBACK_RESOURCES,
+        "phrases": moderation.crisis_phrases,
+        "terms": len(moderation.crisis_terms),
+    }
     context = {
+        "crisis": crisis,
         "values": values,
         "form": form,
         "defaults": {"name": instance.name, "description": instance.description},

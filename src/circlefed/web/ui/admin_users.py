@@ -1,12 +1,14 @@
-"""Web UI: /admin/users: accounts (search, keyset paging), approving new ones, disabling, admin rights."""
+"""Web UI: /admin/users: accounts (search, keyset paging), approving new ones, disabling, admin rights, and the
+sign-in limits reached recently."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from circlefed.domain import account_admin, registration
+from circlefed.domain import account_admin, login_limits, registration
 from circlefed.errors import BadRequest, NotFound
 from circlefed.storage.models import Account
+from circlefed.web.keys import CLOCK
 from circlefed.web.ui.forms import read_form
 from circlefed.web.ui.guards import admin_required, signed_in_account
 from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
@@ -14,6 +16,18 @@ from circlefed.web.ui.render import redirect, render
 
 PAGE = "/admin/users"
 MAX_QUERY = 64
+WAIT_MINUTES = int(login_limits.WINDOW.total_seconds() // 60)
+LOCKOUT_TEXT = {
+    login_limits.PAIR: f"{login_limits.MAX_PER_PAIR} wrong passwords for this name from one address: that address"
+    f" waits up to {WAIT_MINUTES} minutes before trying this name again.",
+    login_limits.ADDRESS: f"{login_limits.MAX_PER_ADDRESS} wrong passwords from one address for any names: it"
+    f" waits up to {WAIT_MINUTES} minutes.",
+    login_limits.DEVICE: f"{login_limits.MAX_PER_PAIR} wrong passwords from a browser that signed in with this name"
+    f" before: it waits up to {WAIT_MINUTES} minutes.",
+    login_limits.SLOWED: f"{login_limits.FREE_FAILURES} wrong passwords for this name, from anywhere: each new try"
+    f" waits up to {int(login_limits.MAX_WAIT.total_seconds())} seconds (browsers that signed in before are not"
+    " slowed).",
+}
 
 
 @admin_required
@@ -28,6 +42,9 @@ async def users_page(request: web.Request) -> web.StreamResponse:
         "accounts": page.items,
         "next_url": page_url(request, page.next_cursor),
         "waiting": await registration.list_pending_accounts(),
+        "lockouts": await login_limits.recent_lockouts(request.app[CLOCK].now()),
+        "lockout_text": LOCKOUT_TEXT,
+        "keep_days": login_limits.KEEP_LOCKOUTS.days,
     }
     return await render(request, "ui/admin/users.html", context)
 

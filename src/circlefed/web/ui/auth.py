@@ -7,7 +7,13 @@ import logging
 from aiohttp import web
 
 from circlefed.domain.accounts import authenticate, check_name
-from circlefed.domain.login_limits import address_bucket, check_login_allowed, clear_failures, record_failure
+from circlefed.domain.login_limits import (
+    Attempt,
+    address_bucket,
+    check_login_allowed,
+    clear_failures,
+    record_failure,
+)
 from circlefed.domain.passwords import MIN_PASSWORD_LENGTH
 from circlefed.domain.registration import MAX_JOIN_REASON, register, registration_mode
 from circlefed.errors import BadRequest, Conflict, TooManyRequests
@@ -15,6 +21,7 @@ from circlefed.storage.models import RegistrationMode
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.guards import safe_next
+from circlefed.web.ui.known_devices import known_device, remember_device
 from circlefed.web.ui.render import redirect, render
 from circlefed.web.ui.session import current_account, log_in, log_out
 
@@ -38,24 +45,27 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not form.ok:
         return await render(request, "ui/account/login.html", context, status=400)
     now, bucket = request.app[CLOCK].now(), address_bucket(request.remote)
+    attempt = Attempt(username, bucket, await known_device(request, username))
     try:
-        await check_login_allowed(username, bucket, now)
+        await check_login_allowed(attempt, now)
     except TooManyRequests as exc:
         response = await render(request, "ui/account/login.html", {**context, "refusal": exc.message}, status=429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     account = await authenticate(username, password)
     if account is None:
-        await record_failure(username, bucket, now)
-        log.info("sign-in failed for a username from %s", bucket)
+        await record_failure(attempt, now)
+        log.info("sign-in failed for a username from %s%s", bucket, " (known device)" if attempt.device else "")
         refusal = "That username and password do not match. Please try again."
         return await render(request, "ui/account/login.html", {**context, "refusal": refusal}, status=400)
-    await clear_failures(username)
+    await clear_failures(attempt)
     if not account.is_approved:
         refusal = "Your account is waiting for approval by the admins. You can sign in once they have approved it."
         return await render(request, "ui/account/login.html", {**context, "refusal": refusal}, status=403)
     await log_in(request, account)
-    return redirect(request, next_url, f"Welcome back, {account.username}.")
+    response = redirect(request, next_url, f"Welcome back, {account.username}.")
+    await remember_device(request, response, account)
+    return response
 
 
 async def logout(request: web.Request) -> web.StreamResponse:

@@ -13,7 +13,7 @@ from aiohttp import web
 from circlefed.domain.content import MAX_CW_LENGTH, MAX_SOURCE_LENGTH, MAX_TITLE_LENGTH, render_markdown
 from circlefed.domain.directory import not_found
 from circlefed.domain.replies import edit_reply, reply
-from circlefed.domain.safety import Screening
+from circlefed.domain.safety import Screening, crisis_resources_text
 from circlefed.domain.threads import edit_thread, start_thread
 from circlefed.errors import BadRequest, Conflict, Forbidden
 from circlefed.federation.actions import perform
@@ -88,11 +88,10 @@ async def _after_posting(
 @login_required
 async def care_page(request: web.Request) -> web.StreamResponse:
     """What follows a held post or crisis words: what happens next and the crisis resources (a GET page)."""
-    policy = await request_policy(request)
     context = {
         "held": request.query.get("held") == "1",
         "edit": request.query.get("edit") == "1",
-        "resources": policy.crisis_resources,
+        "resources": crisis_resources_text(await request_policy(request)),
         "path": safe_next(request.query.get("next"), "/circles"),
     }
     return await render(request, "ui/member/held.html", context)

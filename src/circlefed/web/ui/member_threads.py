@@ -10,6 +10,7 @@ from tortoise.functions import Count
 
 from circlefed.domain.directory import not_found
 from circlefed.domain.revisions import latest_proposals
+from circlefed.domain.safety import crisis_resources_text
 from circlefed.federation.lookup import find_post
 from circlefed.storage.models import Post, Reaction, ReactionKind, ReviewState, Thread
 from circlefed.storage.visibility import is_hidden_author, visible_posts
@@ -102,7 +103,7 @@ async def thread_page(request: web.Request, thread: Thread, *, status: int = 200
         "next_url": page_url(request, page.next_cursor),
         "reply_block": _reply_block(access, thread),
         "can_moderate": access.can_moderate,
-        "crisis_resources": policy.crisis_resources,
+        "crisis_resources": crisis_resources_text(policy),
         "has_waiting": any(item["held"] for item in items),
     }
     return await render(request, "ui/member/thread.html", context, status=status)
