@@ -18,6 +18,7 @@ from circlefed.delivery.health import record_inbound_success
 from circlefed.delivery.runner import Runner
 from circlefed.delivery.wiring import build_runner
 from circlefed.domain.actors import instance_actor
+from circlefed.domain.reports import CATEGORY_LABELS
 from circlefed.domain.safety import safety_from_settings
 from circlefed.domain.site import Site
 from circlefed.federation.process import inbox_handler
@@ -70,6 +71,7 @@ def _setup_templates(app: web.Application, settings: Settings) -> None:
     # A global rather than a context processor: processors add a middleware to every request, HTML or not.
     environment.globals["instance_name"] = settings.instance.name
     environment.filters["resource_links"] = resource_links
+    environment.globals["report_categories"] = list(CATEGORY_LABELS.items())  # (value, label) for the forms
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

@@ -133,6 +133,10 @@ class ModerationSettings:
     domain_delivery_burst: int = setting(
         600, "Deliveries from one remote domain accepted in a row before the rate applies."
     )
+    remote_reports_per_minute: int = setting(
+        3, "Reports (Flags) one remote actor may send per minute on average (0: no limit); more are refused."
+    )
+    remote_report_burst: int = setting(10, "Reports one remote actor may send in a row before the rate applies.")
 
 
 @dataclass(frozen=True)

@@ -126,11 +126,13 @@ def reply_item(page: Page, text: str) -> Locator:
     return page.locator("ol.posts > li").filter(has_text=text)
 
 
-def report(page: Page, thread_url: str, reason: str, reply_text: str | None = None) -> None:
-    """Report the reply containing `reply_text`, or the thread's opening post when it is None."""
+def report(page: Page, thread_url: str, category: str, reason: str, reply_text: str | None = None) -> None:
+    """Report the reply containing `reply_text`, or the thread's opening post when it is None: why (the
+    category's label, e.g. "Harmful advice") and in the reporter's words."""
     visit(page, thread_url)
     item = reply_item(page, reply_text) if reply_text else page.locator("#opening")
     item.locator("summary", has_text="Report").click()
+    item.get_by_label("Why are you reporting this?").select_option(label=category)
     item.get_by_label("What is the problem?").fill(reason)
     press(page, item.get_by_role("button", name="Send report"))
     expect_flash(page, "The facilitators will look at your report.")

@@ -124,10 +124,12 @@ def test_a_newcomer_joins_a_members_circle_posts_and_a_facilitator_handles_a_rep
     visit(robin, thread_url)
     readme_shot(robin, "thread.png")
     steps.reply(kai, thread_url, ADVICE_REPLY)
-    steps.report(robin, thread_url, "This is medical advice, which our ground rules ask us not to give.", ADVICE_REPLY)
+    steps.report(robin, thread_url, "Harmful advice", "This is medical advice, which our ground rules ask us not to "
+                 "give.", ADVICE_REPLY)
 
     visit(facilitator, f"{base}/c/members/facilitate/reports")
     report = facilitator.locator(".queue-item").filter(has_text="which our ground rules ask us not to give")
+    expect(report).to_contain_text("Why: Harmful advice")
     expect(report).to_contain_text("medical advice")
     expect(report).to_contain_text(ADVICE_REPLY)
     readme_shot(facilitator, "reports.png")
@@ -207,8 +209,13 @@ def test_every_page_passes_axe_core_with_content_on_it(start_server, open_page):
     press(quinn, quinn.get_by_role("button", name="Send reply"))
     expect(quinn.get_by_role("heading", level=1)).to_have_text("Your post is waiting for a facilitator")
     sweep.check(quinn, "held post (crisis resources)")
-    steps.report(quinn, thread_url, "Please add a content warning to the title too.")
+    steps.report(quinn, thread_url, "Breaks the ground rules", "Please add a content warning to the title too.")
     sweep.check(quinn, "/t/{token}")
+    report_forms = {route: quinn.locator(f"{where} form[action$='/report']").first.get_attribute("action")
+                    for route, where in [("/threads/{thread_id}/report", "#opening"),
+                                         ("/posts/{post_id}/report", "ol.posts > li")]}
+    for route, action in report_forms.items():
+        sweep.check(quinn, route, action)
     sweep.check(quinn, "403 page", "/admin", status=403)
     sweep.check(quinn, "404 page", "/c/no-such-circle", status=404)
 

@@ -100,7 +100,7 @@ async def a_held_post_and_a_report(database_url: str) -> str:
             now = datetime.now(UTC)
             started = await start_thread(SITE, grief, robin, title="Hello", source="first time here", now=now)
             await reports.file_report(grief, fran, object_uris=[robin.uri], reported_actor=robin, reason="odd",
-                                      now=now)
+                                      category="other", now=now)
             return started.thread.uri
     finally:
         await ctx.close_connections()
@@ -117,6 +117,7 @@ def test_a_facilitator_approves_held_posts_and_resolves_reports_from_the_command
     assert run(capsys, "moderation", "held", "--as", "fran")[1].splitlines()[1:] == []
     status, out, _ = run(capsys, "moderation", "reports", "--as", "fran")
     report_id = out.splitlines()[1].split()[0]
+    assert out.splitlines()[0].split()[4] == "CATEGORY" and out.splitlines()[1].split()[4] == "other"
     assert run(capsys, "moderation", "resolve", report_id, "--outcome", "talked", "--as", "fran")[0] == 0
     assert run(capsys, "moderation", "reports", "--as", "fran")[1].splitlines()[1:] == []
     actions = [row["action"] for row in csv.DictReader(io.StringIO(run(capsys, "moderation", "log")[1]))]

@@ -77,10 +77,11 @@ async def reports_command(args) -> int:
         viewer = await _acting(args.as_user)
         circle = await get_local_circle(args.circle) if args.circle else None
         rows = [
-            [report.id, report.created_at.strftime("%Y-%m-%d"), report.reporter.uri, report.object_uri, report.reason]
+            [report.id, report.created_at.strftime("%Y-%m-%d"), report.reporter.uri, report.object_uri,
+             report.category.value, report.reason]
             for report in await reports.list_reports(viewer, circle=circle)
         ]
-    print_table(["id", "date", "reporter", "reported", "reason"], rows)
+    print_table(["id", "date", "reporter", "reported", "category", "reason"], rows)
     return 0
 
 

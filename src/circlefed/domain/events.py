@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from circlefed.domain.safety import Screening
-from circlefed.storage.models import Actor, Circle, Membership, Post, Report, Thread
+from circlefed.storage.models import Actor, Circle, Membership, Post, Report, ReportCategory, Thread
 
 # Events hold the rows as they were saved: the publisher renders objects from them without reloading.
 # `is_local` tells the publisher whether to send a Create/Update/Delete of its own (local author or actor)
@@ -250,6 +250,7 @@ class ReportFiled:
     object_uris: tuple[str, ...]
     reason: str
     reported_actor: Actor | None = None
+    category: ReportCategory = ReportCategory.OTHER
 
 
 @dataclass(frozen=True)

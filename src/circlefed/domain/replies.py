@@ -79,17 +79,18 @@ async def edit_reply(
 
 
 async def delete_reply(
-    post: Post, by: Actor, *, now: datetime, reason: str = "", vouched: bool = False
+    post: Post, by: Actor, *, now: datetime, reason: str = "", vouched: bool = False, moderating: bool = False
 ) -> ReplyDeleted:
     """Soft delete by the author, a facilitator or an instance admin: the row stays, its text is gone.
 
-    A removal by someone other than the author is logged; `vouched`: a remote circle's Group relayed it."""
+    A removal by someone other than the author is logged, and so is one from the facilitators' controls
+    (`moderating`, even of their own reply); `vouched`: a remote circle's Group relayed it."""
     check_not_deleted(post, "reply")
     thread = await post.thread
     circle = await thread.circle
-    await check_may_delete(circle, await post.author, by, vouched=vouched)
+    await check_may_delete(circle, await post.author, by, vouched=vouched, moderating=moderating)
     await tombstone_reply(post, now)
-    if by.id != post.author_id:
+    if by.id != post.author_id or moderating:
         await record(circle, by, REMOVE_REPLY, target_uri=post.uri, reason=reason, now=now)
     return ReplyDeleted(circle, thread, post, by, post.uri)
 

@@ -40,6 +40,7 @@ class Safety:
     crisis_phrases: bool = True
     posting: RateLimiter | None = field(default=None, compare=False)
     inbound: RateLimiter | None = field(default=None, compare=False)
+    reports: RateLimiter | None = field(default=None, compare=False)  # Flags per remote actor
 
 
 @dataclass(frozen=True)
@@ -130,9 +131,11 @@ def safety_from_settings(settings: ModerationSettings, clock: MonotonicClock) ->
     """The Safety of one process: its crisis terms and fresh (empty) rate limiters."""
     posting = Rate(settings.account_posts_per_minute, settings.account_post_burst)
     inbound = Rate(settings.domain_deliveries_per_minute, settings.domain_delivery_burst)
+    reports = Rate(settings.remote_reports_per_minute, settings.remote_report_burst)
     return Safety(
         crisis_terms=tuple(settings.crisis_terms),
         crisis_phrases=settings.crisis_phrases,
         posting=RateLimiter(posting, clock, what="posts from this account"),
         inbound=RateLimiter(inbound, clock, what="deliveries from this domain"),
+        reports=RateLimiter(reports, clock, what="reports from this actor"),
     )

@@ -76,16 +76,17 @@ async def edit_thread(
 
 
 async def delete_thread(
-    thread: Thread, by: Actor, *, now: datetime, reason: str = "", vouched: bool = False
+    thread: Thread, by: Actor, *, now: datetime, reason: str = "", vouched: bool = False, moderating: bool = False
 ) -> ThreadDeleted:
     """Soft delete: the row stays (a Tombstone at its id) but its title, text and warning are gone.
 
-    A removal by someone other than the author is logged; `vouched`: a remote circle's Group relayed it."""
+    A removal by someone other than the author is logged, and so is one from the facilitators' controls
+    (`moderating`, even of their own post); `vouched`: a remote circle's Group relayed it."""
     check_not_deleted(thread, "thread")
     circle = await thread.circle
-    await check_may_delete(circle, await thread.author, by, vouched=vouched)
+    await check_may_delete(circle, await thread.author, by, vouched=vouched, moderating=moderating)
     await tombstone_thread(thread, now)
-    if by.id != thread.author_id:
+    if by.id != thread.author_id or moderating:
         await record(circle, by, REMOVE_THREAD, target_uri=thread.uri, reason=reason, now=now)
     return ThreadDeleted(circle, thread, by, thread.uri)
 
@@ -171,8 +172,13 @@ async def check_may_start_thread(circle: Circle, author: Actor, *, now: datetime
         raise Forbidden("only facilitators can start threads in this circle")
 
 
-async def check_may_delete(circle: Circle, author: Actor, by: Actor, *, vouched: bool = False) -> None:
-    """SPEC: PROTOCOL.md deletion: the author, a facilitator, or an admin of the author's or circle's instance."""
+async def check_may_delete(
+    circle: Circle, author: Actor, by: Actor, *, vouched: bool = False, moderating: bool = False
+) -> None:
+    """SPEC: PROTOCOL.md deletion: the author, a facilitator, or an admin of the author's or circle's instance
+    (`moderating`: a removal as a moderator, which only moderators make)."""
+    if moderating and not await can_moderate(circle, by):
+        raise Forbidden("only the circle's facilitators or an admin of its instance can remove posts as moderators")
     if by.id == author.id or await can_moderate(circle, by):
         return
     if not circle.is_local and (vouched or by.id == circle.actor_id):

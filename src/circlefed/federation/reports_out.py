@@ -10,6 +10,7 @@ from circlefed.domain import events as ev
 from circlefed.domain.instance_policy import read_instance_policy
 from circlefed.domain.memberships import is_facilitator
 from circlefed.domain.pseudonyms import attributed_actor
+from circlefed.domain.reports import flag_summary
 from circlefed.domain.site import Site
 from circlefed.federation import outbound
 from circlefed.federation.audience import personal_inbox
@@ -41,7 +42,8 @@ async def publish_report(site: Site, event: ev.ReportFiled, *, now: datetime, re
         # In a confidential circle the reporter, and a member reported in person, appear as their pseudonyms.
         reporter = await attributed_actor(site, circle, event.reporter, create=True)
         objects = [await _as_shown(site, circle, uri, event.reported_actor) for uri in event.object_uris]
-        flag = render_flag(site.uris.new_activity(), reporter.uri, objects, group.uri, event.reason)
+        summary = flag_summary(event.category, event.reason)
+        flag = render_flag(site.uris.new_activity(), reporter.uri, objects, group.uri, summary, event.category.value)
         activity = await store_activity(uri=flag["id"], type="Flag", actor=reporter, payload=flag, now=now)
         if event.report is not None:
             # Every copy of a report (here, at the facilitators' instances) is keyed by its Flag's id.
@@ -61,8 +63,9 @@ async def _as_shown(site: Site, circle: Circle, uri: str, reported: Actor | None
 
 
 async def forward_report(site: Site, circle: Circle, flag: dict, reported: Actor | None, *, now: datetime) -> None:
-    """The Group's Announce(Flag), addressed to the recipients only; never served, never in the outbox."""
-    recipients = await _remote_facilitators(circle)
+    """The Group's Announce(Flag), addressed to the recipients only; never served, never in the outbox. A
+    facilitator reported is not among them: the other facilitators (or the admins here) handle it."""
+    recipients = [actor for actor in await _remote_facilitators(circle) if reported is None or actor.id != reported.id]
     forwards = (await read_instance_policy()).forward_reports_to_author_instance
     if forwards and reported is not None and not reported.is_local and reported.id not in {a.id for a in recipients}:
         recipients.append(reported)
@@ -141,7 +144,9 @@ async def _flag_of(site: Site, circle: Circle, report: Report, group: Actor) -> 
     if sent is not None:
         return sent.payload
     reporter = await attributed_actor(site, circle, await Actor.get(id=report.reporter_id), create=True)
-    return render_flag(report.activity_uri, reporter.uri, [report.object_uri], group.uri, report.reason)
+    summary = flag_summary(report.category, report.reason)
+    objects = [report.object_uri]
+    return render_flag(report.activity_uri, reporter.uri, objects, group.uri, summary, report.category.value)
 
 
 async def _remote_facilitators(circle: Circle) -> list[Actor]:

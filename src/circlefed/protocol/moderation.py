@@ -21,6 +21,12 @@ def text_field(document: dict, *names: str) -> str:
     return ""
 
 
+def report_category(document: dict) -> str | None:
+    """A Flag's `reportCategory` (circlefed's extension), as sent; None when absent (Lemmy, Mastodon)."""
+    value = document.get("reportCategory")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
 def references(value: Any) -> list[str]:
     """The ids of a reference or a list of them (Mastodon's Flag names the account and statuses in a list)."""
     items = value if isinstance(value, list) else [value]
@@ -89,13 +95,18 @@ def render_moderation_undo(uri: str, actor_uri: str, undone: dict, audience: Aud
     return _addressed("Undo", uri, actor_uri, audience, published, object=inner)
 
 
-def render_flag(uri: str, actor_uri: str, object_uris: list[str], circle_uri: str | None, reason: str) -> dict:
-    """Lemmy `community/report_page.json`: Flag{to: [circle], object, summary}; `content` too for Mastodon."""
+def render_flag(
+    uri: str, actor_uri: str, object_uris: list[str], circle_uri: str | None, reason: str, category: str | None = None
+) -> dict:
+    """Lemmy `community/report_page.json`: Flag{to: [circle], object, summary}; `content` too for Mastodon;
+    `reportCategory` (circlefed's extension: why the member reported, see FEDERATION.md)."""
     document: dict = {"id": uri, "type": "Flag", "actor": actor_uri}
     document["to"] = [circle_uri] if circle_uri else []
     document["object"] = object_uris[0] if len(object_uris) == 1 else list(object_uris)
     if reason:
         document["summary"] = document["content"] = reason
+    if category:
+        document["reportCategory"] = category
     if circle_uri:
         document["audience"] = circle_uri
     return with_context(document)

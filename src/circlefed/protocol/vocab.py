@@ -31,6 +31,9 @@ EXTENSION_TERMS: dict[str, str | dict[str, str]] = {
     # A circle's level (public, members or local): receivers re-read it from every Update(Group) and hide
     # a confidential circle's copies from everyone but its members.
     "circleVisibility": "circlefed:circleVisibility",
+    # Why a member reported (a Flag's category: ground_rules, harmful_advice, crisis_concern, harassment, spam,
+    # other); receivers without it read the reason in `summary`, which starts with the category's name.
+    "reportCategory": "circlefed:reportCategory",
 }
 NAMESPACE_PREFIXES = {
     "as": "https://www.w3.org/ns/activitystreams#",

@@ -64,6 +64,17 @@ class ReportState(StrEnum):
     RESOLVED = "resolved"
 
 
+class ReportCategory(StrEnum):
+    """Why a member reports (stable strings: they federate as `reportCategory`, see FEDERATION.md)."""
+
+    GROUND_RULES = "ground_rules"
+    HARMFUL_ADVICE = "harmful_advice"
+    CRISIS_CONCERN = "crisis_concern"
+    HARASSMENT = "harassment"
+    SPAM = "spam"
+    OTHER = "other"
+
+
 class ContentRuleAction(StrEnum):
     REJECT = "reject"
     HOLD = "hold"
@@ -547,9 +558,13 @@ class Report(Model):
     reported_actor = fields.ForeignKeyField(
         "models.Actor", related_name="reports_about", null=True, on_delete=fields.SET_NULL
     )
+    category = fields.CharEnumField(ReportCategory, default=ReportCategory.OTHER, max_length=32)
     reason = fields.TextField(default="")
     activity_uri = fields.CharField(max_length=2048, null=True, unique=True)
     state = fields.CharEnumField(ReportState, default=ReportState.OPEN, max_length=16)
+    # While the report is open: a digest of (reporter, reported object), so that one person has one open report
+    # about a post even when two requests race; cleared when it is resolved.
+    open_key = fields.CharField(max_length=64, null=True, unique=True)
     outcome = fields.TextField(null=True)
     resolved_by = fields.ForeignKeyField(
         "models.Actor", related_name="reports_resolved", null=True, on_delete=fields.SET_NULL

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from circlefed.domain import threads
-from circlefed.storage.models import CircleBan, Membership, ModerationLogEntry, Report, Role, Thread
+from circlefed.storage.models import CircleBan, Membership, ModerationLogEntry, Report, ReportCategory, Role, Thread
 from circlefed.web.keys import SITE
 
 from .circles import act, circle, inbox_states, member, settle, start_quiet
@@ -131,16 +131,32 @@ async def test_a_lemmy_report_is_stored_for_the_facilitators(hosted, remote, htt
     assert (report.circle.id, report.reporter.uri, report.object_uri) == (hosted.circle.id, reporter.uri,
                                                                           hosted.thread.uri)
     assert (report.reported_actor.uri, report.reason) == (hosted.facilitator.uri, "report this post")
+    assert report.category is ReportCategory.OTHER  # Lemmy sends no category
 
 
-async def test_a_mastodon_flag_from_its_instance_actor_is_accepted(hosted, remote, http):
-    # SPEC: PROTOCOL.md moderation (Mastodon-style Flag from an Application: object list, reason in content)
+async def test_a_mastodon_flag_from_its_instance_actor_is_accepted_about_its_own_users_post(hosted, remote, http):
+    # SPEC: PROTOCOL.md moderation (Mastodon-style Flag from an Application: object list, reason in content);
+    # issue 15: into a circle hosted here from a member or the reported author's own instance only
+    author = await joined(hosted, http, remote, "lemmy_user")
+    post_uri = await lemmy_thread(hosted, http, remote, author)
     instance_actor = remote.add_actor("actor", actor_type="Application")
-    ids = hosted.ids(remote, instance_actor, person=hosted.facilitator.uri, object=hosted.thread.uri)
+    ids = hosted.ids(remote, instance_actor, person=author.uri, object=post_uri)
     flag = payload("mastodon_flag_1", **ids)
     await deliver(http, instance_actor, hosted.inbox, flag)
     await settle(hosted.instance)
     with hosted.instance.db():
         report = await Report.get(activity_uri=flag["id"]).prefetch_related("circle", "reported_actor")
     assert report.circle.id == hosted.circle.id and report.reason == "Please take a look at this"
-    assert report.reported_actor.uri == hosted.facilitator.uri
+    assert report.reported_actor.uri == author.uri and report.category is ReportCategory.OTHER
+
+
+async def test_a_mastodon_flag_about_someone_of_another_instance_is_refused(hosted, remote, http):
+    # SPEC: issue 15 reports (the instance actor is no member, and the reported facilitator is not its user)
+    instance_actor = remote.add_actor("actor", actor_type="Application")
+    ids = hosted.ids(remote, instance_actor, person=hosted.facilitator.uri, object=hosted.thread.uri)
+    await deliver(http, instance_actor, hosted.inbox, payload("mastodon_flag_1", **ids))
+    await settle(hosted.instance)
+    kind, state, error = (await inbox_states(hosted.instance))[-1]
+    assert (kind, state) == ("Flag", "failed") and "reported author's instance" in error
+    with hosted.instance.db():
+        assert not await Report.exists()

@@ -37,7 +37,7 @@ async def test_a_report_reaches_the_facilitators_on_their_own_instance(net, http
         thread = await Thread.get(uri=net.cal_thread)
         cal_on_a = await thread.author
     await act(net.a, reports.file_report(net.grief, ana, object_uris=[net.cal_thread], reported_actor=cal_on_a,
-                                         reason="selling", now=now()))
+                                         category="spam", reason="selling", now=now()))
     await settle(net.a, net.b, net.c)
     assert await reports_on(net.a) == [(ana.uri, net.cal_thread)]
     assert await reports_on(net.b) == [(ana.uri, net.cal_thread)]  # bea, a facilitator on B, sees it
@@ -60,7 +60,7 @@ async def test_a_remote_members_report_is_forwarded_to_the_authors_instance_when
         thread_on_b = await Thread.get(uri=net.cal_thread)
         cal_on_b = await thread_on_b.author
     await act(net.b, reports.file_report(net.on_b, net.bea, object_uris=[net.cal_thread], reported_actor=cal_on_b,
-                                         reason="advertising", now=now()))
+                                         category="spam", reason="advertising", now=now()))
     await settle(net.a, net.b, net.c)
     assert await reports_on(net.a) == [(net.bea.uri, net.cal_thread)]
     assert await reports_on(net.c) == [(net.bea.uri, net.cal_thread)]

@@ -34,7 +34,8 @@ async def net(start_instance):
         await Membership.create(circle=net.grief, actor=ana, state="approved")
         cal_on_a = await (await Thread.get(uri=net.cal_thread)).author
     filed = await act(net.a, reports.file_report(net.grief, ana, object_uris=[net.cal_thread],
-                                                 reported_actor=cal_on_a, reason="selling", now=now()))
+                                                 reported_actor=cal_on_a, reason="selling", category="spam",
+                                                 now=now()))
     await settle(net.a, net.b, net.c)
     net.flag = filed.report
     return net

@@ -124,6 +124,24 @@ async def test_the_facilitate_page_lists_circles_with_what_waits(client, world):
     assert "Grief" in page and "1 join request<" in page and "1 held post<" in page and "0 open reports" in page
 
 
+async def test_the_facilitator_navigation_counts_what_waits_on_every_page(client, world):
+    world.circle.requires_approval = True
+    await world.circle.save()
+    await request_join(world.circle, await world.person("sam"), now=world.clock.now())
+    await world.thread("Held one", review_state=ReviewState.HELD)
+    await world.thread("Held two", review_state=ReviewState.HELD)
+    kim = await world.person("kim")
+    await Membership.create(circle=world.circle, actor=kim, state=MembershipState.APPROVED)
+    reported = await world.thread("Reported")
+    await reports.file_report(world.circle, kim, object_uris=[reported.uri], category="spam", now=world.clock.now())
+    await as_fran(client)
+    for path in PAGES:
+        text = await (await client.get(BASE + path, headers=HTML)).text()
+        nav = re.search(r'<nav class="facilitate-nav".*?</nav>', text, re.DOTALL).group(0)
+        read = " ".join(re.sub(r"<[^>]+>", " ", nav).split())
+        assert "Join requests 1 waiting Held posts 2 waiting Reports 1 open Members" in read, (path, read)
+
+
 async def test_join_requests_are_approved_and_declined_with_a_reason(client, world):
     world.circle.requires_approval = True
     await world.circle.save()
@@ -166,6 +184,7 @@ async def test_a_report_shows_the_post_and_is_resolved_with_an_outcome(client, w
         kim,
         object_uris=[thread.uri],
         reported_actor=world.robin,
+        category="harassment",
         reason="this hurt",
         now=world.clock.now(),
     )
@@ -189,7 +208,8 @@ async def test_the_reports_queue_is_paged_and_each_report_appears_once(client, w
     for number in range(30):
         thread = await world.thread(f"Thread {number}")
         await reports.file_report(
-            world.circle, kim, object_uris=[thread.uri], reason=f"reason-{number}-end", now=world.clock.now()
+            world.circle, kim, object_uris=[thread.uri], category="other", reason=f"reason-{number}-end",
+            now=world.clock.now(),
         )
     await as_fran(client)
     seen, pages, url = [], 0, BASE + "/reports"

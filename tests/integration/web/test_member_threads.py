@@ -1,4 +1,5 @@
-"""Member pages: writing threads and replies, preview, edit, delete, likes, reports, locks and held posts."""
+"""Member pages: writing threads and replies, preview, edit, delete, likes, locks and held posts (reports:
+test_reports.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from circlefed.storage.models import (
     Membership,
     MembershipState,
     Post,
-    Report,
     ReviewState,
     Thread,
     Visibility,
@@ -135,23 +135,6 @@ async def test_like_toggles_the_count(client, grief, settings, clock):
     assert "1 like<" in text and "Unlike" in text
     await submit(client, f"/threads/{theirs.id}/like", {}, page_with_form=path)
     assert "0 likes" in await page(client, path)
-
-
-async def test_a_report_reaches_the_facilitators(client, grief, settings, clock, member):
-    fran = await Actor.get(preferred_username="fran")
-    theirs = await thread(settings, clock, grief, fran, "Fran's thread")
-    await sign_in(client)
-    path = path_of(theirs.uri)
-    response = await submit(
-        client,
-        f"/threads/{theirs.id}/report",
-        {"reason_field": "reason-opening", "reason-opening": "Unkind words"},
-        page_with_form=path,
-    )
-    assert response.status == 303
-    report = await Report.get(circle_id=grief.id)
-    assert report.object_uri == theirs.uri and report.reason == "Unkind words"
-    assert report.reporter_id == member.actor_id and report.reported_actor_id == fran.id
 
 
 async def test_a_locked_thread_refuses_replies(client, grief, settings, clock):

@@ -70,7 +70,7 @@ async def test_a_members_report_is_stored_for_the_facilitators_who_resolve_it(gr
     circle, host, robin, kim = grief
     thread = (await start_thread(SITE, circle, kim, title="Buy", source="pills", now=clock.now())).thread
     event = await reports.file_report(circle, robin, object_uris=[thread.uri], reported_actor=kim,
-                                      reason="selling things", now=clock.now())
+                                      reason="selling things", category="spam", now=clock.now())
     assert event.report is not None and event.reported_actor == kim
     assert [r.id for r in await reports.list_reports(host)] == [event.report.id]
     assert await reports.list_reports(robin) == []
@@ -89,7 +89,8 @@ async def test_a_members_report_is_stored_for_the_facilitators_who_resolve_it(gr
 async def test_a_report_in_a_remote_circle_is_sent_there_not_kept_here(db, clock):
     robin = await local_member("robin")
     circle = await remote_circle_with(robin)
-    event = await reports.file_report(circle, robin, object_uris=["https://partner.example/t/1"], now=clock.now())
+    event = await reports.file_report(circle, robin, object_uris=["https://partner.example/t/1"],
+                                      category="other", now=clock.now())
     assert event.report is None and not await Report.exists()
 
 
@@ -97,8 +98,9 @@ async def test_the_same_flag_is_stored_once_and_outsiders_cannot_report_in_a_cir
     circle, _, _, kim = grief
     sam = await local_member("sam")
     with pytest.raises(Forbidden):
-        await reports.file_report(circle, sam, object_uris=[kim.uri], now=clock.now())
-    flag = {"object_uris": [kim.uri], "now": clock.now(), "activity_uri": "https://social.example/flag/1"}
+        await reports.file_report(circle, sam, object_uris=[kim.uri], category="other", now=clock.now())
+    flag = {"object_uris": [kim.uri], "category": "other", "now": clock.now(),
+            "activity_uri": "https://social.example/flag/1"}
     assert await reports.file_report(circle, kim, **flag) is not None
     assert await reports.file_report(circle, kim, **flag) is None
     assert await Membership.exists(actor=kim)

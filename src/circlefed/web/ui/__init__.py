@@ -18,6 +18,7 @@ from circlefed.web.ui import (
     member_circles,
     member_compose,
     member_posts,
+    member_report,
     member_threads,
 )
 from circlefed.web.ui.csrf import csrf_protect, is_signed_route
@@ -27,7 +28,7 @@ from circlefed.web.ui.session import sessions_middleware
 # Every UI module with add_routes(app); add yours here.
 MODULES = [home, auth, account, account_data, account_devices, admin, facilitate]
 # Member pages (circles, circle page, threads, writing, post actions).
-MODULES += [member_circles, member_circle_page, member_threads, member_compose, member_posts]
+MODULES += [member_circles, member_circle_page, member_threads, member_compose, member_posts, member_report]
 
 
 def add_ui_routes(app: web.Application) -> None:

@@ -9,6 +9,7 @@ from circlefed.domain.modlog import export_log
 from circlefed.domain.modlog_export import FORMATS, log_rows, render_log
 from circlefed.storage.models import Circle, ModerationLogEntry
 from circlefed.web.ui.guards import admin_required
+from circlefed.web.ui.modlog_view import sentences
 from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
 from circlefed.web.ui.render import render
 
@@ -32,6 +33,7 @@ async def log_page(request: web.Request) -> web.StreamResponse:
         "circle": circle,
         "circles": await Circle.filter(is_local=True).order_by("name"),
         "entries": page.items,
+        "sentences": await sentences(request, page.items),
         "next_url": page_url(request, page.next_cursor),
     }
     return await render(request, "ui/admin/log.html", context)

@@ -5,17 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from circlefed.domain.memberships import is_local_admin
-from circlefed.storage.models import (
-    Circle,
-    Membership,
-    MembershipState,
-    Post,
-    Report,
-    ReportState,
-    ReviewState,
-    Role,
-    Thread,
-)
+from circlefed.storage.models import Circle, Membership, MembershipState, Role
 from circlefed.web.ui import (
     facilitate_circle,
     facilitate_content,
@@ -24,7 +14,7 @@ from circlefed.web.ui import (
     facilitate_queue,
     facilitate_reports,
 )
-from circlefed.web.ui.facilitate_common import Moderating, facilitator_page, page
+from circlefed.web.ui.facilitate_common import Moderating, facilitator_page, page, waiting
 from circlefed.web.ui.guards import login_required, viewer_actor
 from circlefed.web.ui.render import render
 
@@ -38,17 +28,6 @@ SUBPAGES = [
 ]
 
 
-async def counts(circle: Circle) -> dict[str, int]:
-    """What waits for the circle's facilitators: join requests, held posts, open reports."""
-    held = {"review_state": ReviewState.HELD, "deleted_at__isnull": True}
-    return {
-        "requests": await Membership.filter(circle_id=circle.id, state=MembershipState.PENDING).count(),
-        "held": await Thread.filter(circle_id=circle.id, **held).count()
-        + await Post.filter(thread__circle_id=circle.id, **held).count(),
-        "reports": await Report.filter(circle_id=circle.id, state=ReportState.OPEN).count(),
-    }
-
-
 @login_required
 async def index(request: web.Request) -> web.Response:
     """The circles the viewer facilitates (an admin: every circle hosted here)."""
@@ -59,13 +38,13 @@ async def index(request: web.Request) -> web.Response:
             actor_id=viewer.id, role=Role.FACILITATOR, state=MembershipState.APPROVED
         ).values_list("circle_id", flat=True)
         query = query.filter(id__in=list(facilitated))
-    circles = [(circle, await counts(circle)) for circle in await query.order_by("name")]
+    circles = [(circle, await waiting(circle, viewer)) for circle in await query.order_by("name")]
     return await render(request, "ui/facilitate/index.html", {"circles": circles})
 
 
 @facilitator_page
 async def overview(request: web.Request, mod: Moderating) -> web.Response:
-    return await page(request, mod, "ui/facilitate/overview.html", {"counts": await counts(mod.circle)})
+    return await page(request, mod, "ui/facilitate/overview.html", {})
 
 
 def add_routes(app: web.Application) -> None:

@@ -1,4 +1,4 @@
-"""Web UI: what every facilitator page shares: the moderated circle, acting and redirecting."""
+"""Web UI: what every facilitator page shares: the moderated circle, what waits for it, acting and redirecting."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from circlefed.domain import reports
 from circlefed.domain.memberships import can_moderate
 from circlefed.errors import BadRequest, Forbidden, NotFound
 from circlefed.federation.actions import perform
-from circlefed.storage.models import Actor, Circle
+from circlefed.storage.models import Actor, Circle, Membership, MembershipState, Post, ReviewState, Thread
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.guards import login_url, safe_next, viewer_actor
 from circlefed.web.ui.render import render
@@ -75,8 +76,23 @@ def now(request: web.Request):
     return request.app[CLOCK].now()
 
 
+async def waiting(circle: Circle, viewer: Actor) -> dict[str, int]:
+    """What waits for this facilitator in the circle: join requests, held posts, open reports (not those about
+    the viewer: the other facilitators or the admins handle them)."""
+    held = {"review_state": ReviewState.HELD, "deleted_at__isnull": True}
+    open_reports = await reports.reports_query(viewer, circle=circle)
+    return {
+        "requests": await Membership.filter(circle_id=circle.id, state=MembershipState.PENDING).count(),
+        "held": await Thread.filter(circle_id=circle.id, **held).count()
+        + await Post.filter(thread__circle_id=circle.id, **held).count(),
+        "reports": await open_reports.count(),
+    }
+
+
 async def page(request: web.Request, mod: Moderating, template: str, context: dict, *, status: int = 200):
-    return await render(request, template, {"circle": mod.circle, "base": mod.base, **context}, status=status)
+    """A facilitator page; its navigation shows what waits (`counts`)."""
+    base = {"circle": mod.circle, "base": mod.base, "counts": await waiting(mod.circle, mod.viewer)}
+    return await render(request, template, {**base, **context}, status=status)
 
 
 def back(request: web.Request, form_next: str, mod: Moderating) -> str:

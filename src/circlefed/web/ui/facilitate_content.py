@@ -47,11 +47,11 @@ async def remove(request: web.Request, mod: Moderating) -> web.Response:
     reason = _reason(form)
     if form.raw("post_id"):
         row = await _reply(mod, form)
-        await act(request, delete_reply(row, mod.viewer, now=now(request), reason=reason))
+        await act(request, delete_reply(row, mod.viewer, now=now(request), reason=reason, moderating=True))
         message = "The reply was removed."
     else:
         row = await _thread(mod, form)
-        await act(request, delete_thread(row, mod.viewer, now=now(request), reason=reason))
+        await act(request, delete_thread(row, mod.viewer, now=now(request), reason=reason, moderating=True))
         message = "The thread was removed."
     log.info("circle %s: %s removed by actor %s", mod.circle.id, row.uri, mod.viewer.id)
     return redirect(request, back(request, form.raw("next"), mod), message)

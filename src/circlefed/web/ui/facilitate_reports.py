@@ -37,7 +37,7 @@ async def _render(request: web.Request, mod: Moderating, form: Form | None = Non
         people += [p for p in (report.reporter, report.reported_actor, author) if p is not None]
     next_url = page_url(request, listing.next_cursor)
     shown = await names(mod.circle, people, for_facilitators=True)
-    context = {"items": items, "names": shown, "form": form, "next_url": next_url}
+    context = {"items": items, "names": shown, "form": form, "next_url": next_url, "labels": reports.CATEGORY_LABELS}
     return await page(request, mod, "ui/facilitate/reports.html", context, status=400 if form else 200)
 
 

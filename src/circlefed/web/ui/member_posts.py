@@ -1,30 +1,24 @@
-"""Web UI: what members do to a post: like it (a toggle), report it, delete their own."""
+"""Web UI: what members do to a post: like it (a toggle), delete their own (reports: member_report.py)."""
 
 from __future__ import annotations
-
-import logging
 
 from aiohttp import web
 
 from circlefed.domain.directory import not_found
 from circlefed.domain.reactions import react, withdraw_reaction
 from circlefed.domain.replies import delete_reply
-from circlefed.domain.reports import MAX_REASON, file_report
 from circlefed.domain.threads import delete_thread
-from circlefed.errors import CirclefedError, Forbidden
+from circlefed.errors import Forbidden
 from circlefed.federation.actions import perform
-from circlefed.storage.models import Actor, Post, Reaction, ReactionKind, ReviewState, Thread
+from circlefed.storage.models import Post, Reaction, ReactionKind, ReviewState, Thread
 from circlefed.storage.visibility import is_hidden_author
 from circlefed.web.keys import CLOCK, SITE
-from circlefed.web.ui.forms import read_form
 from circlefed.web.ui.guards import login_required
 from circlefed.web.ui.member_access import Access, may_see_row, thread_path, thread_with_access
 from circlefed.web.ui.render import redirect
 
-log = logging.getLogger(__name__)
 
-
-async def _row(request: web.Request) -> tuple[Thread | Post, Thread, Access]:
+async def row_for_path(request: web.Request) -> tuple[Thread | Post, Thread, Access]:
     """The thread or reply a /threads/<id>/... or /posts/<id>/... path names, if the viewer may see it."""
     key = "thread_id" if "thread_id" in request.match_info else "post_id"
     raw = request.match_info[key]
@@ -52,7 +46,7 @@ async def own_post(request: web.Request) -> tuple[Post, Thread, Access]:
 
 
 async def _own(request: web.Request) -> tuple[Thread | Post, Thread, Access]:
-    row, thread, access = await _row(request)
+    row, thread, access = await row_for_path(request)
     if access.actor is None or row.author_id != access.actor.id:
         raise Forbidden("Only the author can change this post.")
     if row.deleted_at is not None:
@@ -60,7 +54,7 @@ async def _own(request: web.Request) -> tuple[Thread | Post, Thread, Access]:
     return row, thread, access
 
 
-def _back(request: web.Request, thread: Thread, row: Thread | Post) -> str:
+def back_to(request: web.Request, thread: Thread, row: Thread | Post) -> str:
     anchor = "opening" if isinstance(row, Thread) else f"post-{row.id}"
     return f"{thread_path(request, thread)}#{anchor}"
 
@@ -68,7 +62,7 @@ def _back(request: web.Request, thread: Thread, row: Thread | Post) -> str:
 @login_required
 async def like(request: web.Request) -> web.StreamResponse:
     """Like, or take the like back when the viewer liked it already (only counts are ever shown)."""
-    row, thread, access = await _row(request)
+    row, thread, access = await row_for_path(request)
     if not access.is_member or row.deleted_at is not None or row.review_state is not ReviewState.VISIBLE:
         raise Forbidden("Only members of this circle can like its posts.")
     actor = access.actor
@@ -82,35 +76,7 @@ async def like(request: web.Request) -> web.StreamResponse:
         change = react(access.circle, row, actor, kind=ReactionKind.LIKE, activity_uri=uri, now=now)
         message = "You liked this post."
     await perform(site, change, now=now)
-    return redirect(request, _back(request, thread, row), message)
-
-
-@login_required
-async def report(request: web.Request) -> web.StreamResponse:
-    """A report to the circle's facilitators (sent on to the circle's instance when it is elsewhere)."""
-    row, thread, access = await _row(request)
-    if not access.is_member:
-        raise Forbidden("Only members of this circle can report its posts.")
-    form = await read_form(request)
-    field = form.raw("reason_field")
-    reason = form.raw(field if field.startswith("reason-") else "reason").strip()
-    if len(reason) > MAX_REASON:
-        return redirect(
-            request, _back(request, thread, row), f"A report can be at most {MAX_REASON} characters.", kind="error"
-        )
-    assert access.actor is not None
-    now = request.app[CLOCK].now()
-    author = await Actor.get(id=row.author_id)
-    change = file_report(
-        access.circle, access.actor, object_uris=[row.uri], reported_actor=author, reason=reason, now=now
-    )
-    try:
-        await perform(request.app[SITE], change, now=now)
-    except CirclefedError as exc:
-        log.info("refused a report by actor %s: %s", access.actor.id, exc.message)
-        return redirect(request, _back(request, thread, row), "We could not send that report.", kind="error")
-    log.info("actor %s reported %s", access.actor.id, row.uri)
-    return redirect(request, _back(request, thread, row), "Thank you. The facilitators will look at your report.")
+    return redirect(request, back_to(request, thread, row), message)
 
 
 @login_required
@@ -129,5 +95,4 @@ async def delete(request: web.Request) -> web.StreamResponse:
 def add_routes(app: web.Application) -> None:
     for prefix in ("/threads/{thread_id}", "/posts/{post_id}"):
         app.router.add_post(f"{prefix}/like", like)
-        app.router.add_post(f"{prefix}/report", report)
         app.router.add_post(f"{prefix}/delete", delete)
