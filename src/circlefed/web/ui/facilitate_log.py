@@ -35,6 +35,7 @@ ACTIONS = {
     circle_settings.SET_VISIBILITY: "changed who can see the circle",
     circle_settings.SET_RETENTION: "changed how long posts are kept",
     circle_settings.SET_JOIN_APPROVAL: "changed how joining works",
+    circle_settings.SET_MEMBER_MESSAGES: "changed whether members may write to each other",
 }
 
 
