@@ -16,6 +16,9 @@ NOT_SWEPT = {
     "/account/export": "a JSON download",
     "/admin/federation/export.csv": "a CSV download",
     "/admin/log/export": "a CSV or JSON download",
+    "/messages": "test_pages_accessible.py opens every message page with content on it",
+    "/messages/new": "test_pages_accessible.py opens every message page with content on it",
+    "/messages/{conversation_id}": "test_pages_accessible.py opens every message page with content on it",
 }
 HTML_OUTSIDE_UI = {"/u/{name}", "/c/{slug}", "/t/{token}", "/p/{token}"}  # AS2 for servers, HTML for browsers
 

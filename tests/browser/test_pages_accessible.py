@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import assert_accessible, log_in
+from tests.browser.helpers import assert_accessible, create_account, log_in
+from tests.browser.journey_steps import press
 
 # Pages anyone may open, and pages of a signed-in member (the instance's first admin here).
 PUBLIC_PAGES = ["/", "/c/welcome", "/login", "/register", "/circles", "/u/admin"]
@@ -33,6 +34,36 @@ def test_signed_in_page_has_no_serious_accessibility_violation(server, page, pat
     log_in(page, server.base_url, server.admin_name, server.admin_password)
     _visit(page, server.url(path))
     assert_accessible(page)
+
+
+def test_the_message_pages_have_no_serious_accessibility_violation(start_server, new_context):
+    """A facilitator writes to a member from the members page, the member answers: every page on the way."""
+    server = start_server("Circles M")
+    create_account(server, "robin", "a long enough password")
+    robin, admin = new_context().new_page(), new_context().new_page()
+    log_in(robin, server.base_url, "robin", "a long enough password")
+    robin.goto(server.url("/c/welcome"))
+    robin.get_by_label("I have read and accept the ground rules").check()
+    press(robin, robin.get_by_role("button", name="Join", exact=True))
+    log_in(admin, server.base_url, server.admin_name, server.admin_password)
+    admin.goto(server.url("/c/welcome/facilitate/members"))
+    press(admin, admin.get_by_role("link", name="Write to them (robin)"))
+    assert_accessible(admin)  # /messages/new
+    admin.get_by_label("Your message").fill("How are *you* today?")
+    press(admin, admin.get_by_role("button", name="Send message"))
+    expect(admin.locator("main em")).to_have_text("you")
+    assert_accessible(admin)  # /messages/<id>
+    robin.goto(server.url("/messages"))
+    expect(robin.get_by_role("link", name="Messages 1 unread")).to_be_visible()
+    assert_accessible(robin)  # /messages, one unread
+    press(robin, robin.get_by_role("link", name=server.admin_name))
+    robin.get_by_label("Your message").fill("   ")  # the browser sends it; the server asks for words
+    press(robin, robin.get_by_role("button", name="Send message"))
+    assert_accessible(robin)  # the form with its error
+    robin.get_by_label("Your message").fill("Better than yesterday, thank you.")
+    press(robin, robin.get_by_role("button", name="Send message"))
+    admin.goto(server.url("/messages"))
+    assert_accessible(admin)
 
 
 def test_the_not_found_page_has_no_serious_accessibility_violation(server, page):

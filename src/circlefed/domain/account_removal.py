@@ -1,4 +1,5 @@
-"""Domain: a member deletes their account: their posts become tombstones, memberships end, the login goes."""
+"""Domain: a member deletes their account: their posts become tombstones, their private messages go, memberships
+end, the login goes."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from circlefed.storage.models import (
     Circle,
     Membership,
     MembershipState,
+    Message,
     Post,
     Reaction,
     Role,
@@ -51,9 +53,9 @@ async def check_may_delete_account(account: Account) -> None:
 
 
 async def erase_account(account: Account, *, now: datetime) -> AccountErased:
-    """Tombstone every thread and reply of the member, end their memberships, drop their reactions, delete the
-    account and blank the actor (kept, marked deleted, so that its key signs the Delete and its name stays
-    taken). Call inside the transaction that publishes the returned events."""
+    """Tombstone every thread and reply of the member, end their memberships, drop their reactions and private
+    messages, delete the account and blank the actor (kept, marked deleted, so that its key signs the Delete and
+    its name stays taken). Call inside the transaction that publishes the returned events."""
     await check_may_delete_account(account)
     actor = await Actor.get(id=account.actor_id)  # type: ignore[attr-defined]
     identities = [actor, *await _pseudonyms(actor)]
@@ -72,6 +74,7 @@ async def erase_account(account: Account, *, now: datetime) -> AccountErased:
             events.append(await leave_circle(membership.circle, actor))
     await Membership.filter(actor_id=actor.id).delete()
     await Reaction.filter(actor_id=actor.id).delete()
+    await Message.filter(author_id=actor.id).delete()  # the other person keeps their own words only
     await account.delete()
     for identity in identities:
         identity.display_name, identity.summary, identity.deleted_at = "", "", now

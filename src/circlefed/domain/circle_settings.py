@@ -1,4 +1,5 @@
-"""Domain: facilitators changing a circle's settings (visibility, retention, join approval), each one logged."""
+"""Domain: facilitators changing a circle's settings (visibility, retention, join approval, messages between
+members), each one logged."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from circlefed.storage.models import Actor, Circle, Visibility
 SET_VISIBILITY = "set_visibility"
 SET_RETENTION = "set_retention"
 SET_JOIN_APPROVAL = "set_join_approval"
+SET_MEMBER_MESSAGES = "set_member_messages"
 
 
 async def change_visibility(
@@ -56,6 +58,21 @@ async def set_join_approval(circle: Circle, required: bool, by: Actor, *, now: d
     await circle.save(update_fields=["requires_approval", "updated_at"])
     note = "facilitators approve each join" if required else "anyone may join at once"
     await modlog.record(circle, by, SET_JOIN_APPROVAL, target_uri=await _group_uri(circle), reason=note, now=now)
+    return True
+
+
+async def set_member_messages(circle: Circle, allowed: bool, by: Actor, *, now: datetime) -> bool:
+    """Whether members may write private messages to each other (they always may write to facilitators); False
+    when unchanged. Turning it off ends member-to-member conversations too: nobody writes in them any more."""
+    await check_moderator(circle, by)
+    if not circle.is_local:
+        raise BadRequest("a remote circle's settings are decided at its own instance")
+    if circle.members_may_message == allowed:
+        return False
+    circle.members_may_message = allowed
+    await circle.save(update_fields=["members_may_message", "updated_at"])
+    note = "members may write to each other" if allowed else "members write only to facilitators"
+    await modlog.record(circle, by, SET_MEMBER_MESSAGES, target_uri=await _group_uri(circle), reason=note, now=now)
     return True
 
 

@@ -10,6 +10,7 @@ from circlefed.delivery.outbox import store_activity
 from circlefed.domain import events as ev
 from circlefed.domain.confidentiality import VisibilityChanged
 from circlefed.domain.federation_policy import load_policy
+from circlefed.domain.messages import MessageSent
 from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.read_rule import row_level
 from circlefed.domain.site import Site
@@ -17,6 +18,7 @@ from circlefed.federation.audience import follower_inboxes, personal_inbox
 from circlefed.federation.confidential import circle_permitted_inboxes, permitted_inboxes
 from circlefed.federation.documents import audience_of, circle_actor, reply_document, thread_document
 from circlefed.federation.domain_policy import enqueue_permitted
+from circlefed.federation.messages_out import publish_message
 from circlefed.protocol.objects import (
     follow_reference,
     render_announce,
@@ -67,6 +69,8 @@ async def publish(site: Site, events: Iterable[ev.Event], *, now: datetime, rece
             from circlefed.federation.moderation_out import publish_moderation  # it relays through this module
 
             await publish_moderation(site, event, now=now, received=received)
+        elif isinstance(event, MessageSent):
+            await publish_message(site, event, now=now, enqueue=_enqueue)
 
 
 # --- threads and replies ----------------------------------------------------------------------------------

@@ -70,6 +70,10 @@ class Uris:
     def new_post(self) -> str:
         return f"{self.base}/p/{new_token()}"
 
+    def new_message(self) -> str:
+        """A private message's id: never served (web/objects.py answers it as a missing id)."""
+        return f"{self.base}/m/{new_token()}"
+
     def new_activity(self) -> str:
         return f"{self.base}/a/{new_token()}"
 

@@ -302,6 +302,8 @@ class Circle(Model):
     retention_days = fields.IntField(null=True)
     # Bumped when facilitators require members to acknowledge changed ground rules again.
     rules_version = fields.IntField(default=1)
+    # Members may write private messages to each other (facilitators and members always may write to each other).
+    members_may_message = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -404,6 +406,53 @@ class Revision(Model):
 
     class Meta:
         table = "revisions"
+
+
+class Conversation(Model):
+    """Private messages between two people, opened in a circle (its context): a facilitator and a member, or two
+    members where the circle allows it. Never in a collection, a count or a listing of anything else."""
+
+    id = fields.IntField(primary_key=True)
+    circle = fields.ForeignKeyField("models.Circle", related_name="conversations", null=True, on_delete=fields.SET_NULL)
+    started_by = fields.ForeignKeyField("models.Actor", related_name="conversations_started", on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField()
+    last_message_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "conversations"
+
+
+class ConversationParty(Model):
+    """One of the two people in a conversation: who they are here, the actor that speaks for a local party to
+    other instances (their per-circle pseudonym in a members circle), and whether they have read everything."""
+
+    id = fields.IntField(primary_key=True)
+    conversation = fields.ForeignKeyField("models.Conversation", related_name="parties", on_delete=fields.CASCADE)
+    actor = fields.ForeignKeyField("models.Actor", related_name="conversation_parties", on_delete=fields.CASCADE)
+    # Set for a local party of a conversation with a remote one, when the first message leaves: it stays.
+    voice = fields.ForeignKeyField(
+        "models.Actor", related_name="voiced_parties", null=True, on_delete=fields.CASCADE, db_index=True
+    )
+    has_unread = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "conversation_parties"
+        unique_together = (("conversation", "actor"),)
+
+
+class Message(Model):
+    """One private message (a direct Note to a remote party): its author is the person, never the pseudonym."""
+
+    id = fields.IntField(primary_key=True)
+    uri = fields.CharField(max_length=2048, unique=True)
+    conversation = fields.ForeignKeyField("models.Conversation", related_name="messages", on_delete=fields.CASCADE)
+    author = fields.ForeignKeyField("models.Actor", related_name="messages", on_delete=fields.CASCADE)
+    source = fields.TextField(default="")
+    content_html = fields.TextField(default="")
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "messages"
 
 
 class OutboxActivity(Model):

@@ -1,4 +1,5 @@
-"""Web: threads (/t/), replies (/p/) and activities (/a/) at their ids, and a circle's collections (AS2 or HTML)."""
+"""Web: threads (/t/), replies (/p/) and activities (/a/) at their ids, and a circle's collections (AS2 or HTML);
+private messages (/m/) are never served."""
 
 from __future__ import annotations
 
@@ -59,6 +60,12 @@ async def activity(request: web.Request) -> web.StreamResponse:
     raise web.HTTPNotAcceptable(text="This is an ActivityPub activity: ask for application/activity+json.")
 
 
+async def message(request: web.Request) -> web.StreamResponse:
+    """SPEC: FEDERATION.md direct messages: a private message's id answers as a missing id does, to everyone, its
+    two parties included (they hold it already; a server fetching it could not prove whom it fetches for)."""
+    raise not_found()
+
+
 async def circle_collection(request: web.Request) -> web.StreamResponse:
     which = request.match_info["collection"]
     if which == "followers" and "is_follower" in request.query:
@@ -92,6 +99,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/t/{token}/{collection:context|replies}", thread_collection, name="thread_collection")
     app.router.add_get("/p/{token}", post, name="reply")
     app.router.add_get("/a/{token}", activity, name="activity")
+    app.router.add_get("/m/{token}", message, name="message")
     app.router.add_get(
         "/c/{slug}/{collection:outbox|followers|moderators|featured}", circle_collection, name="circle_collection"
     )

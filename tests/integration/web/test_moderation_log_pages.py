@@ -32,6 +32,7 @@ CASES = {
     circle_settings.SET_VISIBILITY: ("group", "fran", f"{F} changed who can see the circle."),
     circle_settings.SET_RETENTION: ("group", "fran", f"{F} changed how long posts are kept."),
     circle_settings.SET_JOIN_APPROVAL: ("group", "fran", f"{F} changed how joining works."),
+    circle_settings.SET_MEMBER_MESSAGES: ("group", "fran", f"{F} changed whether members may write to each other."),
     modlog.PIN: ("thread", "fran", f"{F} pinned the thread “Evenings”."),
     modlog.UNPIN: ("thread", "fran", f"{F} unpinned the thread “Evenings”."),
     modlog.LOCK: ("thread", "fran", f"{F} locked the thread “Evenings”."),

@@ -1,10 +1,12 @@
-"""Federation: Create(Page|Article|Note): a new thread or reply in a circle, relayed by the circle's Group."""
+"""Federation: Create(Page|Article|Note): a direct message to a person here (handlers/messages.py), else a new
+thread or reply in a circle, relayed by the circle's Group."""
 
 from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
 from circlefed.federation.context import HandlerContext, Refused, ignore
+from circlefed.federation.handlers.messages import receive_direct
 from circlefed.federation.ingest import store_post, thread_for_reply
 from circlefed.federation.lookup import addressed_local_circle, find_post, thread_and_circle
 from circlefed.protocol.posts import RemotePost, parse_post
@@ -15,6 +17,8 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
     post = parse_post(activity.get("object"))
     if post.author_uri != ctx.actor.uri:
         raise Refused("the object is attributed to someone other than the activity's actor")
+    if await receive_direct(ctx, activity, post):
+        return
     await store_in_circle(ctx, activity, post, ctx.actor)
 
 

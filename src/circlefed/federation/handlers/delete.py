@@ -1,4 +1,5 @@
-"""Federation: Delete of a thread or reply (author, a facilitator, or the circle's own Group): a Tombstone."""
+"""Federation: Delete of a thread or reply (author, a facilitator, or the circle's own Group): a Tombstone; of a
+private message by its author: gone from the conversation."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from tortoise.transactions import in_transaction
 from circlefed.domain.replies import delete_reply
 from circlefed.domain.threads import delete_thread
 from circlefed.federation.context import HandlerContext, Refused, ignore, wait_for_object
+from circlefed.federation.handlers.messages import delete_direct
 from circlefed.federation.lookup import find_post, thread_and_circle
 from circlefed.protocol.moderation import text_field
 from circlefed.protocol.parse import reference_id
-from circlefed.storage.models import Thread
+from circlefed.storage.models import Message, Thread
 
 
 async def handle(ctx: HandlerContext, activity: dict) -> None:
@@ -19,6 +21,9 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
     object_uri = reference_id(activity.get("object"))
     if object_uri == ctx.actor.uri:
         return ignore(activity, "deleting an account is not applied yet")
+    message = await Message.get_or_none(uri=object_uri) if object_uri else None
+    if message is not None:
+        return await delete_direct(ctx, activity, message)
     row = await find_post(object_uri)
     if row is None:
         return wait_for_object(ctx, activity, "the object")

@@ -20,6 +20,7 @@ from circlefed.web.ui import (
     member_posts,
     member_report,
     member_threads,
+    messages,
 )
 from circlefed.web.ui.csrf import csrf_protect, is_signed_route
 from circlefed.web.ui.render import page_context
@@ -29,6 +30,8 @@ from circlefed.web.ui.session import sessions_middleware
 MODULES = [home, auth, account, account_data, account_devices, admin, facilitate]
 # Member pages (circles, circle page, threads, writing, post actions).
 MODULES += [member_circles, member_circle_page, member_threads, member_compose, member_posts, member_report]
+# Private messages between facilitators and members.
+MODULES += [messages]
 
 
 def add_ui_routes(app: web.Application) -> None:

@@ -1,4 +1,5 @@
-"""Web UI: facilitators edit a circle's ground rules and settings (visibility, retention, join approval)."""
+"""Web UI: facilitators edit a circle's ground rules and settings (visibility, retention, join approval, messages
+between members)."""
 
 from __future__ import annotations
 
@@ -83,7 +84,7 @@ async def _visibility(request: web.Request, mod: Moderating, form: Form) -> str:
 async def save_settings(request: web.Request, mod: Moderating) -> web.Response:
     form = await read_form(request)
     level, days = await _visibility(request, mod, form), _retention(form)
-    approval = form.checkbox("requires_approval")
+    approval, member_messages = form.checkbox("requires_approval"), form.checkbox("members_may_message")
     if not form.ok:
         log.info("circle %s: settings refused for actor %s: %s", mod.circle.id, mod.viewer.id, ", ".join(form.errors))
         return await _settings_page(request, mod, form)
@@ -95,6 +96,7 @@ async def save_settings(request: web.Request, mod: Moderating) -> web.Response:
         await circle_settings.change_retention(circle, days, by, now=moment)
         if circle.visibility is Visibility.PUBLIC:
             await circle_settings.set_join_approval(circle, approval, by, now=moment)
+        await circle_settings.set_member_messages(circle, member_messages, by, now=moment)
     return redirect(request, f"{mod.base}/settings", _saved_message(moved, cancelled))
 
 

@@ -15,6 +15,7 @@ from circlefed.web.keys import SITE
 from circlefed.web.ui.facilitate_common import Moderating, act, facilitator_page, int_field, now, page
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.member_access import names
+from circlefed.web.ui.message_links import writable
 from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
 from circlefed.web.ui.render import redirect
 
@@ -62,6 +63,7 @@ async def _render(
         "bans": bans,
         "banned_ids": {ban.actor_id for ban in bans if ban.expires_at is None or ban.expires_at > now(request)},
         "names": await names(mod.circle, people, for_facilitators=True),
+        "writable": await writable(mod.circle, mod.viewer, people),
         "target": target,
         "form": form,
         "viewer_id": mod.viewer.id,

@@ -13,6 +13,7 @@ from circlefed.storage.models import Actor, Membership, MembershipState, Post, R
 from circlefed.web.ui.facilitate_common import Moderating, act, facilitator_page, int_field, now, page
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.member_access import names
+from circlefed.web.ui.message_links import writable
 from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
 from circlefed.web.ui.render import redirect
 
@@ -87,7 +88,10 @@ async def _render_held(request: web.Request, mod: Moderating, form: Form | None 
     edits = await revisions.held_edits(mod.circle)
     authors |= {a.id: a for a in await Actor.filter(id__in=[edit.author_id for edit in edits])}  # type: ignore[attr-defined]
     shown = await names(mod.circle, authors.values(), for_facilitators=True)
-    context = {"items": items, "edits": edits, "names": shown, "form": form}
+    context = {
+        "items": items, "edits": edits, "names": shown, "form": form,
+        "writable": await writable(mod.circle, mod.viewer, authors.values()),
+    }
     return await page(request, mod, "ui/facilitate/held.html", context, status=400 if form else 200)
 
 

@@ -12,6 +12,7 @@ from circlefed.storage.models import Actor, Post, Report, ReportState, Thread
 from circlefed.web.ui.facilitate_common import Moderating, act, facilitator_page, int_field, now, page
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.member_access import names
+from circlefed.web.ui.message_links import writable
 from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
 from circlefed.web.ui.render import redirect
 
@@ -37,7 +38,10 @@ async def _render(request: web.Request, mod: Moderating, form: Form | None = Non
         people += [p for p in (report.reporter, report.reported_actor, author) if p is not None]
     next_url = page_url(request, listing.next_cursor)
     shown = await names(mod.circle, people, for_facilitators=True)
-    context = {"items": items, "names": shown, "form": form, "next_url": next_url, "labels": reports.CATEGORY_LABELS}
+    context = {
+        "items": items, "names": shown, "form": form, "next_url": next_url, "labels": reports.CATEGORY_LABELS,
+        "writable": await writable(mod.circle, mod.viewer, people),
+    }
     return await page(request, mod, "ui/facilitate/reports.html", context, status=400 if form else 200)
 
 

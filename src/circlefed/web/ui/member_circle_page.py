@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from circlefed.domain.memberships import leave_circle, request_join
+from circlefed.domain.memberships import facilitators, leave_circle, request_join
 from circlefed.domain.rules import acknowledge_rules
 from circlefed.domain.standing import has_rules
 from circlefed.errors import CirclefedError, Forbidden
@@ -17,7 +17,15 @@ from circlefed.storage.visibility import visible_threads
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.forms import read_form
 from circlefed.web.ui.guards import login_required
-from circlefed.web.ui.member_access import Access, author_labels, circle_access, circle_of_request, thread_path
+from circlefed.web.ui.member_access import (
+    Access,
+    author_labels,
+    circle_access,
+    circle_of_request,
+    names,
+    thread_path,
+)
+from circlefed.web.ui.message_links import writable
 from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
 from circlefed.web.ui.render import redirect, render
 
@@ -48,7 +56,18 @@ async def _render(request: web.Request, access: Access, *, errors: dict | None =
     }
     if access.can_read:
         context.update(await _threads(request, access))
+    context["facilitator_contacts"] = await _facilitator_contacts(access)
     return await render(request, "circle.html", context, status=status)
+
+
+async def _facilitator_contacts(access: Access) -> list[dict[str, Any]]:
+    """The facilitators a member of a circle hosted here may write to privately, as the circle names them."""
+    if not access.is_member or not access.circle.is_local:
+        return []
+    people = await facilitators(access.circle)
+    allowed = await writable(access.circle, access.actor, people)
+    shown = await names(access.circle, people)
+    return [{"id": person.id, "name": shown[person.id]} for person in people if person.id in allowed]
 
 
 async def _threads(request: web.Request, access: Access) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from circlefed.domain.directory import not_found
 from circlefed.domain.revisions import latest_proposals
 from circlefed.domain.safety import crisis_resources_text
 from circlefed.federation.lookup import find_post
-from circlefed.storage.models import Post, Reaction, ReactionKind, ReviewState, Thread
+from circlefed.storage.models import Actor, Post, Reaction, ReactionKind, ReviewState, Thread
 from circlefed.storage.visibility import is_hidden_author, visible_posts
 from circlefed.web.ui.member_access import (
     Access,
@@ -21,6 +21,7 @@ from circlefed.web.ui.member_access import (
     thread_path,
     thread_with_access,
 )
+from circlefed.web.ui.message_links import writable
 from circlefed.web.ui.paging import DEFAULT_PAGE_SIZE, Page, cursor_param, decode_cursor, encode_cursor, page_url
 from circlefed.web.ui.render import render, request_policy
 
@@ -105,8 +106,19 @@ async def thread_page(request: web.Request, thread: Thread, *, status: int = 200
         "can_moderate": access.can_moderate,
         "crisis_resources": crisis_resources_text(policy),
         "has_waiting": any(item["held"] for item in items),
+        "writable": await _writable_authors(access, rows),
     }
     return await render(request, "ui/member/thread.html", context, status=status)
+
+
+async def _writable_authors(access: Access, rows: list[Thread | Post]) -> set[int]:
+    """Authors the viewer may write to privately from here: moderators write to the circle's people, members to
+    each other where the circle allows it (only then: this costs a few queries per author)."""
+    circle = access.circle
+    if not circle.is_local or not (access.can_moderate or (circle.members_may_message and access.is_member)):
+        return set()
+    authors = await Actor.filter(id__in=list({row.author_id for row in rows}))  # type: ignore[attr-defined]
+    return await writable(circle, access.actor, authors)
 
 
 def _reply_block(access: Access, thread: Thread) -> str | None:

@@ -45,6 +45,10 @@ SENTENCES: dict[str, tuple[str, str]] = {
     circle_settings.SET_VISIBILITY: ("{who} changed who can see the circle", "{who} changed who can see the circle"),
     circle_settings.SET_RETENTION: ("{who} changed how long posts are kept", "{who} changed how long posts are kept"),
     circle_settings.SET_JOIN_APPROVAL: ("{who} changed how joining works", "{who} changed how joining works"),
+    circle_settings.SET_MEMBER_MESSAGES: (
+        "{who} changed whether members may write to each other",
+        "{who} changed whether members may write to each other",
+    ),
 }
 REMOVALS = {modlog.REMOVE_THREAD, modlog.REMOVE_REPLY}
 

@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from circlefed.domain.conversations import unread_count
 from circlefed.domain.instance_policy import read_instance_policy
 from circlefed.errors import CirclefedError
 from circlefed.storage.models import InstancePolicy, Membership, MembershipState, RegistrationMode, Role
@@ -50,6 +51,7 @@ async def page_base(request: web.Request) -> dict[str, Any]:
     base = {
         "viewer": viewer,
         "viewer_facilitates": viewer is not None and await _facilitates(viewer.actor_id),  # type: ignore[attr-defined]
+        "unread_conversations": await unread_count(viewer.actor_id) if viewer is not None else 0,  # type: ignore[attr-defined]
         "csrf_token": await template_token(request),
         "instance_name": policy.instance_name or settings.name,
         "instance_description": policy.instance_description or settings.description,
@@ -58,6 +60,14 @@ async def page_base(request: web.Request) -> dict[str, Any]:
     }
     request[_BASE] = base
     return base
+
+
+async def recount_unread(request: web.Request) -> None:
+    """Count the viewer's unread conversations again for the navigation (a page that just marked one read)."""
+    base = await page_base(request)
+    viewer = base["viewer"]
+    if viewer is not None:
+        base["unread_conversations"] = await unread_count(viewer.actor_id)
 
 
 async def request_policy(request: web.Request) -> InstancePolicy:

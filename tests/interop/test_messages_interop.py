@@ -1,0 +1,122 @@
+"""Private messages against the independent Fedify peer: a facilitator writes to the peer's bob, who receives and
+verifies a direct Note addressed to him alone at his own inbox; his answer addressed to the facilitator comes back
+into the conversation when it is private, and is refused when it is public (issue 15, outreach).
+
+SPEC: FEDERATION.md direct messages."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from aiohttp import web
+
+from circlefed.app import create_app
+from circlefed.domain.accounts import create_account
+from circlefed.domain.circles import create_circle
+from circlefed.domain.messages import start_conversation
+from circlefed.federation.actions import perform
+from circlefed.protocol.vocab import PUBLIC
+from circlefed.storage.db import activated
+from circlefed.storage.models import Actor, Circle, InboxItem, Membership, MembershipState, Message, QueueState
+from circlefed.web.keys import DATABASE, RUNNER, SITE
+from tests.conftest import settings_for
+
+pytestmark = [pytest.mark.interop, pytest.mark.storage]
+
+BASE = "https://circlefed.test"
+FRAN = f"{BASE}/u/fran"
+POLL_SECONDS = 0.2  # the peer is another process: its side can only be polled
+FINISHED = (QueueState.DELIVERED, QueueState.FAILED, QueueState.REJECTED)
+
+
+@pytest.fixture
+async def circlefed(interop_env, make_database_url, monkeypatch) -> AsyncIterator[web.Application]:
+    """circlefed on https://circlefed.test (127.0.0.2:443) with `grief`; its worker is driven by run_once()."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(interop_env.bundle))
+    settings = settings_for(
+        await make_database_url(), base_url=BASE, federation={"private_address_allowlist": ["127.0.0.0/8"]}
+    )
+    app = create_app(settings)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.2", 443, ssl_context=interop_env.server_ssl_context("circlefed.test"))
+    await site.start()
+    await app[RUNNER].stop()
+    with activated(app[DATABASE]):
+        fran = await create_account(app[SITE], "fran", "a long enough secret")
+        await create_circle(app[SITE], "grief", "Grief support", facilitator=await fran.actor)
+    yield app
+    await runner.cleanup()
+
+
+async def until(app: web.Application, check, what: str, timeout: float = 30.0):
+    """Work circlefed's queues and poll `check` (sync or async) until it answers something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        with activated(app[DATABASE]):
+            await app[RUNNER].run_once()
+            result = check()
+            if inspect.isawaitable(result):
+                result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(POLL_SECONDS)
+
+
+def as_list(value) -> list:
+    """JSON-LD compaction writes a one-item list as the item itself."""
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+async def test_a_facilitator_writes_to_the_peer_and_its_private_answer_comes_back(circlefed, fedify_peer):
+    await asyncio.to_thread(fedify_peer.admin_post, "follow", target="acct:grief@circlefed.test")
+
+    async def joined():
+        return await Membership.exists(actor__uri=fedify_peer.actor_url, state=MembershipState.APPROVED)
+
+    await until(circlefed, joined, "the peer's membership")
+    with activated(circlefed[DATABASE]):
+        now = datetime.now(UTC)
+        fran, bob = await Actor.get(uri=FRAN), await Actor.get(uri=fedify_peer.actor_url)
+        change = start_conversation(circlefed[SITE], await Circle.get(slug="grief"), fran, bob,
+                                    source="Are you *safe* tonight?", now=now)
+        sent = await perform(circlefed[SITE], change, now=now)
+
+    def direct_create():
+        log = fedify_peer.admin_log()
+        return next((e for e in log["received"] if e["type"] == "Create" and e["actor"] == FRAN), None)
+
+    entry = await until(circlefed, lambda: asyncio.to_thread(direct_create), "the peer's verified copy")
+    note = entry["json"]["object"]
+    assert note["id"] == sent.message.uri and "<em>safe</em>" in note["content"]
+    assert as_list(note.get("to")) == [fedify_peer.actor_url] and not as_list(note.get("cc"))
+    assert "Public" not in json.dumps(entry["json"]) and "followers" not in json.dumps(entry["json"])
+    assert [tag["href"] for tag in as_list(note.get("tag"))] == [fedify_peer.actor_url]
+    requests = (await asyncio.to_thread(fedify_peer.admin_log))["inbox_requests"]
+    assert any(r["path"] == "/users/bob/inbox" and r["status"] == 202 for r in requests), "his own inbox"
+
+    answer = await asyncio.to_thread(fedify_peer.admin_post, "note", target=FRAN, content="<p>zqanswer I am OK.</p>")
+    activity_id = answer["sent"]["id"]
+
+    async def processed():
+        item = await InboxItem.get_or_none(activity_uri=activity_id)
+        return item if item is not None and (item.state in FINISHED or item.finished_at is not None) else None
+
+    item = await until(circlefed, processed, "the peer's answer to be processed")
+    with activated(circlefed[DATABASE]):
+        stored = await Message.filter(conversation_id=sent.conversation.id, author_id=bob.id).values_list(
+            "content_html", flat=True
+        )
+    if any(address in (PUBLIC, "as:Public") for address in as_list(answer["sent"].get("cc"))):
+        # The peer's admin API adds Public to every Note it sends: a public post never becomes a private message.
+        assert item.state is QueueState.FAILED and "addressed to Public" in (item.last_error or "")
+        assert stored == []
+    else:
+        assert stored == ["<p>zqanswer I am OK.</p>"]
