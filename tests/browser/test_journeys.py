@@ -208,7 +208,7 @@ def test_every_page_passes_axe_core_with_content_on_it(start_server, open_page):
     quinn.get_by_label("Your reply").fill("Some nights I am afraid I will hurt myself.")
     press(quinn, quinn.get_by_role("button", name="Send reply"))
     expect(quinn.get_by_role("heading", level=1)).to_have_text("Your post is waiting for a facilitator")
-    sweep.check(quinn, "held post (crisis resources)")
+    sweep.check(quinn, "/posting/care")
     steps.report(quinn, thread_url, "Breaks the ground rules", "Please add a content warning to the title too.")
     sweep.check(quinn, "/t/{token}")
     report_forms = {route: quinn.locator(f"{where} form[action$='/report']").first.get_attribute("action")
@@ -248,6 +248,10 @@ def test_every_page_passes_axe_core_with_content_on_it(start_server, open_page):
     admin.goto(thread_url)
     press(admin, steps.reply_item(admin, "Thank you all").get_by_role("link", name="Edit"))
     sweep.check(admin, "/posts/{post_id}/edit")
+    post_id = admin.url.split("/posts/")[1].split("/")[0]
+    admin.get_by_label("Your text").fill("Thank you all for being here, every one of you.")
+    press(admin, admin.get_by_role("button", name="Save changes"))
+    sweep.check(admin, "/c/{slug}/facilitate/history", f"/c/welcome/facilitate/history?kind=post&id={post_id}")
     sweep.check(admin, "/threads/{thread_id}", by_id)
     for route in [
         "/",
@@ -275,3 +279,66 @@ def test_every_page_passes_axe_core_with_content_on_it(start_server, open_page):
     swept = {route.removesuffix(" (admin)") for route in sweep.checked}
     missing = ui_pages() - swept - set(NOT_SWEPT)
     assert not missing, f"pages the sweep does not open yet: {sorted(missing)}"
+
+
+CRISIS_POST = "I have decided to end my life this weekend."
+
+
+def test_a_member_in_crisis_is_held_reached_by_a_facilitator_and_told_the_decision(start_server, open_page):
+    """Issue 15: a member posts in crisis words -> the page that follows is a redirect (a reload posts nothing
+    again) -> the facilitator opens the held post, sees who wrote it, writes to them -> the member answers ->
+    the facilitator declines the post with a note -> the member sees the note on their post."""
+    server = start_server("Riverside Peer Support")
+    base = server.base_url
+    create_account(server, "rowan", PASSWORD)
+    create_account(server, "quinn", PASSWORD)
+    server.cli("circles", "create", "quiet", "--name", "Quiet hours", "--visibility", "members",
+               "--facilitator", "rowan")
+    facilitator, member = open_page("facilitator"), open_page("member")
+    log_in(facilitator, base, "rowan", PASSWORD)
+    log_in(member, base, "quinn", PASSWORD)
+    steps.set_ground_rules(facilitator, base, "quiet", RULES)
+    steps.ask_to_join(member, base, "quiet")
+    steps.approve_requests(facilitator, base, "quiet", ["quinn"])
+
+    visit(member, f"{base}/c/quiet/new")
+    member.get_by_label("Title").fill("This weekend")
+    member.get_by_label("Your text").fill(CRISIS_POST)
+    press(member, member.get_by_role("button", name="Post thread"))
+    expect(member.get_by_role("heading", level=1)).to_have_text("Your post is waiting for a facilitator")
+    assert "/posting/care" in member.url, "the answer to the POST is a redirect"
+    member.reload()
+    expect(member.get_by_role("heading", level=1)).to_have_text("Your post is waiting for a facilitator")
+    expect(member.get_by_text("Support right now")).to_be_visible()
+    assert_accessible(member)
+
+    visit(facilitator, f"{base}/c/quiet/facilitate/held")
+    held = facilitator.locator(".queue-item").filter(has_text=CRISIS_POST)
+    expect(held).to_have_count(1), "one held post, however often the member reloaded"
+    expect(held).to_contain_text("(quinn)")  # the account behind the circle's name, for its facilitators
+    press(facilitator, held.get_by_role("link", name="Write to them"))
+    facilitator.get_by_label("Your message").fill("I read your post. I am here, and I would like to talk.")
+    press(facilitator, facilitator.get_by_role("button", name="Send message"))
+    assert_accessible(facilitator)
+
+    visit(member, f"{base}/messages")
+    press(member, member.get_by_role("link").filter(has_text="Member").first)
+    expect(member.get_by_text("I would like to talk.")).to_be_visible()
+    member.get_by_label("Your message").fill("Thank you. It helps that someone noticed.")
+    press(member, member.get_by_role("button", name="Send message"))
+
+    visit(facilitator, f"{base}/messages")
+    press(facilitator, facilitator.get_by_role("link").filter(has_text="quinn").first)
+    expect(facilitator.get_by_text("It helps that someone noticed.")).to_be_visible()
+
+    visit(facilitator, f"{base}/c/quiet/facilitate/held")
+    held = facilitator.locator(".queue-item").filter(has_text=CRISIS_POST)
+    held.get_by_label("A note for the author").fill("We spoke in messages; let us keep talking there.")
+    press(facilitator, held.get_by_role("button", name="Decline"))
+    expect(facilitator.get_by_text("Nothing is waiting for review.")).to_be_visible()
+
+    visit(member, f"{base}/c/quiet")
+    press(member, member.get_by_role("link", name="This weekend"))
+    expect(member.get_by_text("declined by a facilitator")).to_be_visible()
+    expect(member.get_by_text("let us keep talking there")).to_be_visible()
+    assert_accessible(member)
