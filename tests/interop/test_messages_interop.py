@@ -90,8 +90,10 @@ async def test_a_facilitator_writes_to_the_peer_and_its_private_answer_comes_bac
         sent = await perform(circlefed[SITE], change, now=now)
 
     def direct_create():
+        # The peer's log outlives each run (the same test runs once per backend): find this message's Create.
         log = fedify_peer.admin_log()
-        return next((e for e in log["received"] if e["type"] == "Create" and e["actor"] == FRAN), None)
+        return next((e for e in log["received"] if e["type"] == "Create" and e["actor"] == FRAN
+                     and (e.get("json") or {}).get("object", {}).get("id") == sent.message.uri), None)
 
     entry = await until(circlefed, lambda: asyncio.to_thread(direct_create), "the peer's verified copy")
     note = entry["json"]["object"]
