@@ -11,38 +11,20 @@ from datetime import UTC, datetime
 import pytest
 from aiohttp import web
 
-from circlefed.app import create_app
-from circlefed.domain.accounts import create_account
-from circlefed.domain.circles import create_circle
 from circlefed.protocol.httpsig import sign_cavage
 from circlefed.storage.db import activated
 from circlefed.storage.models import Actor, InboxItem
-from circlefed.web.keys import DATABASE, FEDERATION, METRICS, SITE
-from tests.conftest import settings_for
+from circlefed.web.keys import DATABASE, FEDERATION, METRICS
+from tests.interop.instance import BASE, CIRCLE, circlefed_on_loopback
 
 pytestmark = [pytest.mark.interop, pytest.mark.storage]
-
-BASE = "https://circlefed.test"
-CIRCLE = f"{BASE}/c/grief"
-
 
 @pytest.fixture
 async def circlefed(interop_env, make_database_url, monkeypatch) -> AsyncIterator[web.Application]:
     """circlefed serving https://circlefed.test on 127.0.0.2:443, trusting the test CA for its own requests."""
     monkeypatch.setenv("SSL_CERT_FILE", str(interop_env.bundle))
-    settings = settings_for(
-        await make_database_url(), base_url=BASE, federation={"private_address_allowlist": ["127.0.0.0/8"]}
-    )
-    app = create_app(settings)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.2", 443, ssl_context=interop_env.server_ssl_context("circlefed.test"))
-    await site.start()
-    with activated(app[DATABASE]):
-        fran = await create_account(app[SITE], "fran", "a long enough secret")
-        await create_circle(app[SITE], "grief", "Grief support", facilitator=await fran.actor)
-    yield app
-    await runner.cleanup()
+    async with circlefed_on_loopback(interop_env, await make_database_url(), worker=True) as app:
+        yield app
 
 
 async def inbox_items(app: web.Application) -> list[InboxItem]:

@@ -7,7 +7,6 @@ SPEC: FEDERATION.md direct messages."""
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -15,64 +14,29 @@ from datetime import UTC, datetime
 import pytest
 from aiohttp import web
 
-from circlefed.app import create_app
-from circlefed.domain.accounts import create_account
-from circlefed.domain.circles import create_circle
 from circlefed.domain.messages import start_conversation
 from circlefed.federation.actions import perform
 from circlefed.protocol.vocab import PUBLIC
 from circlefed.storage.db import activated
 from circlefed.storage.models import Actor, Circle, InboxItem, Membership, MembershipState, Message, QueueState
-from circlefed.web.keys import DATABASE, RUNNER, SITE
-from tests.conftest import settings_for
+from circlefed.web.keys import DATABASE, SITE
+from tests.interop.instance import FRAN, circlefed_on_loopback, until
 
 pytestmark = [pytest.mark.interop, pytest.mark.storage]
 
-BASE = "https://circlefed.test"
-FRAN = f"{BASE}/u/fran"
-POLL_SECONDS = 0.2  # the peer is another process: its side can only be polled
 FINISHED = (QueueState.DELIVERED, QueueState.FAILED, QueueState.REJECTED)
-
-
-@pytest.fixture
-async def circlefed(interop_env, make_database_url, monkeypatch) -> AsyncIterator[web.Application]:
-    """circlefed on https://circlefed.test (127.0.0.2:443) with `grief`; its worker is driven by run_once()."""
-    monkeypatch.setenv("SSL_CERT_FILE", str(interop_env.bundle))
-    settings = settings_for(
-        await make_database_url(), base_url=BASE, federation={"private_address_allowlist": ["127.0.0.0/8"]}
-    )
-    app = create_app(settings)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.2", 443, ssl_context=interop_env.server_ssl_context("circlefed.test"))
-    await site.start()
-    await app[RUNNER].stop()
-    with activated(app[DATABASE]):
-        fran = await create_account(app[SITE], "fran", "a long enough secret")
-        await create_circle(app[SITE], "grief", "Grief support", facilitator=await fran.actor)
-    yield app
-    await runner.cleanup()
-
-
-async def until(app: web.Application, check, what: str, timeout: float = 30.0):
-    """Work circlefed's queues and poll `check` (sync or async) until it answers something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        with activated(app[DATABASE]):
-            await app[RUNNER].run_once()
-            result = check()
-            if inspect.isawaitable(result):
-                result = await result
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(POLL_SECONDS)
 
 
 def as_list(value) -> list:
     """JSON-LD compaction writes a one-item list as the item itself."""
     return value if isinstance(value, list) else [] if value is None else [value]
+
+
+@pytest.fixture
+async def circlefed(interop_env, make_database_url, monkeypatch) -> AsyncIterator[web.Application]:
+    monkeypatch.setenv("SSL_CERT_FILE", str(interop_env.bundle))
+    async with circlefed_on_loopback(interop_env, await make_database_url(), worker=False) as app:
+        yield app
 
 
 async def test_a_facilitator_writes_to_the_peer_and_its_private_answer_comes_back(circlefed, fedify_peer):
