@@ -73,7 +73,7 @@ async def publish_moderated(site: Site, event: ev.Moderated, *, now: datetime, r
                 to_inboxes=inboxes, concerning=about,
             )
         return
-    by = await attributed_actor(site, circle, event.by, create=True)
+    by = await _shown_moderator(site, event)
     target = await attributed_actor(site, circle, about, create=True) if about is not None else None
     shown = replace(event, by=by, target_uri=target.uri if target is not None else event.target_uri)
     payload = render_moderation(site, shown, await audience_of(circle), await circle_actor(circle), now)
@@ -91,6 +91,16 @@ async def publish_moderated(site: Site, event: ev.Moderated, *, now: datetime, r
         await outbound._enqueue(site, activity, personal_inbox(await circle_actor(circle)), ordering, now)
     # A ban with removeData: each removed post as the moderator's own Delete (announced like any removal).
     await outbound.publish(site, event.removals, now=now)
+
+
+async def _shown_moderator(site: Site, event: ev.Moderated) -> Actor:
+    """Who other instances see acting: a facilitator's pseudonym in a confidential circle; for a ban there, the
+    circle's Group itself (its notice goes to an instance that may have no member left: it learns of its own
+    account's ban, not of who facilitates)."""
+    circle = event.circle
+    if event.action in (modlog.BAN, modlog.UNBAN) and circle.is_local and circle.visibility is not Visibility.PUBLIC:
+        return await circle_actor(circle)
+    return await attributed_actor(site, circle, event.by, create=True)
 
 
 async def _ban_inboxes(circle: Circle, person: Actor | None) -> list[str] | None:
