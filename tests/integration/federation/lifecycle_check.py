@@ -54,6 +54,7 @@ async def check_world(machine) -> tuple[list[str], int]:
     ]
     machine.known = {(url.home, url.target) for url in urls}
     crawl = Crawl(world, oracle, stored, names, machine.uris)
+    crawl.step = machine.step
     lap("plan")
     await crawl.run(asked)
     lap("crawl")

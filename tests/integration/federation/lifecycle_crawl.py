@@ -26,6 +26,7 @@ class Crawl:
     ) -> None:
         self.world, self.oracle, self.stored, self.names = world, oracle, stored, names
         self.world_uri = uris.get  # row key -> its URI
+        self.step = 0  # which of the viewers alike asks, in turn
         self.failures: list[str] = []
         self._secrets: dict[tuple[str, str, str], dict[str, str]] = {}
         self.pages: dict[tuple[str, str, str], Answer] = {}  # (viewer, instance, path or URL) -> answer
@@ -109,8 +110,9 @@ class Crawl:
 
     async def _hidden_like_missing(self, asked: list[tuple[str, Url]]) -> None:
         """A thread a viewer may not read answers exactly as a missing one (status, body, caching), as a document,
-        as a page, and to the page's reply form (semantics.md: hidden and missing answer identically)."""
-        done: set[tuple[str, str, bool]] = set()
+        as a page, and to the page's reply form (semantics.md: hidden and missing answer identically). Once per
+        instance and kind each step, by one of the viewers it was hidden from this step, in turn."""
+        candidates: dict[tuple[str, bool], list[tuple[str, Url]]] = {}
         for viewer, item in asked:
             key = item.circle
             if key is None or not item.role.startswith("row ") or "/t/" not in item.target:
@@ -118,18 +120,18 @@ class Crawl:
             circle = self.oracle.circles[key]
             if item.target.endswith(("/context", "/replies")) or circle.host != item.home or circle.level == PUBLIC:
                 continue
-            if (viewer, item.home, item.html) in done or self.oracle.host_level(key, viewer) != PUBLIC:
-                continue
-            done.add((viewer, item.home, item.html))
+            if self.oracle.host_level(key, viewer) == PUBLIC:
+                candidates.setdefault((item.home, item.html), []).append((viewer, item))
+        for found in candidates.values():
+            viewer, item = found[self.step % len(found)]
             twin = item.target.rsplit("/", 1)[0] + "/" + MISSING
-            if item.html:
-                hidden = self.pages[(viewer, item.home, item.target)]
-                missing = await self.world.page(viewer, item.home, twin)
-            else:
-                hidden, missing = self.pages[(viewer, item.home, item.target)], await self.world.fetch(viewer, twin)
+            hidden = self.pages[(viewer, item.home, item.target)]
+            missing = await (self.world.page(viewer, item.home, twin) if item.html else self.world.fetch(viewer, twin))
             self._same(hidden, missing, viewer, item.target, "a missing thread")
-            if item.html and viewer != ANONYMOUS:
-                await self._reply_like_missing(viewer, item)
+            if item.html:
+                signed_in = [(v, i) for v, i in found if v != ANONYMOUS]
+                if signed_in:
+                    await self._reply_like_missing(*signed_in[self.step % len(signed_in)])
 
     async def _reply_like_missing(self, viewer: str, item: Url) -> None:
         """The reply form's target of a hidden thread (as its facilitator's page shows it) answers as one naming
