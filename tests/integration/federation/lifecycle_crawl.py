@@ -85,7 +85,7 @@ class Crawl:
 
     def check_copies_seen(self, asked: list[tuple[str, Url]]) -> None:
         """Positive control on the other instances: a member of the circle (as that instance records it) reads the
-        copy of a thread stored there (semantics.md: R's account reads a copy iff...)."""
+        copy of a thread stored there (semantics: R's account reads a copy iff...)."""
         by_uri = {self.world_uri(key): row for key, row in self.oracle.rows.items()}
         for viewer, url in asked:
             row = by_uri.get(url.role[4:]) if url.html and url.role.startswith("row ") else None
@@ -102,7 +102,7 @@ class Crawl:
                                      f"{url.target}")
 
     def check_names_saved(self) -> None:
-        """semantics.md: on /account, saving a circle's name shows the new name."""
+        """semantics: on /account, saving a circle's name shows the new name."""
         for (person, circle), name in self.oracle.name_now.items():
             page = self.pages.get((person, self.world.home_of[person], "/account"))
             if name and page is not None and name not in page.text:
@@ -110,7 +110,7 @@ class Crawl:
 
     async def _hidden_like_missing(self, asked: list[tuple[str, Url]]) -> None:
         """A thread a viewer may not read answers exactly as a missing one (status, body, caching), as a document,
-        as a page, and to the page's reply form (semantics.md: hidden and missing answer identically). Once per
+        as a page, and to the page's reply form (semantics: hidden and missing answer identically). Once per
         instance and kind each step, by one of the viewers it was hidden from this step, in turn."""
         candidates: dict[tuple[str, bool], list[tuple[str, Url]]] = {}
         for viewer, item in asked:

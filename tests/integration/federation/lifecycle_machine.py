@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from .lifecycle_oracle import LEVELS
-from .lifecycle_steps import CIRCLES, JOINERS, Steps
-from .lifecycle_world import RECORDER
+from .lifecycle_steps import CIRCLES, Steps
 
 
 def _pick(data, options, label: str):
@@ -114,5 +113,3 @@ class LifecycleMachine(Steps):
     def nothing_leaks(self) -> None:
         self.check()
 
-
-__all__ = ["JOINERS", "RECORDER", "LifecycleMachine"]

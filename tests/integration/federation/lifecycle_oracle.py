@@ -1,9 +1,9 @@
-"""Oracle of the stateful leak test (issue 14): a plain model of three instances' circles, written from
-notes/semantics.md alone (never from circlefed's read rules): levels, each row's audience, memberships and bans
-as the host and each member's own instance record them once workers have settled, trust and real names.
+"""Oracle of the stateful leak test (issue 14): a plain model of three instances' circles, written from issue 14's
+confidentiality semantics alone (never from circlefed's read rules): levels, each row's audience, memberships and
+bans as the host and each member's own instance record them once workers have settled, trust and real names.
 
 It answers who may read a row (`may_read_on_host`, `may_read_copy`), which instances a row's text may reach
-(`reach`), and which names must stay secret (lifecycle_secrets.py). Where semantics.md leaves a case open the
+(`reach`), and which names must stay secret (lifecycle_secrets.py). Where the semantics leave a case open the
 model takes the permissive reading, so that a flagged leak is always a real one."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from datetime import datetime
 
 PUBLIC, MEMBERS, LOCAL = 0, 1, 2
 LEVELS = {"public": PUBLIC, "members": MEMBERS, "local": LOCAL}
-NAMES = {value: key for key, value in LEVELS.items()}
 CIRCLEFED = ("A", "B", "C")  # the recorder ("R") runs software of unknown privacy
 
 
@@ -109,7 +108,7 @@ class Oracle:
         return max(row.audience, self.circles[row.circle].level)
 
     def host_level(self, circle: str, viewer: str) -> int:
-        """semantics.md: the reader level of a viewer on the circle's host (viewer: a person, "anonymous",
+        """semantics: the reader level of a viewer on the circle's host (viewer: a person, "anonymous",
         or "actor@X" for instance X's Application actor)."""
         c = self.circles[circle]
         if viewer == "anonymous":
@@ -131,7 +130,7 @@ class Oracle:
         return self.effective(row) <= self.host_level(row.circle, viewer)
 
     def remote_member(self, circle: str, person: str) -> bool:
-        """semantics.md, a remote instance R: an approved, not banned member as R records it (a ban reaches the
+        """semantics, a remote instance R: an approved, not banned member as R records it (a ban reaches the
         member's own instance; once its end time has passed, R may or may not know yet: a member again)."""
         standing = self.standing(circle, person)
         if standing.remote_state != "approved":
@@ -146,7 +145,7 @@ class Oracle:
         return (recorded is None or recorded == PUBLIC) and row.audience == PUBLIC
 
     def deliverable(self, row: Row, instance: str) -> bool:
-        """semantics.md, what leaves H: may this row's text go to `instance` now?"""
+        """semantics, what leaves H: may this row's text go to `instance` now?"""
         c = self.circles[row.circle]
         if instance in (c.host, row.origin):
             return True
@@ -186,7 +185,7 @@ class Oracle:
             if person in c.people and (c.people[person].ever_related or self._authored(c.key, person))
         ]
 
-    # -- what each step does, as semantics.md says it should --------------------------------------------------
+    # -- what each step does, as the semantics say it should --------------------------------------------------
     def join(self, circle: str, person: str) -> None:
         """A join by a local member (the circle page) or by handle from another instance (a Follow)."""
         c, standing = self.circles[circle], self.standing(circle, person)

@@ -105,7 +105,7 @@ def _page(base: str, thread_id: int, uri: str) -> str:
 
 
 def class_key(oracle: Oracle, viewer: str, circle: str | None) -> tuple:
-    """What a viewer's view of one circle depends on, by semantics.md."""
+    """What a viewer's view of one circle depends on, by the semantics."""
     if circle is None or viewer in (ANONYMOUS, RECORDER):
         return (viewer,)  # instance-wide pages are each viewer's own
     c = oracle.circles[circle]

@@ -70,7 +70,7 @@ def _facilitator_page(kind: str, oracle: Oracle, viewer: str) -> str | None:
 
 
 def name_allowed(oracle: Oracle, person: str, viewer: str, kind: str) -> bool:
-    """May the viewer be shown the person's handle or actor URL? (semantics.md, Names)."""
+    """May the viewer be shown the person's handle or actor URL? (semantics, Names)."""
     if person == viewer or person in oracle.exposed or viewer == f"actor@{oracle.homes[person]}":
         return True
     related = oracle.related(person)
@@ -94,7 +94,7 @@ def label_allowed(oracle: Oracle, person: str, circle: str, viewer: str) -> bool
 
 def reason_allowed(oracle: Oracle, circle: str, person: str, ban, viewer: str) -> bool:
     """A ban's reason: its circle's facilitators; when shared, the banned member, their instance and, for a circle
-    that was public, everyone (semantics.md: nothing federated carries it unless shared)."""
+    that was public, everyone (semantics: nothing federated carries it unless shared)."""
     if oracle.circles[circle].facilitator == viewer:
         return True
     if not ban.shared:

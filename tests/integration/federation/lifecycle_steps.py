@@ -1,5 +1,5 @@
 """The steps of the stateful leak test (issue 14) with plain arguments: each acts through the product
-(lifecycle_actions.py), lets the instances settle, tells the oracle what semantics.md says happened and records
+(lifecycle_actions.py), lets the instances settle, tells the oracle what the semantics say happened and records
 what it changed for the next crawl. What makes sense to do now (who may be approved, banned, may post...) is
 the oracle's view, so that sequences stay meaningful; a refusal by the product is kept as a refusal."""
 

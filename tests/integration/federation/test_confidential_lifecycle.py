@@ -1,11 +1,12 @@
 """Stateful leak test (issue 14): circles change over their whole life (joins, approvals, bans, visibility changes,
 names, trust, real names, posts, edits, moderation) across three real instances on loopback with real signed HTTP
-and a recording peer; after every step the oracle (written from notes/semantics.md) says who may see what, and a
-crawl of every page and document, as every viewer, must show nothing to anyone it excludes.
+and a recording peer; after every step the oracle (written from issue 14's confidentiality semantics) says who may
+see what, and a crawl of every page and document, as every viewer, must show nothing to anyone it excludes.
 
 CIRCLEFED_LIFECYCLE_SEQUENCES sets the number of sequences on SQLite (default 50, the CI floor; `make leakhunt`
 runs 2,000), CIRCLEFED_LIFECYCLE_SEQUENCES_POSTGRES on PostgreSQL (default 10); CIRCLEFED_LIFECYCLE_STEPS the
-steps per sequence (default 25)."""
+steps per sequence (default 25); CIRCLEFED_LIFECYCLE_TRACE=1 prints each step and what its check asked. A failure
+lists the steps as `do_*` calls: test_confidential_lifecycle_regressions.py keeps each sequence ever found."""
 
 from __future__ import annotations
 
