@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench leakhunt clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "circlefed needs Python >= 3.11"'
@@ -75,6 +75,12 @@ test: lint
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench
+
+# The stateful leak test (issue 14) at length: 2,000 sequences on SQLite (and PostgreSQL's count when configured).
+LEAKHUNT_SEQUENCES ?= 2000
+leakhunt: $(VENV)/.installed-test
+	CIRCLEFED_LIFECYCLE_SEQUENCES=$(LEAKHUNT_SEQUENCES) $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS) \
+	  tests/integration/federation/test_confidential_lifecycle.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

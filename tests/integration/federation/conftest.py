@@ -56,6 +56,22 @@ async def start_instance(make_database_url) -> AsyncIterator[Callable]:
         await instance.server.close()
 
 
+@pytest.fixture(scope="module")
+def lifecycle_world(database_templates, tmp_path_factory):
+    """The stateful leak test's three instances and recording peer, shared by a module (lifecycle_world.py)."""
+    from .lifecycle_replay import opened_world
+
+    yield from opened_world(database_templates, tmp_path_factory.mktemp("lifecycle"))
+
+
+@pytest.fixture
+def replay(lifecycle_world):
+    """Steps of the stateful leak test replayed outside hypothesis (lifecycle_replay.py): the regression tests."""
+    from .lifecycle_replay import replays
+
+    yield from replays(lifecycle_world)
+
+
 @pytest.fixture
 async def remote() -> AsyncIterator[FakeRemote]:
     server = await FakeRemote().start()
