@@ -158,8 +158,11 @@ async def fetch_facts(circle: Circle, viewer: Viewer) -> FetchFacts:
         return FetchFacts(domain, viewer.signed_at, signer_is_local=True, signer_is_member=is_member)
     is_host = False
     if not circle.is_local:
+        # The circle's own Group, or its host's instance actor, holds everything anyway; another account of the
+        # host is a reader like any other (a non-member there reads nothing here either).
         group = await Actor.get(id=circle.actor_id)
-        is_host = signer.id == group.id or canonical(authority(group.uri)) == domain
+        host_server = signer.type in INSTANCE_ACTOR_TYPES and canonical(authority(group.uri)) == domain
+        is_host = signer.id == group.id or host_server
     software = (await software_by_domain({domain})).get(domain)
     return FetchFacts(
         signer_domain=domain,

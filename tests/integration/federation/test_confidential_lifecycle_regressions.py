@@ -1,7 +1,7 @@
 """Regression tests of the stateful leak test (issue 14): every sequence it found leaking, replayed step by step
 with the same check after each step (lifecycle_replay.py). Circles: x1 and x2 on A (fran, fay facilitate), y1
-on B (bea); A trusts B, not C; the recorder is an independent peer. Until issue 14's fixes land these fail:
-xfail(strict=True) makes each one flip to a failure (remove its mark then) when its leak is gone."""
+on B (bea); A trusts B, not C; the recorder is an independent peer. Each sequence leaked before its fix (issue
+14); the docstring says what leaked."""
 
 from __future__ import annotations
 
@@ -10,53 +10,49 @@ import pytest
 pytestmark = [pytest.mark.storage, pytest.mark.slow]
 
 
-def issue_14(why: str):
-    return pytest.mark.xfail(strict=True, raises=AssertionError, reason=f"issue 14: {why}")
-
-
-@issue_14("a hidden thread's reply form answers unlike a missing thread's (item 6)")
 def test_a_hidden_threads_reply_form_answers_like_a_missing_one(replay):
+    """It leaked: a hidden thread's reply form answers unlike a missing thread's (item 6)."""
     steps = replay("members", "public", "public")
     steps.do_post_thread("x1", "zqfran")
 
 
-@issue_14("making a circle public shows what was written while it was members (or local)")
 def test_opening_a_circle_does_not_show_what_was_written_while_it_was_confidential(replay):
+    """It leaked: making a circle public shows what was written while it was members (or local)."""
     steps = replay("members", "public", "public")
     steps.do_post_thread("x1", "zqfran")
     steps.do_change_visibility("x1", "public", True)
 
 
-@issue_14("a local circle made public on B shows its earlier posts too")
 def test_opening_a_circle_hosted_on_b_does_not_show_its_local_posts(replay):
+    """It leaked: a local circle made public on B shows its earlier posts too."""
     steps = replay("public", "public", "local")
     steps.do_post_thread("y1", "zqbea")
     steps.do_change_visibility("y1", "public", True)
 
 
-@issue_14("a ban's reason reaches other instances in the Block's summary although not shared (item 3)")
 def test_a_ban_reason_not_shared_is_never_federated(replay):
+    """It leaked: a ban's reason reaches other instances in the Block's summary although not shared (item 3)."""
     steps = replay("public", "public", "public")
     steps.do_recorder_follows("x1")
     steps.do_ban("x1", "zqrec", None, False)
 
 
-@issue_14("/c/SLUG/moderators names the facilitator's real actor to a remote member (item 3)")
 def test_a_members_circle_names_its_facilitator_to_partners_by_pseudonym(replay):
+    """It leaked: /c/SLUG/moderators names the facilitator's real actor to a remote member (item 3)."""
     steps = replay("members", "public", "public")
     steps.do_join("x1", "zqbea")
     steps.do_decide("x1", "zqbea", "approve")
 
 
-@issue_14("B's members circle names its facilitator bea by her real actor to A's member and to A")
 def test_a_members_circle_on_b_names_its_facilitator_to_partners_by_pseudonym(replay):
+    """It leaked: B's members circle names its facilitator bea by her real actor to A's member and to A."""
     steps = replay("public", "public", "members")
     steps.do_join("y1", "zqalice")
     steps.do_decide("y1", "zqalice", "approve")
 
 
-@issue_14("a banned local member still reads the circle (item 1)")
 def test_a_banned_local_member_stops_reading(replay):
+    """It leaked: a banned local member still reads the circle (item 1)."""
     steps = replay("members", "public", "public")
     steps.do_join("x1", "zqalice")
     steps.do_decide("x1", "zqalice", "approve")
@@ -64,8 +60,8 @@ def test_a_banned_local_member_stops_reading(replay):
     steps.do_post_thread("x1", "zqfran")
 
 
-@issue_14("a banned remote member's instance still receives the circle's new posts (item 1)")
 def test_a_banned_remote_member_stops_receiving(replay):
+    """It leaked: a banned remote member's instance still receives the circle's new posts (item 1)."""
     steps = replay("members", "public", "public")
     steps.do_real_names(True)  # partners may see fran's real actor: only the ban is under test
     steps.do_join("x1", "zqbea")
@@ -74,8 +70,8 @@ def test_a_banned_remote_member_stops_receiving(replay):
     steps.do_post_thread("x1", "zqfran")
 
 
-@issue_14("after public -> members, B still shows the circle's posts to every account on B (item 2)")
 def test_after_public_to_members_a_partner_shows_the_circle_to_its_members_only(replay):
+    """It leaked: after public -> members, B still shows the circle's posts to every account on B (item 2)."""
     steps = replay("public", "public", "public")
     steps.do_join("x1", "zqbea")
     steps.do_post_thread("x1", "zqfran")
@@ -83,8 +79,8 @@ def test_after_public_to_members_a_partner_shows_the_circle_to_its_members_only(
     steps.do_post_thread("x1", "zqfran")
 
 
-@issue_14("a name chosen on /account is saved empty: the member is shown by username (item 4)")
 def test_a_chosen_name_replaces_the_pseudonym(replay):
+    """It leaked: a name chosen on /account is saved empty: the member is shown by username (item 4)."""
     steps = replay("members", "public", "public")
     steps.do_join("x1", "zqalice")
     steps.do_decide("x1", "zqalice", "approve")
@@ -92,8 +88,8 @@ def test_a_chosen_name_replaces_the_pseudonym(replay):
     steps.do_choose_name("x1", "zqalice", False)
 
 
-@issue_14("a ban in a members circle is announced naming the member's real actor (item 3)")
 def test_a_ban_names_a_local_member_only_by_pseudonym(replay):
+    """It leaked: a ban in a members circle is announced naming the member's real actor (item 3)."""
     steps = replay("public", "public", "public")
     steps.do_join("x1", "zqbea")  # bea and fran were named in public: only alice is under test
     steps.do_change_visibility("x1", "members", False)
@@ -102,8 +98,8 @@ def test_a_ban_names_a_local_member_only_by_pseudonym(replay):
     steps.do_ban("x1", "zqalice", None, False)
 
 
-@issue_14("B serves its member's reply in A's members circle to any account of A, members or not")
 def test_a_partner_serves_its_members_reply_only_to_those_who_may_read_it(replay):
+    """It leaked: B serves its member's reply in A's members circle to any account of A, members or not."""
     steps = replay("members", "public", "public")
     steps.do_real_names(True)  # partners may see fran's real actor: only B's serving is under test
     steps.do_join("x1", "zqbea")
@@ -112,8 +108,9 @@ def test_a_partner_serves_its_members_reply_only_to_those_who_may_read_it(replay
     steps.do_reply("t1", "zqbea")
 
 
-@issue_14("once a local circle is public, approving a partner's member backfills its local posts to the partner")
 def test_a_local_circles_posts_never_leave_their_host(replay):
+    """It leaked: once a local circle is public, approving a partner's member backfills its local posts to the
+    partner."""
     steps = replay("public", "public", "local")
     steps.do_post_thread("y1", "zqbea")
     steps.do_change_visibility("y1", "public", True)
