@@ -99,6 +99,8 @@ KINDS = (
 
 
 def fail(report: str, failures: list[str]) -> None:
+    # Printed as it happened: hypothesis reports a failure by running it again, in a world that has moved on.
+    print(f"LEAK {report}", flush=True)
     for words, raise_it in KINDS:
         if words in failures[0]:
             raise_it(report)

@@ -81,7 +81,8 @@ class Crawl:
                     continue
                 missing = [m for m in row.current if m not in answer.text]
                 if missing:
-                    self.failures.append(f"{person}, a member of {row.circle}, does not see {missing} at {thread.path}")
+                    self.failures.append(f"{person}, a member of {row.circle}, does not see {missing} at {thread.path}"
+                                         f" (answer {answer.status}: {_gist(answer.text)})")
 
     def check_copies_seen(self, asked: list[tuple[str, Url]]) -> None:
         """Positive control on the other instances: a member of the circle (as that instance records it) reads the
@@ -102,9 +103,14 @@ class Crawl:
                                      f"{url.target}")
 
     def check_names_saved(self) -> None:
-        """semantics: on /account, saving a circle's name shows the new name."""
+        """semantics: on /account, saving a circle's name shows the new name (while the person's own instance
+        keeps a place for them in the circle: a request or a membership; one refused or left takes its name)."""
         for (person, circle), name in self.oracle.name_now.items():
             page = self.pages.get((person, self.world.home_of[person], "/account"))
+            standing = self.oracle.standing(circle, person)
+            own_record = standing.remote_state if self.oracle.is_remote(circle, person) else standing.state
+            if own_record not in ("pending", "approved"):
+                continue
             if name and page is not None and name not in page.text:
                 self.failures.append(f"{person} does not see the name {name!r} they chose in {circle} on /account")
 
@@ -155,3 +161,9 @@ class Crawl:
             missing.status, missing.text, missing.headers.get("Cache-Control")
         ):
             self.failures.append(f"{viewer} can tell {where} ({hidden.status}) from {what} ({missing.status})")
+
+
+def _gist(page: str) -> str:
+    """The page's heading and notices, for a failure's report."""
+    found = re.findall(r"<(?:h1|p class=\"(?:notice|flash)[^\"]*\")[^>]*>(.*?)</", page, re.S)
+    return " | ".join(" ".join(text.split()) for text in found)[:300]

@@ -317,4 +317,6 @@ class Steps(RuleBasedStateMachine):
             print(f"    checked: {asked} requests in {time.perf_counter() - started:.3f}s", flush=True)
         if failures:
             report = "leaks after these steps:\n  " + "\n  ".join(self.history) + "\n" + "\n".join(failures[:25])
+            if TRACE:
+                print(self.run(self.world.queues_left()), flush=True)
             fail(report, failures)

@@ -135,6 +135,20 @@ class World:
     def uri_of(self, person: str) -> str:
         return self.signers[person].uri
 
+    async def queues_left(self) -> str:
+        """What each instance's queues still hold (for a failure's report): deliveries and inbox items not done."""
+        from circlefed.storage.models import Delivery, InboxItem, Instance, QueueState
+
+        lines = []
+        for home, instance in self.instances.items():
+            with instance.db():
+                waiting = await Delivery.exclude(state__in=[QueueState.DELIVERED, QueueState.CANCELLED]).values_list(
+                    "id", "domain", "state", "attempts", "last_status", "last_error", "next_attempt_at")
+                items = await InboxItem.exclude(state=QueueState.DELIVERED).values_list("id", "state", "last_error")
+                backoff = await Instance.filter(backoff_until__isnull=False).values_list("domain", "backoff_until")
+            lines.append(f"{home}: deliveries {waiting[-8:]} inbox {items[-8:]} backoff {backoff}")
+        return "\n".join(lines)
+
     async def settle(self) -> None:
         await settle(*self.instances.values(), rounds=60)
 
