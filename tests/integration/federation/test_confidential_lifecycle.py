@@ -4,7 +4,9 @@ and a recording peer; after every step the oracle (written from issue 14's confi
 see what, and a crawl of every page and document, as every viewer, must show nothing to anyone it excludes.
 
 CIRCLEFED_LIFECYCLE_SEQUENCES sets the number of sequences on SQLite (default 50, the CI floor; `make leakhunt`
-runs 2,000), CIRCLEFED_LIFECYCLE_SEQUENCES_POSTGRES on PostgreSQL (default 10); CIRCLEFED_LIFECYCLE_STEPS the
+runs 2,000), run as two halves of their own three instances each, so that `make test` and `make leakhunt` can run
+one half in each of two processes (the keyword `second_half` names the second);
+CIRCLEFED_LIFECYCLE_SEQUENCES_POSTGRES sets the number on PostgreSQL (default 10); CIRCLEFED_LIFECYCLE_STEPS the
 steps per sequence (default 25); CIRCLEFED_LIFECYCLE_TRACE=1 prints each step and what its check asked. A failure
 lists the steps as `do_*` calls: test_confidential_lifecycle_regressions.py keeps each sequence ever found."""
 
@@ -54,8 +56,9 @@ def run_machine(backend: str, templates: dict[str, str], directory, sequences: i
         loop.close()
 
 
-def test_no_step_of_a_circles_life_leaks_anything_on_sqlite(database_templates, tmp_path):
-    run_machine("sqlite", database_templates, tmp_path, SEQUENCES)
+@pytest.mark.parametrize("half", [1, 2], ids=["first_half", "second_half"])
+def test_no_step_of_a_circles_life_leaks_anything_on_sqlite(half, database_templates, tmp_path):
+    run_machine("sqlite", database_templates, tmp_path, SEQUENCES // 2 + (SEQUENCES % 2 if half == 1 else 0))
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
