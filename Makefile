@@ -32,13 +32,14 @@ lint: $(VENV)/.installed-test
 # With PostgreSQL configured, its half of the storage tests runs in a second pytest process beside the rest:
 # those tests wait on the database server about half of the time, which the other process uses. The interop
 # tests bind fixed addresses, so all of them stay in the first process. The stateful leak test's SQLite sequences
-# run as two halves, one in each process (keyword second_half), its longest test split evenly between the cores. (Exit 5, nothing collected, is fine for
+# run as two parts, three fifths in the first process and the rest in the second (keyword second_part), which
+# also runs its PostgreSQL sequences: the two processes end at about the same time. (Exit 5, nothing collected, is fine for
 # the second process when PYTEST_ARGS selects no PostgreSQL test; the first still fails on an empty run.)
 # The first process's summary is printed again at the end, so that a failure there is on the last screen.
 # Both run under coverage (branch coverage, subprocesses too: pyproject.toml [tool.coverage]); their data is
 # combined, then the total and each room's figure are printed. A full run (no PYTEST_ARGS) must reach every
 # module and run every part not left out; with no part left out either, it keeps the total at fail_under.
-PG_HALF := (postgres or second_half) and not interop
+PG_HALF := (postgres or second_part) and not interop
 ARTIFACTS := test-artifacts
 COVERAGE_DIR := $(ARTIFACTS)/coverage
 FULL_RUN := $(if $(strip $(PYTEST_ARGS)),,1)
@@ -77,20 +78,20 @@ test: lint
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench
 
-# The stateful leak test (issue 14) at length: 2,000 sequences on SQLite, its two halves in two processes side by
+# The stateful leak test (issue 14) at length: 2,000 sequences on SQLite, its two parts in two processes side by
 # side (each with its own three instances; logs in test-artifacts/leakhunt-*.log), then PostgreSQL's count when
-# configured. A leak prints `LEAK` and its steps; the run fails if either half fails.
+# configured. A leak prints `LEAK` and its steps; the run fails if either part fails.
 LEAKHUNT_SEQUENCES ?= 2000
-LEAKHUNT := CIRCLEFED_LIFECYCLE_SEQUENCES=$(LEAKHUNT_SEQUENCES) $(BIN)/python -m pytest -p no:cacheprovider -ra \
+LEAKHUNT = CIRCLEFED_LIFECYCLE_SEQUENCES_PER_PART=$$(( $(LEAKHUNT_SEQUENCES) / 2 )) $(BIN)/python -m pytest -p no:cacheprovider -ra \
   $(PYTEST_ARGS) tests/integration/federation/test_confidential_lifecycle.py
 leakhunt: $(VENV)/.installed-test
-	@mkdir -p $(ARTIFACTS); echo "make leakhunt: $(LEAKHUNT_SEQUENCES) sequences on SQLite, two halves side by side"; \
+	@mkdir -p $(ARTIFACTS); echo "make leakhunt: $(LEAKHUNT_SEQUENCES) sequences on SQLite, in two parts side by side"; \
 	start=$$(date +%s); \
-	$(LEAKHUNT) -k first_half > $(ARTIFACTS)/leakhunt-first.log 2>&1 & first=$$!; \
-	$(LEAKHUNT) -k second_half > $(ARTIFACTS)/leakhunt-second.log 2>&1; second=$$?; \
+	$(LEAKHUNT) -k first_part > $(ARTIFACTS)/leakhunt-first.log 2>&1 & first=$$!; \
+	$(LEAKHUNT) -k second_part > $(ARTIFACTS)/leakhunt-second.log 2>&1; second=$$?; \
 	wait $$first; first=$$?; \
-	for half in first second; do echo "== $$half half"; tail -n 15 $(ARTIFACTS)/leakhunt-$$half.log; done; \
-	echo "make leakhunt: SQLite halves exit $$first and $$second after $$(( $$(date +%s) - start )) s"; \
+	for part in first second; do echo "== $$part part"; tail -n 15 $(ARTIFACTS)/leakhunt-$$part.log; done; \
+	echo "make leakhunt: SQLite parts exit $$first and $$second after $$(( $$(date +%s) - start )) s"; \
 	[ $$first -eq 0 ] && [ $$second -eq 0 ] || exit 1; \
 	if [ -n "$$CIRCLEFED_TEST_DATABASE_URL" ]; then $(LEAKHUNT) -k postgresql; fi
 

@@ -4,8 +4,10 @@ and a recording peer; after every step the oracle (written from issue 14's confi
 see what, and a crawl of every page and document, as every viewer, must show nothing to anyone it excludes.
 
 CIRCLEFED_LIFECYCLE_SEQUENCES sets the number of sequences on SQLite (default 50, the CI floor; `make leakhunt`
-runs 2,000), run as two halves of their own three instances each, so that `make test` and `make leakhunt` can run
-one half in each of two processes (the keyword `second_half` names the second);
+runs 2,000), run as two parts with their own three instances each, so that `make test` and `make leakhunt` can run
+one part in each of two processes (the keyword `second_part` names the second). The first part has three fifths
+of the sequences: in `make test` the second process also runs the PostgreSQL half of the suite and this test's
+PostgreSQL sequences (CIRCLEFED_LIFECYCLE_SEQUENCES_PER_PART=N gives each part N instead, as `make leakhunt` does);
 CIRCLEFED_LIFECYCLE_SEQUENCES_POSTGRES sets the number on PostgreSQL (default 10); CIRCLEFED_LIFECYCLE_STEPS the
 steps per sequence (default 25); CIRCLEFED_LIFECYCLE_TRACE=1 prints each step and what its check asked. A failure
 lists the steps as `do_*` calls: test_confidential_lifecycle_regressions.py keeps each sequence ever found."""
@@ -28,6 +30,7 @@ pytestmark = [pytest.mark.storage, pytest.mark.slow]
 NO_POSTGRES = "CIRCLEFED_TEST_DATABASE_URL is not set: the PostgreSQL run needs a server"
 SEQUENCES = int(os.environ.get("CIRCLEFED_LIFECYCLE_SEQUENCES", "50"))
 POSTGRES_SEQUENCES = int(os.environ.get("CIRCLEFED_LIFECYCLE_SEQUENCES_POSTGRES", "10"))
+PER_PART = int(os.environ.get("CIRCLEFED_LIFECYCLE_SEQUENCES_PER_PART", "0"))
 STEPS = int(os.environ.get("CIRCLEFED_LIFECYCLE_STEPS", "25"))
 
 
@@ -56,9 +59,10 @@ def run_machine(backend: str, templates: dict[str, str], directory, sequences: i
         loop.close()
 
 
-@pytest.mark.parametrize("half", [1, 2], ids=["first_half", "second_half"])
-def test_no_step_of_a_circles_life_leaks_anything_on_sqlite(half, database_templates, tmp_path):
-    run_machine("sqlite", database_templates, tmp_path, SEQUENCES // 2 + (SEQUENCES % 2 if half == 1 else 0))
+@pytest.mark.parametrize("part", [1, 2], ids=["first_part", "second_part"])
+def test_no_step_of_a_circles_life_leaks_anything_on_sqlite(part, database_templates, tmp_path):
+    first = PER_PART or (SEQUENCES * 3 + 4) // 5
+    run_machine("sqlite", database_templates, tmp_path, first if part == 1 else PER_PART or SEQUENCES - first)
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
