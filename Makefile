@@ -80,9 +80,11 @@ bench: $(VENV)/.installed-test
 
 # The stateful leak test (issue 14) at length: 2,000 sequences on SQLite, its two parts in two processes side by
 # side (each with its own three instances; logs in test-artifacts/leakhunt-*.log), then PostgreSQL's count when
-# configured. A leak prints `LEAK` and its steps; the run fails if either part fails.
+# configured. Each sequence prints a line as it ends; a leak prints `LEAK` and its steps; the run fails if either part
+# fails.
 LEAKHUNT_SEQUENCES ?= 2000
-LEAKHUNT = CIRCLEFED_LIFECYCLE_SEQUENCES_PER_PART=$$(( $(LEAKHUNT_SEQUENCES) / 2 )) $(BIN)/python -m pytest -p no:cacheprovider -ra \
+LEAKHUNT = CIRCLEFED_LIFECYCLE_PROGRESS=1 CIRCLEFED_LIFECYCLE_SEQUENCES_PER_PART=$$(( $(LEAKHUNT_SEQUENCES) / 2 )) \
+  $(BIN)/python -m pytest -p no:cacheprovider -ra -s \
   $(PYTEST_ARGS) tests/integration/federation/test_confidential_lifecycle.py
 leakhunt: $(VENV)/.installed-test
 	@mkdir -p $(ARTIFACTS); echo "make leakhunt: $(LEAKHUNT_SEQUENCES) sequences on SQLite, in two parts side by side"; \

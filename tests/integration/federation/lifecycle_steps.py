@@ -27,6 +27,8 @@ CIRCLES = {"x1": ("A", "zqfran"), "x2": ("A", "zqfay"), "y1": ("B", "zqbea")}
 JOINERS = ("zqalice", "zqamos", "zqbea", "zqbob", "zqcal", "zqfran", "zqfay")
 _texts = itertools.count(1)  # markers, reasons and names stay unique across sequences
 TRACE = os.environ.get("CIRCLEFED_LIFECYCLE_TRACE") == "1"  # print each step and its check
+PROGRESS = os.environ.get("CIRCLEFED_LIFECYCLE_PROGRESS") == "1"  # a line per sequence ended (make leakhunt)
+_sequences_ended = itertools.count(1)
 
 
 def marker() -> str:
@@ -137,6 +139,9 @@ class Steps(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.run(self._clear())
+        if PROGRESS:
+            print(f"sequence {next(_sequences_ended)} ended: {len(self.history)} steps, {self.step} checks, "
+                  f"{time.strftime('%H:%M:%S')}", flush=True)
 
     async def _clear(self) -> None:
         """The sequence's circles go (with everything in them, on every instance), and A's policy is reset."""
