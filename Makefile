@@ -32,8 +32,7 @@ lint: $(VENV)/.installed-test
 # With PostgreSQL configured, its half of the storage tests runs in a second pytest process beside the rest:
 # those tests wait on the database server about half of the time, which the other process uses. The interop
 # tests bind fixed addresses, so all of them stay in the first process. The stateful leak test's SQLite sequences
-# run as two parts, three fifths in the first process and the rest in the second (keyword second_part), which
-# also runs its PostgreSQL sequences: the two processes end at about the same time. (Exit 5, nothing collected, is fine for
+# run as two parts, one in each process (keyword second_part). (Exit 5, nothing collected, is fine for
 # the second process when PYTEST_ARGS selects no PostgreSQL test; the first still fails on an empty run.)
 # The first process's summary is printed again at the end, so that a failure there is on the last screen.
 # Both run under coverage (branch coverage, subprocesses too: pyproject.toml [tool.coverage]); their data is
