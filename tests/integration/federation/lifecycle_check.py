@@ -67,7 +67,7 @@ async def check_world(machine) -> tuple[list[str], int]:
     return crawl.failures, crawl.asked
 
 
-# Each kind of failure stops the machine on its own line: hypothesis keeps (and shrinks) one example of each.
+# Each kind of failure is raised from its own line: Hypothesis tells failures apart by where they were raised.
 def _content(report: str) -> None:
     raise AssertionError(report)
 
