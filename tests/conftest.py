@@ -119,6 +119,14 @@ async def _ensure_postgres_template(name: str) -> None:
         await admin.close()
 
 
+async def create_postgres_database(admin: asyncpg.Connection, name: str, template: str) -> None:
+    """A database copied from the migrated template, whose commits do not wait for the disk: the tests never crash
+    the database server, and waiting for a flush on every commit made the PostgreSQL half of the suite wait
+    about as long as it computed."""
+    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    await admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+
+
 @pytest.fixture(scope="session")
 def database_templates(tmp_path_factory) -> dict[str, str]:
     """One migrated template per backend, built once per session (PostgreSQL: kept while migrations match)."""
@@ -152,7 +160,7 @@ async def make_database_url(db_backend, database_templates, tmp_path) -> AsyncIt
         name = f"cf_test_{uuid.uuid4().hex[:12]}"
         admin = await _admin_connection()
         try:
-            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{database_templates["postgres"]}"')
+            await create_postgres_database(admin, name, database_templates["postgres"])
         finally:
             await admin.close()
         created.append(name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,11 +23,11 @@ from circlefed.domain.site import Site
 from circlefed.federation.process import inbox_handler
 from circlefed.federation.retention_job import periodic_jobs
 from circlefed.federation.services import Federation, build_federation
-from circlefed.http_client import SafeHttpClient
+from circlefed.http_client import SafeHttpClient, trust_store_context
 from circlefed.settings import Settings
 from circlefed.storage.db import activated, describe, open_database
 from circlefed.web import actors, health, inbox, objects, wellknown
-from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS, RUNNER, SETTINGS, SITE
+from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS, PERIODIC_JOBS, RUNNER, SETTINGS, SITE
 from circlefed.web.metrics import WebMetrics
 from circlefed.web.middleware import errors, metrics, request_context, security_headers
 from circlefed.web.signed_fetch import authorized_fetch
@@ -91,8 +90,7 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
         private_address_allowlist=settings.federation.private_address_allowlist,
         total_timeout=float(settings.federation.fetch_timeout),
         max_response_bytes=settings.federation.max_fetch_bytes,
-        # Built at start so that SSL_CERT_FILE (e.g. a lab CA bundle) set before start is honoured.
-        ssl_context=ssl.create_default_context(),
+        ssl_context=trust_store_context(),
     )
     await client.start()
     app[HTTP_CLIENT] = client
@@ -129,7 +127,7 @@ async def _worker(app: web.Application) -> AsyncIterator[None]:
     runner = build_runner(settings, client=app[HTTP_CLIENT], clock=app[CLOCK], registry=app[METRICS].registry)
     register_jobs(runner, app[FEDERATION])
     app[RUNNER] = runner
-    jobs = periodic_jobs(app[SITE], app[CLOCK])
+    jobs = app[PERIODIC_JOBS] = periodic_jobs(app[SITE], app[CLOCK])
     with activated(app[DATABASE]):
         await runner.start()
         for job in jobs:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import json
 import logging
+import os
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -24,6 +26,20 @@ log = logging.getLogger(__name__)
 
 # Returns the headers to send, or an awaitable of them (a signer that works off the event loop).
 Signer = Callable[[str, str, dict[str, str], bytes | None], Mapping[str, str] | Awaitable[Mapping[str, str]]]
+
+
+
+def trust_store_context() -> ssl.SSLContext:
+    """TLS client settings with the system's trust store, or SSL_CERT_FILE / SSL_CERT_DIR where set (a lab CA
+    bundle): read when first asked for, not at import, and once per process and setting after that (reading a
+    trust store takes tens of milliseconds; a web process and its worker both need one)."""
+    return _trust_store_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _trust_store_context(_cert_file: str | None, _cert_dir: str | None) -> ssl.SSLContext:
+    return ssl.create_default_context()
+
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _REDIRECTS_TO_GET = frozenset({301, 302, 303})

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ssl
-
 from prometheus_client import CollectorRegistry
 
 from circlefed import __version__
@@ -12,7 +10,7 @@ from circlefed.delivery.metrics import DeliveryMetrics
 from circlefed.delivery.runner import Runner
 from circlefed.delivery.sender import Sender
 from circlefed.delivery.signed_http import SignedHttp
-from circlefed.http_client import SafeHttpClient
+from circlefed.http_client import SafeHttpClient, trust_store_context
 from circlefed.settings import Settings
 
 
@@ -25,8 +23,7 @@ def build_http_client(settings: Settings) -> SafeHttpClient:
         total_timeout=max(settings.delivery.request_timeout, settings.federation.fetch_timeout),
         max_response_bytes=settings.federation.max_fetch_bytes,
         max_connections=max(100, settings.delivery.concurrency * 2),
-        # Built here, not at import, so that SSL_CERT_FILE (e.g. a lab CA bundle) is honoured.
-        ssl_context=ssl.create_default_context(),
+        ssl_context=trust_store_context(),
     )
 
 

@@ -8,6 +8,7 @@ from tortoise.context import TortoiseContext
 from circlefed.clock import Clock
 from circlefed.delivery.runner import Runner
 from circlefed.domain.site import Site
+from circlefed.federation.retention_job import PeriodicJob
 from circlefed.federation.services import Federation
 from circlefed.http_client import SafeHttpClient
 from circlefed.settings import Settings
@@ -19,6 +20,7 @@ SITE = web.AppKey("site", Site)
 DATABASE = web.AppKey("database", TortoiseContext)
 METRICS = web.AppKey("metrics", WebMetrics)
 RUNNER = web.AppKey("runner", Runner)
+PERIODIC_JOBS = web.AppKey("periodic_jobs", list[PeriodicJob])
 HTTP_CLIENT = web.AppKey("http_client", SafeHttpClient)
 FEDERATION = web.AppKey("federation", Federation)
 REQUEST_ID = web.RequestKey("request_id", str)

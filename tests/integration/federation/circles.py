@@ -11,7 +11,7 @@ from circlefed.domain.circles import create_circle
 from circlefed.federation.actions import perform
 from circlefed.federation.follows import join_remote_circle
 from circlefed.storage.models import Actor, Circle, Delivery, InboxItem, QueueState, Visibility
-from circlefed.web.keys import CLOCK, FEDERATION, RUNNER, SITE
+from circlefed.web.keys import CLOCK, FEDERATION, PERIODIC_JOBS, RUNNER, SITE
 
 PASSWORD = "correct horse battery staple"
 HTML = {"Accept": "text/html"}
@@ -19,10 +19,28 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 async def start_quiet(start_instance, **sections):
-    """An instance whose background worker is stopped: tests move its queues with run_once() only."""
+    """An instance whose background worker is stopped: tests move its queues with run_once() and run its periodic
+    jobs with run_periodic_jobs() only."""
     instance = await start_instance(**sections)
-    await instance.app[RUNNER].stop()
+    await stop_worker(instance.app)
     return instance
+
+
+async def stop_worker(app) -> None:
+    """Stop the queue worker and the periodic jobs beside it (ban ends, retention): left running, they would
+    fire on the wall clock, at a moment a test does not choose."""
+    await app[RUNNER].stop()
+    for job in app[PERIODIC_JOBS]:
+        await job.stop()
+
+
+async def run_periodic_jobs(*instances) -> None:
+    """What each instance's worker does once a minute or an hour has passed on its clock: end bans that are due,
+    delete what outlived its retention period."""
+    for instance in instances:
+        with instance.db():
+            for job in instance.app[PERIODIC_JOBS]:
+                await job.run_once()
 
 
 async def settle(*instances, rounds: int = 20) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import aiohttp
 
+from circlefed.clock import Clock
 from circlefed.domain import memberships, threads
 from circlefed.protocol.httpsig import sign_cavage
 from circlefed.storage.models import Actor, Circle, Thread, TrustedInstance, Visibility
@@ -58,8 +59,11 @@ class LifecycleNet:
             await browser.close()
 
 
-async def lifecycle_net(start_instance, *, visibility: Visibility = Visibility.MEMBERS) -> LifecycleNet:
-    a, b = await start_quiet(start_instance), await start_quiet(start_instance)
+async def lifecycle_net(
+    start_instance, *, visibility: Visibility = Visibility.MEMBERS, clock: Clock | None = None
+) -> LifecycleNet:
+    """The net above; with a `clock`, both instances keep its time."""
+    a, b = await start_quiet(start_instance, clock=clock), await start_quiet(start_instance, clock=clock)
     fran, robin = await member(a, "fran"), await member(a, "zqrobin")
     bea, bob = await member(b, "zqbea"), await member(b, "zqbob")
     quiet = await circle(a, "quiet", fran, visibility=visibility)

@@ -17,6 +17,7 @@ from circlefed.storage.models import Actor, Visibility
 from . import lifecycle_actions as do
 from . import lifecycle_posting as posts
 from .circles import circle as make_circle
+from .circles import run_periodic_jobs
 from .lifecycle_check import check_world, fail
 from .lifecycle_oracle import LEVELS, PUBLIC, Oracle, Standing
 from .lifecycle_oracle import Circle as Model
@@ -215,9 +216,11 @@ class Steps(RuleBasedStateMachine):
             self.oracle.unban(circle, person)
 
     def do_time_passes(self) -> None:
-        """A day and a bit: bans with an end time end."""
+        """A day and a bit: bans with an end time end (each instance's worker lifts them, as it would within the
+        minute)."""
         ending = {(c, p) for c, p, ban in self.oracle.bans if ban.until}
         self.world.clock.advance(timedelta(days=1, hours=1))
+        self.run(run_periodic_jobs(*self.world.instances.values()))
         self.oracle.now = self.world.clock.now()
         self._did(True, "do_time_passes()", members={c for c, _ in ending}, viewers={p for _, p in ending})
 

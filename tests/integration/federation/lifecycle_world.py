@@ -20,11 +20,11 @@ from circlefed.clock import FakeClock
 from circlefed.domain.accounts import create_account
 from circlefed.protocol.httpsig import sign_cavage
 from circlefed.storage.models import Actor, InstancePolicy, TrustedInstance
-from circlefed.web.keys import RUNNER, SITE
-from tests.conftest import POSTGRES_URL, _admin_connection, _with_database, settings_for
+from circlefed.web.keys import SITE
+from tests.conftest import POSTGRES_URL, _admin_connection, _with_database, create_postgres_database, settings_for
 from tests.fakes.remote import FakeRemote, reserved_socket, server_on
 
-from .circles import PASSWORD, settle
+from .circles import PASSWORD, settle, stop_worker
 from .conftest import LAB, RunningInstance
 from .lifecycle_forms import find_form
 
@@ -86,7 +86,7 @@ class Databases:
         name = f"cf_test_{uuid.uuid4().hex[:12]}"
         admin = await _admin_connection()
         try:
-            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.templates["postgres"]}"')
+            await create_postgres_database(admin, name, self.templates["postgres"])
         finally:
             await admin.close()
         self.created.append(name)
@@ -234,7 +234,7 @@ async def _start(databases: Databases, clock: FakeClock, config: Path) -> Runnin
     app = create_app(settings, clock=clock)
     server = server_on(app, sock)
     await server.start_server()
-    await app[RUNNER].stop()  # the test moves the queues with run_once()
+    await stop_worker(app)  # the test moves the queues with run_once() and runs the periodic jobs itself
     return RunningInstance(app, server, base_url, base_url.removeprefix("http://"))
 
 

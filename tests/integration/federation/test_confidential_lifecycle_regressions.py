@@ -116,3 +116,15 @@ def test_a_local_circles_posts_never_leave_their_host(replay):
     steps.do_change_visibility("y1", "public", True)
     steps.do_join("y1", "zqalice")
     steps.do_decide("y1", "zqalice", "approve")
+
+
+def test_a_member_reads_her_own_instances_copies_again_once_her_timed_ban_ends(replay):
+    """It failed the positive control (hidden, not leaked): after a day-long ban from B's circle ended, zqfay did
+    not see its thread on A. The instances' ban-end jobs ran on the wall clock, not when the day had passed; the
+    machine now runs each worker's periodic jobs when time passes."""
+    steps = replay("public", "public", "members")
+    steps.do_join("y1", "zqalice")
+    steps.do_decide("y1", "zqalice", "approve")
+    steps.do_post_thread("y1", "zqbea")
+    steps.do_ban("y1", "zqalice", 1, False)
+    steps.do_time_passes()

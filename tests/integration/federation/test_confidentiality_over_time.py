@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from circlefed.clock import FakeClock
 from circlefed.domain import moderation
 from circlefed.storage.models import (
     Actor,
@@ -22,9 +24,10 @@ from circlefed.storage.models import (
     Thread,
     Visibility,
 )
+from circlefed.web.keys import CLOCK
 from tests.integration.web.page_forms import submit
 
-from .circles import act, browser_of, member, settle
+from .circles import act, browser_of, member, run_periodic_jobs, settle
 from .lifecycle_net import lifecycle_net, signed_by
 
 pytestmark = pytest.mark.storage
@@ -92,6 +95,45 @@ async def test_a_ban_ends_reading_and_delivery_here_and_on_the_member_instance(n
     assert "zqnew" in (await net.page("zqrobin", net.quiet_uri))[1]
     assert (await net.page("zqbea", f"{net.b.base_url}/threads/{old_copy.id}"))[0] == 200
     later = await net.post("zqafter the ban")
+    assert await thread_on_b(net, later.uri) is not None, "delivery to B resumes"
+
+
+@pytest.fixture
+async def timed(start_instance):
+    """The same net, with one fake clock for both instances: time passes when the test says."""
+    built = await lifecycle_net(start_instance, clock=FakeClock(datetime.now(UTC)))
+    yield built
+    await built.close()
+
+
+async def test_a_timed_ban_ends_by_itself_and_reading_comes_back_on_both_instances(timed):
+    net = timed
+    before = await net.post("zqold before the timed ban")
+    with net.a.db():
+        bea_on_a = await Actor.get(uri=net.bea.uri)
+    page = f"{net.quiet_uri}/facilitate/members?ban={bea_on_a.id}"
+    response = await submit(net.browsers["fran"], page, "Ban ", {"reason": "", "expiry_days": "1"})
+    assert response.status == 303, await response.text()
+    await settle(net.a, net.b)
+    old_copy = await thread_on_b(net, before.uri)
+    copy_url = f"{net.b.base_url}/threads/{old_copy.id}"
+    assert (await net.page("zqbea", copy_url))[0] == 404, "banned: B hides the copy from her"
+    net.a.app[CLOCK].advance(timedelta(hours=23))
+    await run_periodic_jobs(net.a, net.b)
+    await settle(net.a, net.b)
+    assert (await net.page("zqbea", copy_url))[0] == 404, "the day is not over yet"
+
+    # The day is over: each instance's worker ends the ban (A lifts it and tells B), with no facilitator's hand.
+    net.a.app[CLOCK].advance(timedelta(hours=1, minutes=1))
+    await run_periodic_jobs(net.a, net.b)
+    await settle(net.a, net.b)
+    with net.a.db():
+        assert (await Membership.get(circle=net.quiet, actor_id=bea_on_a.id)).state is MembershipState.APPROVED
+    with net.b.db():
+        assert (await Membership.get(actor_id=net.bea.id)).state is MembershipState.APPROVED
+    status, copy = await net.page("zqbea", copy_url)
+    assert status == 200 and "zqold" in copy, "she reads the circle's threads on her own instance again"
+    later = await net.post("zqafter the timed ban")
     assert await thread_on_b(net, later.uri) is not None, "delivery to B resumes"
 
 
