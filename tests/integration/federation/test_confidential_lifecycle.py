@@ -14,16 +14,14 @@ lists the steps as `do_*` calls: test_confidential_lifecycle_regressions.py keep
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-from collections.abc import Iterator
 
-import coverage
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from tests.conftest import POSTGRES_URL
+from tests.untraced import coverage_paused
 
 from .lifecycle_machine import LifecycleMachine
 from .lifecycle_world import Databases, open_world
@@ -34,21 +32,6 @@ SEQUENCES = int(os.environ.get("CIRCLEFED_LIFECYCLE_SEQUENCES", "50"))
 POSTGRES_SEQUENCES = int(os.environ.get("CIRCLEFED_LIFECYCLE_SEQUENCES_POSTGRES", "6"))
 PER_PART = int(os.environ.get("CIRCLEFED_LIFECYCLE_SEQUENCES_PER_PART", "0"))
 STEPS = int(os.environ.get("CIRCLEFED_LIFECYCLE_STEPS", "25"))
-
-
-@contextlib.contextmanager
-def coverage_paused() -> Iterator[None]:
-    """Under `make test`'s coverage, tracing stops while the sequences run: they walk paths the rest of the suite
-    covers, and tracing them cost about 40% more time (measured with one seed, with and without)."""
-    measuring = coverage.Coverage.current()
-    if measuring is None:
-        yield
-        return
-    measuring.stop()
-    try:
-        yield
-    finally:
-        measuring.start()
 
 
 def run_machine(backend: str, templates: dict[str, str], directory, sequences: int) -> None:
