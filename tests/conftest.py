@@ -7,7 +7,7 @@ import hashlib
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,6 +18,7 @@ from hypothesis import settings as hypothesis_settings
 from circlefed.clock import FakeClock
 from circlefed.settings import Settings, load_settings
 from circlefed.storage.db import activated, apply_migrations, open_database
+from tests.postgres_pool import DatabasePool
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -146,34 +147,33 @@ def db_backend(request) -> str:
     return request.param
 
 
+@pytest.fixture(scope="session")
+def postgres_databases(database_templates) -> Iterator[DatabasePool]:
+    """Fresh PostgreSQL databases made ahead and dropped behind (tests/postgres_pool.py)."""
+    pool = DatabasePool(_admin_connection, create_postgres_database, database_templates["postgres"])
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-async def make_database_url(db_backend, database_templates, tmp_path) -> AsyncIterator[Callable]:
+async def make_database_url(request, db_backend, database_templates, tmp_path) -> AsyncIterator[Callable]:
     """Factory of fresh, migrated, empty databases on the test's backend (one per instance under test)."""
     created: list[str] = []
+    pool = request.getfixturevalue("postgres_databases") if db_backend == "postgres" else None
 
     async def make() -> str:
-        if db_backend == "sqlite":
+        if pool is None:
             path = tmp_path / f"db-{len(created)}.sqlite3"
             shutil.copyfile(database_templates["sqlite"], path)
             created.append(str(path))
             return f"sqlite://{path}"
-        name = f"cf_test_{uuid.uuid4().hex[:12]}"
-        admin = await _admin_connection()
-        try:
-            await create_postgres_database(admin, name, database_templates["postgres"])
-        finally:
-            await admin.close()
+        name = await pool.take()
         created.append(name)
         return _with_database(POSTGRES_URL, name)
 
     yield make
-    if db_backend == "postgres" and created:
-        admin = await _admin_connection()
-        try:
-            for name in created:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+    if pool is not None:
+        pool.give_back(created)
 
 
 @pytest.fixture
