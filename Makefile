@@ -31,8 +31,9 @@ lint: $(VENV)/.installed-test
 # fails the run; CIRCLEFED_TEST_OPT_OUT=browser,interop,postgres leaves parts out on purpose, and says so.
 # With PostgreSQL configured, its half of the storage tests runs in a second pytest process beside the rest:
 # those tests wait on the database server about half of the time, which the other process uses. The interop
-# tests bind fixed addresses, so all of them stay in the first process. The stateful leak test's SQLite sequences
-# run as two parts, one in each process (keyword second_part). (Exit 5, nothing collected, is fine for
+# tests bind fixed addresses, so all of them stay in the first process. The SQLite sequences of the stateful leak
+# test and the SQLite cases of the confidentiality property run as two parts, one in each process (keyword
+# second_part). (Exit 5, nothing collected, is fine for
 # the second process when PYTEST_ARGS selects no PostgreSQL test; the first still fails on an empty run.)
 # The first process's summary is printed again at the end, so that a failure there is on the last screen.
 # Both run under coverage (branch coverage, subprocesses too: pyproject.toml [tool.coverage]); their data is

@@ -8,7 +8,8 @@ from circlefed.domain.content import title_with_cw
 from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.read_rule import row_level
 from circlefed.domain.site import Site
-from circlefed.protocol.objects import Audience, PostDocument, render_post, render_tombstone
+from circlefed.federation.lookup import find_post
+from circlefed.protocol.objects import Audience, Mentioned, PostDocument, render_post, render_tombstone
 from circlefed.protocol.parse import authority
 from circlefed.storage.models import Actor, Circle, Post, Thread, Visibility
 
@@ -75,6 +76,7 @@ async def reply_document(site: Site, post: Post) -> PostDocument:
         uri=post.uri,
         author_uri=author.uri,
         audience=await audience_of(circle, row_level(circle, post.audience)),
+        replying_to=await _answered_author(site, circle, post, author),
         content_html=content,
         source=post.source,
         published=post.published_at,
@@ -83,6 +85,23 @@ async def reply_document(site: Site, post: Post) -> PostDocument:
         in_reply_to=post.in_reply_to_uri,
         content_warning=post.content_warning,
     )
+
+
+async def _answered_author(site: Site, circle: Circle, post: Post, author: Actor) -> Mentioned | None:
+    """The author of the post this reply answers, as that post names them (their pseudonym where it shows one):
+    Mastodon-like servers notify and thread a reply that mentions who it answers. None for an answer to
+    oneself, or to a post not stored here."""
+    parent = await find_post(post.in_reply_to_uri)
+    if parent is None or parent.author_id == post.author_id:  # type: ignore[attr-defined]
+        return None
+    parent_author = await Actor.get_or_none(id=parent.author_id)  # type: ignore[attr-defined]
+    if parent_author is None:
+        return None
+    shown = await attributed_actor(site, circle, parent_author, create=False, level=parent.audience)
+    if shown.uri == author.uri:
+        return None
+    handle = f"@{shown.preferred_username}@{authority(shown.uri)}" if shown.preferred_username else None
+    return Mentioned(uri=shown.uri, handle=handle)
 
 
 async def object_document(site: Site, row: Thread | Post, *, context: bool = True) -> dict:

@@ -25,14 +25,15 @@ def parse_handle(handle: str) -> tuple[str, str]:
     return resource.name, resource.host
 
 
-async def resolve_handle(federation: Federation, handle: str) -> Actor:
-    """The actor a handle names, verified to belong to the handle's domain (attack 18)."""
+async def resolve_handle(federation: Federation, handle: str, *, refresh: bool = False) -> Actor:
+    """The actor a handle names, verified to belong to the handle's domain (attack 18); `refresh`: its document
+    fetched again even when a recent copy is stored."""
     name, domain = parse_handle(handle)
     subject = f"acct:{name}@{domain}"
     actor_uri = parse_jrd_self_link(await _webfinger(federation, domain, subject))
     if actor_uri is None:
         raise BadRequest(f"{domain} publishes no ActivityPub actor for @{name}@{domain}")
-    actor = await federation.remote_actors.by_uri(actor_uri)
+    actor = await federation.remote_actors.by_uri(actor_uri, refresh=refresh)
     if authority(actor.uri) != domain:
         # Split-domain setups are legitimate only when the actor's own server confirms the handle.
         confirmation = await _webfinger(federation, authority(actor.uri), actor.uri)

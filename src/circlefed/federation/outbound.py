@@ -31,6 +31,7 @@ from circlefed.protocol.objects import (
     render_undo,
     render_update,
 )
+from circlefed.protocol.parse import authority
 from circlefed.storage.models import Actor, Circle, OutboxActivity, Post, ReviewState, Thread, Visibility
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,9 @@ async def _publish_content(site: Site, event: ContentEvent, now: datetime, recei
     if row.review_state is not ReviewState.VISIBLE:
         return  # held for review (or rejected): it leaves this instance only once a facilitator approves it
     actor = getattr(event, "author", None) or event.by
-    is_new_thread = isinstance(event, ev.ThreadStarted)
+    # SPEC: FEDERATION.md relays: a new thread or reply is announced in both shapes, Announce(Create) for FEP-1b12
+    # peers and Announce(<object>) for Mastodon-like servers, which take only an announced status.
+    is_new = isinstance(event, ev.ThreadStarted | ev.ReplyPosted)
     # The read rule's level of the row now: an edit or removal of a post written in confidence never goes
     # further than its first audience, whatever the circle became since.
     level = row_level(circle, row.audience)
@@ -90,7 +93,7 @@ async def _publish_content(site: Site, event: ContentEvent, now: datetime, recei
         activity = await _authored_activity(site, event, row, actor, level, now)
         if circle.is_local:
             # SPEC: fep-1b12 announce: local members' posts in a local circle are announced by its Group too.
-            extra = activity.payload["object"] if is_new_thread else None
+            extra = activity.payload["object"] if is_new else None
             await relay(
                 site, circle, activity.payload, object_uri=row.uri, ordering_key=thread_uri, now=now, also=extra,
                 level=level,
@@ -99,9 +102,10 @@ async def _publish_content(site: Site, event: ContentEvent, now: datetime, recei
             group = await circle_actor(circle)
             await _enqueue(site, activity, personal_inbox(group), thread_uri, now)
     elif circle.is_local and received is not None:
-        extra = received.get("object") if is_new_thread else None
+        extra = received.get("object") if is_new else None
         await relay(
-            site, circle, received, object_uri=row.uri, ordering_key=thread_uri, now=now, also=extra, level=level
+            site, circle, received, object_uri=row.uri, ordering_key=thread_uri, now=now, also=extra, level=level,
+            besides=authority(actor.uri),
         )
 
 
@@ -141,18 +145,23 @@ async def relay(
     level: Visibility | None = None,
     to_inboxes: list[str] | None = None,
     concerning: Actor | None = None,
+    besides: str | None = None,
 ) -> None:
     """SPEC: fep-1b12 announce: the Group sends Announce(<activity as received>) to every remote member's
     instance, and Announce(<object>) after it for a new thread (Mastodon shows only that one).
 
     `level`: the level of what is announced (a row's level now; the circle's level by default); `to_inboxes`:
     other inboxes than the members' instances; `concerning`: the remote person a ban is about, whose own
-    instance may receive it whatever the policy says of members content (it learns only of its own account)."""
+    instance may receive it whatever the policy says of members content (it learns only of its own account);
+    `besides`: the domain what is relayed came from, which has it already (NodeBB answers 424 to an Announce of
+    its own activity)."""
     group = await circle_actor(circle)
     audience = await audience_of(circle, level)
     # Both Announces go to the same inboxes: confidentiality and the domain policy are read once for them.
     what = f"the Announce of {object_uri}"
     candidates = await follower_inboxes(circle) if to_inboxes is None else to_inboxes
+    if besides is not None:
+        candidates = [inbox for inbox in candidates if authority(inbox) != besides]
     inboxes = await circle_permitted_inboxes(circle, candidates, what=what, level=level, concerning=concerning)
     policy = await load_policy()
     for announced_item in (announced, also):
@@ -207,9 +216,10 @@ async def answer_follow(
     received: dict | None = None,
     kind: str = "Accept",
     personal: bool = False,
+    summary: str = "",
 ) -> None:
     """Accept or Reject of a Follow of a circle hosted here; `personal`: an answer about the follower alone,
-    never circle content (the domain gate still applies)."""
+    never circle content (the domain gate still applies); `summary`: why, as the follower may read it."""
     group = await circle_actor(circle)
     if received is not None and received.get("type") == "Follow" and received.get("id") == follow_uri:
         follow = received
@@ -219,7 +229,7 @@ async def answer_follow(
         log.warning("no %s sent to actor %s for circle actor %s: its Follow id is unknown", kind, follower.id, group.id)
         return
     uri = site.uris.new_activity()
-    payload = render_response(kind, uri, group.uri, follow, follower.uri)
+    payload = render_response(kind, uri, group.uri, follow, follower.uri, summary=summary)
     activity = await store_activity(
         uri=uri, type=kind, actor=group, payload=payload, now=now, circle=None if personal else circle,
         object_uri=follow_uri,

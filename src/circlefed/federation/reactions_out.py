@@ -13,6 +13,7 @@ from circlefed.federation import outbound
 from circlefed.federation.audience import personal_inbox
 from circlefed.federation.documents import circle_actor
 from circlefed.federation.lookup import find_post, thread_and_circle
+from circlefed.protocol.parse import authority
 from circlefed.protocol.reactions import render_reaction, render_reaction_undo
 from circlefed.storage.models import Circle, Post, Thread, Visibility
 
@@ -41,7 +42,10 @@ async def publish_reaction(site: Site, event: ReactionEvent, *, now: datetime, r
     if event.actor.is_local:
         await _send_own(site, event, ordering_key, now)
     elif circle.is_local and received is not None:
-        await outbound.relay(site, circle, received, object_uri=event.object_uri, ordering_key=ordering_key, now=now)
+        await outbound.relay(
+            site, circle, received, object_uri=event.object_uri, ordering_key=ordering_key, now=now,
+            besides=authority(event.actor.uri),
+        )
 
 
 async def _send_own(site: Site, event: ReactionEvent, ordering_key: str, now: datetime) -> None:

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 from circlefed.clock import Clock
 from circlefed.errors import BadRequest, CirclefedError, FetchError, SignatureError
 from circlefed.federation.caches import TtlCache
+from circlefed.federation.circle_facts import reread_remote_circle
 from circlefed.http_client import HttpResponse
 from circlefed.policy.verdicts import Reject
 from circlefed.protocol.parse import authority, is_http_url
@@ -84,7 +85,10 @@ class RemoteActors:
         if cached is not None and (cached.is_local or not (refresh or self._stale(cached))):
             return cached
         document = await self._fetch_json(uri)
-        return await self._store(parse_actor_document(document, requested_url=uri))
+        actor = await self._store(parse_actor_document(document, requested_url=uri))
+        if actor.type == "Group":
+            await reread_remote_circle(actor, document)  # whoever reads a Group document learns its level
+        return actor
 
     async def _fetch_for_key(self, key_id: str) -> Actor:
         url = urldefrag(key_id).url

@@ -28,6 +28,17 @@ class Audience:
 
 
 @dataclass(frozen=True)
+class Mentioned:
+    """Someone a post mentions: their actor, and `@name@domain` when they have a name."""
+
+    uri: str
+    handle: str | None = None
+
+    def tag(self) -> dict:
+        return {"type": "Mention", "href": self.uri} | ({"name": self.handle} if self.handle else {})
+
+
+@dataclass(frozen=True)
 class PostDocument:
     """A thread (title set: Page) or a reply (in_reply_to set: Note), with everything its document shows."""
 
@@ -43,6 +54,7 @@ class PostDocument:
     content_warning: str | None = None
     updated: datetime | None = None
     replies_uri: str | None = None
+    replying_to: Mentioned | None = None  # a reply's answered author (cc and a Mention)
 
     @property
     def type(self) -> str:
@@ -70,6 +82,9 @@ def render_post(post: PostDocument, *, context: bool = True) -> dict:
         document["name"] = post.title
     if post.in_reply_to:
         document["inReplyTo"] = post.in_reply_to
+    if post.replying_to is not None:
+        document["cc"] = [post.replying_to.uri]
+        document["tag"].append(post.replying_to.tag())
     if post.content_warning:
         # A content warning on Mastodon; never `sensitive` (Lemmy would read it as NSFW).
         document["summary"] = post.content_warning
@@ -157,11 +172,12 @@ def follow_reference(uri: str, actor_uri: str, object_uri: str) -> dict:
     return {"id": uri, "type": "Follow", "actor": actor_uri, "object": object_uri}
 
 
-def render_response(kind: str, uri: str, actor_uri: str, follow: dict, to_uri: str) -> dict:
-    """Accept or Reject of a Follow: the Follow embedded (Lemmy and Mastodon match it by id)."""
+def render_response(kind: str, uri: str, actor_uri: str, follow: dict, to_uri: str, *, summary: str = "") -> dict:
+    """Accept or Reject of a Follow: the Follow embedded (Lemmy and Mastodon match it by id); `summary`: why."""
     if kind not in ("Accept", "Reject"):
         raise ValueError(f"not a Follow response: {kind}")
-    return with_context({"id": uri, "type": kind, "actor": actor_uri, "to": [to_uri], "object": _strip_context(follow)})
+    document = {"id": uri, "type": kind, "actor": actor_uri, "to": [to_uri], "object": _strip_context(follow)}
+    return with_context(document | ({"summary": summary} if summary else {}))
 
 
 def render_undo(uri: str, actor_uri: str, undone: dict, to_uri: str) -> dict:

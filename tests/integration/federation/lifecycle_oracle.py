@@ -197,10 +197,10 @@ class Oracle:
             standing.ever_related = True  # its Follow reached the host, answered or not
             if standing.remote_state != "approved":
                 standing.remote_state = "pending"
-        refused = self.banned(circle, person) or (
-            remote and c.level == MEMBERS and not self.trusted(c.host, self.homes[person])
-        )
-        if refused or standing.state in ("pending", "approved"):
+        if remote and c.level == MEMBERS and not self.trusted(c.host, self.homes[person]):
+            standing.remote_state = "none"  # answered with Reject(Follow): the instance keeps no place for them
+            return
+        if self.banned(circle, person) or standing.state in ("pending", "approved"):
             if standing.state == "approved" and remote and not self.banned(circle, person):
                 standing.remote_state = "approved"  # asked again: accepted again
             return

@@ -12,6 +12,7 @@ from circlefed.domain import threads
 from circlefed.domain.reactions import reaction_counts
 from circlefed.storage.models import DomainAction, DomainRule, Membership, MembershipState, Post, Thread
 from circlefed.web.keys import FEDERATION, SITE
+from tests.fakes.remote import FakeRemote
 
 from .circles import act, circle, inbox_states, member, settle, start_quiet
 from .fixtures import deliver, ids_of, payload
@@ -55,6 +56,17 @@ def announces(remote) -> list[dict]:
     return [activity for activity in remote.received if activity["type"] == "Announce"]
 
 
+@pytest.fixture
+async def watcher(hosted, http):
+    """Another server with a member in the circle: it receives what the Group relays (the author's own server
+    does not: it has what it sent)."""
+    server = await FakeRemote().start()
+    await join(hosted, http, server, server.add_actor("watcher"), "mastodon_follow_1")
+    server.received.clear()  # the Accept
+    yield server
+    await server.close()
+
+
 async def test_lemmy_follow_is_accepted_with_the_follow_embedded(hosted, remote, http):
     # SPEC: fep-1b12 following (Lemmy: Follow{to: [group]} -> Accept{object: Follow})
     lemmy = remote.add_actor("lemmy_user")
@@ -79,7 +91,7 @@ async def test_a_follow_of_a_circle_that_approves_joins_waits_for_a_facilitator(
         assert (await Membership.get(circle=hosted.circle, actor__uri=piefed.uri)).state is MembershipState.PENDING
 
 
-async def test_lemmy_create_page_becomes_a_thread_and_is_announced_twice(hosted, remote, http):
+async def test_lemmy_create_page_becomes_a_thread_and_is_announced_twice(hosted, remote, http, watcher):
     # SPEC: fep-1b12 announce (the activity exactly as received, then Announce(Page) for Mastodon)
     lemmy = remote.add_actor("lemmy_user")
     await join(hosted, http, remote, lemmy, "lemmy_follow_1")
@@ -92,14 +104,15 @@ async def test_lemmy_create_page_becomes_a_thread_and_is_announced_twice(hosted,
     assert (thread.title, thread.content_warning) == ("A hard week", "self-harm mention")
     assert "script" not in thread.content_html and "javascript" not in thread.content_html
     assert thread.source == "Sharing because the group asked."
-    first, second = announces(remote)
+    first, second = announces(watcher)
     assert first["object"] == create and second["object"] == create["object"]
+    assert announces(remote) == [], "not back to the server it came from"
     for announce in (first, second):
         assert announce["actor"] == hosted.group_uri
         assert announce["to"] == [hosted.group_uri, PUBLIC] and announce["cc"] == [f"{hosted.group_uri}/followers"]
 
 
-async def test_lemmy_votes_are_counted_relayed_and_undone(hosted, remote, http):
+async def test_lemmy_votes_are_counted_relayed_and_undone(hosted, remote, http, watcher):
     # SPEC: PROTOCOL.md reactions (Like and Dislike counted; Undo(Like) withdraws)
     lemmy = remote.add_actor("lemmy_user")
     await join(hosted, http, remote, lemmy, "lemmy_follow_1")
@@ -111,17 +124,17 @@ async def test_lemmy_votes_are_counted_relayed_and_undone(hosted, remote, http):
     with hosted.instance.db():
         assert await reaction_counts(hosted.thread.uri) == {"like": 1, "dislike": 1}
     # Sorted: the worker processes the two inbox items concurrently, so their relays may leave in either order.
-    assert sorted(a["object"]["type"] for a in announces(remote)) == ["Dislike", "Like"]
+    assert sorted(a["object"]["type"] for a in announces(watcher)) == ["Dislike", "Like"]
     undo = payload("lemmy_undo_1", **ids)
     undo["object"]["id"] = like["id"]
     await deliver(http, lemmy, hosted.inbox, undo)
     await settle(hosted.instance)
     with hosted.instance.db():
         assert await reaction_counts(hosted.thread.uri) == {"like": 0, "dislike": 1}
-    assert announces(remote)[-1]["object"] == undo
+    assert announces(watcher)[-1]["object"] == undo and announces(remote) == []
 
 
-async def test_a_mastodon_mention_post_starts_a_thread_titled_by_its_first_line(hosted, remote, http):
+async def test_a_mastodon_mention_post_starts_a_thread_titled_by_its_first_line(hosted, remote, http, watcher):
     # SPEC: PROTOCOL.md from Mastodon (public Create(Note) mentioning and addressing the circle)
     mastodon = remote.add_actor("mo")
     await join(hosted, http, remote, mastodon, "mastodon_follow_1")
@@ -132,7 +145,7 @@ async def test_a_mastodon_mention_post_starts_a_thread_titled_by_its_first_line(
         thread = await Thread.get(uri=create["object"]["id"])
     assert thread.title == "First winter without Dad"
     assert "I keep setting the table for three." in thread.content_html
-    assert [a["object"] for a in announces(remote)] == [create, create["object"]]
+    assert [a["object"] for a in announces(watcher)] == [create, create["object"]]
 
 
 async def test_a_mastodon_note_that_does_not_mention_the_circle_starts_nothing(hosted, remote, http):
@@ -160,7 +173,7 @@ async def test_a_note_with_the_circle_as_audience_starts_a_thread(hosted, remote
         assert (await Thread.get(uri=create["object"]["id"])).title == "First winter without Dad"
 
 
-async def test_a_mastodon_reply_lands_in_the_circle_without_addressing_it(hosted, remote, http):
+async def test_a_mastodon_reply_lands_in_the_circle_without_addressing_it(hosted, remote, http, watcher):
     # SPEC: PROTOCOL.md from Mastodon (a reply whose inReplyTo is in a circle thread belongs to the circle)
     mastodon = remote.add_actor("mo")
     await join(hosted, http, remote, mastodon, "mastodon_follow_1")
@@ -172,7 +185,7 @@ async def test_a_mastodon_reply_lands_in_the_circle_without_addressing_it(hosted
         reply = await Post.get(uri=create["object"]["id"])
     assert reply.thread_id == hosted.thread.id and reply.content_warning == "grief, family"
     assert "The second year was gentler" in reply.content_html
-    assert [a["object"] for a in announces(remote)] == [create]
+    assert [a["object"] for a in announces(watcher)] == [create, create["object"]], "as received, and the Note"
 
 
 async def test_a_mastodon_like_is_counted_without_a_public_trace(hosted, remote, http):
@@ -218,7 +231,7 @@ async def test_piefed_create_page_and_dislike(hosted, remote, http):
     assert (thread.title, thread.content_html) == ("Journalling helped me", "<p>Ten minutes every night, no rules.</p>")
 
 
-async def test_a_delete_by_its_author_becomes_a_tombstone_and_is_relayed(hosted, remote, http):
+async def test_a_delete_by_its_author_becomes_a_tombstone_and_is_relayed(hosted, remote, http, watcher):
     piefed = remote.add_actor("piefed_user")
     await join(hosted, http, remote, piefed, "piefed_follow_1")
     create = payload("piefed_create_1", **hosted.ids(remote, piefed))
@@ -230,7 +243,7 @@ async def test_a_delete_by_its_author_becomes_a_tombstone_and_is_relayed(hosted,
     with hosted.instance.db():
         thread = await Thread.get(uri=create["object"]["id"])
     assert thread.deleted_at is not None and thread.title == "" and thread.content_html == ""
-    assert announces(remote)[-1]["object"] == delete
+    assert announces(watcher)[-1]["object"] == delete
 
 
 async def test_attack_16_a_delete_or_update_by_someone_else_is_refused(hosted, remote, http):
@@ -247,7 +260,7 @@ async def test_attack_16_a_delete_or_update_by_someone_else_is_refused(hosted, r
     assert (kind, state) == ("Delete", "failed") and "only the author" in error
 
 
-async def test_a_post_from_someone_who_has_not_joined_is_refused(hosted, remote, http):
+async def test_a_post_from_someone_who_has_not_joined_is_refused(hosted, remote, http, watcher):
     stranger = remote.add_actor("stranger")
     create = payload("lemmy_create_1", **hosted.ids(remote, stranger))
     await deliver(http, stranger, hosted.inbox, create)
@@ -256,7 +269,7 @@ async def test_a_post_from_someone_who_has_not_joined_is_refused(hosted, remote,
         assert not await Thread.exists(uri=create["object"]["id"])
     kind, state, error = (await inbox_states(hosted.instance))[-1]
     assert (kind, state) == ("Create", "failed") and "approved members" in error
-    assert announces(remote) == []
+    assert announces(watcher) == []
 
 
 async def test_unknown_activity_types_are_done_without_error(hosted, remote, http):

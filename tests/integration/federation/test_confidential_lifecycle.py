@@ -7,7 +7,8 @@ CIRCLEFED_LIFECYCLE_SEQUENCES sets the number of sequences on SQLite (default 50
 runs 2,000), run as two parts with their own three instances each, so that `make test` and `make leakhunt` can run
 one part in each of two processes (the keyword `second_part` names the second), half of the sequences each
 (CIRCLEFED_LIFECYCLE_SEQUENCES_PER_PART=N gives each part N instead, as `make leakhunt` does);
-CIRCLEFED_LIFECYCLE_SEQUENCES_POSTGRES sets the number on PostgreSQL (default 6); CIRCLEFED_LIFECYCLE_STEPS the
+CIRCLEFED_LIFECYCLE_SEQUENCES_POSTGRES sets the number on PostgreSQL (default 3: the same steps over the other
+backend's queries); CIRCLEFED_LIFECYCLE_STEPS the
 steps per sequence (default 25); CIRCLEFED_LIFECYCLE_TRACE=1 prints each step and what its check asked. A failure
 lists the steps as `do_*` calls: test_confidential_lifecycle_regressions.py keeps each sequence ever found."""
 
@@ -29,7 +30,7 @@ from .lifecycle_world import Databases, open_world
 pytestmark = [pytest.mark.storage, pytest.mark.slow]
 NO_POSTGRES = "CIRCLEFED_TEST_DATABASE_URL is not set: the PostgreSQL run needs a server"
 SEQUENCES = int(os.environ.get("CIRCLEFED_LIFECYCLE_SEQUENCES", "50"))
-POSTGRES_SEQUENCES = int(os.environ.get("CIRCLEFED_LIFECYCLE_SEQUENCES_POSTGRES", "6"))
+POSTGRES_SEQUENCES = int(os.environ.get("CIRCLEFED_LIFECYCLE_SEQUENCES_POSTGRES", "3"))
 PER_PART = int(os.environ.get("CIRCLEFED_LIFECYCLE_SEQUENCES_PER_PART", "0"))
 STEPS = int(os.environ.get("CIRCLEFED_LIFECYCLE_STEPS", "25"))
 

@@ -128,3 +128,14 @@ def test_a_member_reads_her_own_instances_copies_again_once_her_timed_ban_ends(r
     steps.do_post_thread("y1", "zqbea")
     steps.do_ban("y1", "zqalice", 1, False)
     steps.do_time_passes()
+
+
+def test_joining_a_circle_again_by_handle_rereads_its_level(replay):
+    """It leaked: y1 became members after A's last member of it had left, so A never got its Update(Group); when
+    zqfran asked to join by handle, A kept showing its old public copies of y1 to every account of A."""
+    steps = replay("public", "members", "public")
+    steps.do_join("y1", "zqfay")
+    steps.do_post_thread("y1", "zqbea")
+    steps.do_leave("y1", "zqfay")
+    steps.do_change_visibility("y1", "members", True)
+    steps.do_join("y1", "zqfran")

@@ -1,6 +1,8 @@
-"""A members circle across three real instances: B is trusted, C is not and never receives anything; retention
-and re-federated Deletes take copies back. Everything between the instances is real signed HTTP."""
+"""A members circle across three real instances: B is trusted, C is not and receives nothing but the refusal of its
+member's own Follow; retention and re-federated Deletes take copies back. Everything between the instances is real
+signed HTTP."""
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +26,7 @@ from circlefed.storage.models import (
 )
 from circlefed.web.keys import CLOCK, SITE
 
-from .circles import act, circle, join, member, remote_circle_on, settle, start_quiet
+from .circles import act, browser_of, circle, join, member, remote_circle_on, settle, start_quiet
 
 pytestmark = pytest.mark.storage
 SECRET = "The new medication makes me feel numb"
@@ -75,7 +77,20 @@ async def test_an_untrusted_instance_never_receives_a_members_circle_activity(ne
     with net.a.db():
         states = {m.actor_id: m.state for m in await Membership.filter(circle=net.quiet)}
         cal_on_a = await Actor.get(uri=net.cal.uri)
-    assert cal_on_a.id not in states, "C's Follow was refused: no request, no Accept, no Reject"
+    assert cal_on_a.id not in states, "C's Follow was refused: no request, no Accept"
+    # The refusal is answered (cal does not wait on "pending" for ever), in words that name no policy detail.
+    with net.c.db():
+        answers = [item.payload for item in await InboxItem.filter(domain=net.a.domain)]
+        assert (await Membership.get(actor_id=net.cal.id)).state is MembershipState.REJECTED
+    assert [answer["type"] for answer in answers] == ["Reject"]
+    assert answers[0]["summary"] == "This circle does not accept members from your instance."
+    assert answers[0]["object"]["actor"] == net.cal.uri and "trust" not in json.dumps(answers)
+    cal = await browser_of(net.c, "cal")
+    async with cal.get(f"{net.c.base_url}/circles", headers={"Accept": "text/html"}) as response:
+        page = await response.text()
+    await cal.close()
+    listed = next(item.split("</li>")[0] for item in page.split("<li>") if "Quiet" in item)
+    assert "request declined" in listed and "<a " not in listed, "marked, and no link to a page she cannot read"
     # Even a member approved on C (e.g. before the admin withdrew trust) receives nothing.
     with net.a.db():
         await Membership.create(circle=net.quiet, actor=cal_on_a, state=MembershipState.APPROVED)
@@ -89,12 +104,11 @@ async def test_an_untrusted_instance_never_receives_a_members_circle_activity(ne
     await settle(net.a, net.b, net.c)
     assert on_b.visibility is Visibility.MEMBERS
     with net.a.db():
-        assert await Delivery.filter(domain=net.c.domain).count() == 0
+        assert await Delivery.filter(domain=net.c.domain).exclude(activity__type="Reject").count() == 0
         assert (await Thread.get(uri=started.thread.uri)).title == SECRET
-    assert await received_from(net.c, net.a.domain) == []
+    assert await received_from(net.c, net.a.domain) == ["Reject"]
     with net.c.db():
         assert await Thread.all().count() == 0
-        assert (await Membership.get(actor_id=net.cal.id)).state is MembershipState.PENDING
     with net.b.db():
         assert "numb" in (await Thread.get(uri=started.thread.uri)).content_html
     with net.a.db():
@@ -120,7 +134,7 @@ async def test_retention_deletes_here_and_at_every_instance_that_received_the_po
         with instance.db():
             thread = await Thread.get(uri=started.thread.uri)
         assert thread.deleted_at is not None and thread.title == "" and thread.content_html == ""
-    assert await received_from(net.c, net.a.domain) == []
+    assert await received_from(net.c, net.a.domain) == ["Reject"], "only the refusal of cal's Follow"
 
 
 async def test_a_circle_made_local_takes_its_copies_back(net):

@@ -6,7 +6,16 @@ from datetime import UTC, datetime
 import pytest
 
 from circlefed.domain import threads
-from circlefed.storage.models import CircleBan, Membership, ModerationLogEntry, Report, ReportCategory, Role, Thread
+from circlefed.storage.models import (
+    CircleBan,
+    Membership,
+    ModerationLogEntry,
+    OutboxActivity,
+    Report,
+    ReportCategory,
+    Role,
+    Thread,
+)
 from circlefed.web.keys import SITE
 
 from .circles import act, circle, inbox_states, member, settle, start_quiet
@@ -100,7 +109,10 @@ async def test_a_lemmy_moderators_removal_deletes_the_post_with_its_reason_logge
         assert (await Thread.get(uri=hosted.thread.uri)).deleted_at is not None
         entry = await ModerationLogEntry.get(action="remove_thread").prefetch_related("moderator")
     assert (entry.moderator.uri, entry.reason) == (mod.uri, "bad comment")
-    assert announced(remote, "Delete") == [delete]
+    with hosted.instance.db():
+        relayed = await OutboxActivity.filter(type="Announce", object_uri=hosted.thread.uri).order_by("-id").first()
+    assert relayed.payload["object"] == delete, "announced to the circle's members as received"
+    assert announced(remote, "Delete") == [], "not back to the moderator's own server, which has it"
 
 
 async def test_the_same_lock_and_block_from_a_member_who_is_no_moderator_are_refused(hosted, remote, http):

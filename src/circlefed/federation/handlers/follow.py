@@ -12,6 +12,8 @@ from circlefed.federation.outbound import answer_follow
 from circlefed.protocol.parse import reference_id
 from circlefed.storage.models import Circle, Membership, MembershipState
 
+JOIN_REFUSED = "This circle does not accept members from your instance."
+
 
 async def handle(ctx: HandlerContext, activity: dict) -> None:
     """SPEC: fep-1b12 following: an open circle answers Accept at once; others keep a pending request that a
@@ -19,11 +21,12 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
     if ctx.via is not None:
         return ignore(activity, "a Follow relayed by a Group is not for us")
     group_uri = reference_id(activity.get("object"))
+    circle = await local_circle(group_uri)
     refusal = await remote_join_refusal(group_uri, ctx.actor)
     if refusal is not None:
-        # No Reject either: a confidential circle sends nothing to where its content may not go.
+        if circle is not None:
+            await _reject_join(ctx, circle, activity)
         raise Refused(f"actor {ctx.actor.id} may not join: {refusal}")
-    circle = await local_circle(group_uri)
     if circle is None:
         return ignore(activity, "not a circle hosted here")
     async with in_transaction():
@@ -34,6 +37,17 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
             # Peers resend a Follow whose Accept they missed: accept again.
             await answer_follow(ctx.site, circle, ctx.actor, activity["id"], now=ctx.now, received=activity)
     return None
+
+
+async def _reject_join(ctx: HandlerContext, circle: Circle, activity: dict) -> None:
+    """Reject(Follow) (Lemmy answers so too), so that the person does not wait on "pending" for ever. It tells
+    their instance about their own Follow only, and why in words that name no policy detail: neither whether the
+    instance is distrusted nor what its software was taken for."""
+    async with in_transaction():
+        await answer_follow(
+            ctx.site, circle, ctx.actor, activity["id"], now=ctx.now, received=activity, kind="Reject",
+            personal=True, summary=JOIN_REFUSED,
+        )
 
 
 async def handle_undo(ctx: HandlerContext, activity: dict) -> None:

@@ -8,7 +8,7 @@ from circlefed.domain.reactions import react, withdraw_reaction
 from circlefed.federation.context import HandlerContext, Refused, ignore
 from circlefed.federation.lookup import find_post, thread_and_circle
 from circlefed.protocol.parse import reference_id
-from circlefed.storage.models import Circle, Post, Reaction, ReactionKind, Thread
+from circlefed.storage.models import Circle, InboxItem, Post, Reaction, ReactionKind, Thread
 
 KINDS = {"Like": ReactionKind.LIKE, "Dislike": ReactionKind.DISLIKE}
 
@@ -48,8 +48,20 @@ async def handle_undo(ctx: HandlerContext, activity: dict) -> None:
         event = await withdraw_reaction(circle, ctx.actor, activity_uri=reaction_uri, object_uri=object_uri, kind=kind)
         if event is None:
             return ignore(activity, "no such reaction")
+        await _free_activity_id(ctx, reaction_uri)
         await ctx.publish([event])
     return None
+
+
+async def _free_activity_id(ctx: HandlerContext, reaction_uri: str | None) -> None:
+    """An undone reaction's id may come again: Takahe likes again with the same Like id after an Undo. The
+    inbox keeps one row per activity id (a redelivery is a no-op), so the undone Like's row gives up its id; what
+    counts is the live state, one reaction per actor and object (domain/reactions.py)."""
+    if reaction_uri is None:
+        return
+    stored = await InboxItem.get_or_none(activity_uri=reaction_uri, actor_uri=ctx.actor.uri)
+    if stored is not None:
+        await InboxItem.filter(id=stored.id).update(activity_uri=f"undone:{stored.id}")
 
 
 async def _place(ctx: HandlerContext, activity: dict, object_uri: str | None) -> tuple[Circle, Thread | Post] | None:

@@ -7,8 +7,8 @@ import logging
 from tortoise.transactions import in_transaction
 
 from circlefed.errors import CirclefedError
+from circlefed.federation.circle_facts import reread_remote_circle
 from circlefed.federation.context import HandlerContext, Refused, ignore, wait_for_object
-from circlefed.federation.follows import reread_remote_circle
 from circlefed.federation.ingest import store_post
 from circlefed.federation.lookup import find_post, thread_and_circle
 from circlefed.protocol.parse import reference_id

@@ -21,8 +21,9 @@ from circlefed.web.ui.session import current_account
 
 log = logging.getLogger(__name__)
 MAX_HANDLE = 300
-# A banned member still sees the circle in their list, marked: its page tells them about the ban.
-SHOWN_STATES = [MembershipState.APPROVED, MembershipState.PENDING, MembershipState.BANNED]
+# A banned member still sees the circle in their list, marked: its page tells them about the ban. A declined
+# request stays there too, marked, instead of vanishing (a circle elsewhere may have refused their instance).
+SHOWN_STATES = [MembershipState.APPROVED, MembershipState.PENDING, MembershipState.BANNED, MembershipState.REJECTED]
 
 
 async def _joined(account: Account | None) -> list[dict[str, Any]]:
@@ -39,6 +40,10 @@ async def _joined(account: Account | None) -> list[dict[str, Any]]:
             "path": circle_path(row.circle),
             "pending": row.state is MembershipState.PENDING,
             "banned": row.state is MembershipState.BANNED,
+            "declined": row.state is MembershipState.REJECTED,
+            # A declined person reads what anyone here may: a remote confidential circle's page is not theirs.
+            "linked": row.state is not MembershipState.REJECTED or row.circle.is_local
+            or row.circle.visibility is Visibility.PUBLIC,
             "host": None if row.circle.is_local else row.circle.actor.instance.domain,
         }
         for row in rows
