@@ -86,8 +86,14 @@ LEAKHUNT_SEQUENCES ?= 2000
 LEAKHUNT = CIRCLEFED_LIFECYCLE_PROGRESS=1 CIRCLEFED_LIFECYCLE_SEQUENCES_PER_PART=$$(( $(LEAKHUNT_SEQUENCES) / 2 )) \
   $(BIN)/python -m pytest -p no:cacheprovider -ra -s \
   $(PYTEST_ARGS) tests/integration/federation/test_confidential_lifecycle.py
+# The code a run hunts: the product and the hunter's own files (docs/leakhunt.md adds up runs on the same code).
+HUNTED := src templates migrations pyproject.toml tests/conftest.py tests/untraced.py tests/fakes \
+  tests/integration/federation/conftest.py tests/integration/federation/circles.py \
+  tests/integration/federation/lifecycle_*.py tests/integration/federation/test_confidential_lifecycle.py
 leakhunt: $(VENV)/.installed-test
 	@mkdir -p $(ARTIFACTS); echo "make leakhunt: $(LEAKHUNT_SEQUENCES) sequences on SQLite, in two parts side by side"; \
+	echo "make leakhunt: hunted code $$(git ls-files -s -- $(HUNTED) | git hash-object --stdin | cut -c1-12)$$( \
+	  git diff --quiet HEAD -- $(HUNTED) || echo ' plus uncommitted changes: a count that cannot be added up')"; \
 	start=$$(date +%s); \
 	$(LEAKHUNT) -k first_part > $(ARTIFACTS)/leakhunt-first.log 2>&1 & first=$$!; \
 	$(LEAKHUNT) -k second_part > $(ARTIFACTS)/leakhunt-second.log 2>&1; second=$$?; \
