@@ -178,3 +178,13 @@ async def post_signed(
     headers = signed_post_headers(actor, url, body, **kwargs)
     async with session.post(url, data=body, headers=headers) as response:
         return response.status, await response.text()
+
+
+async def get_signed(session: ClientSession, actor: FakeActor, url: str) -> tuple[int, str]:
+    """GET an AS2 document signed (draft-cavage) by `actor`, as a peer fetching it for one of its people."""
+    headers = sign_cavage(
+        method="GET", url=url, headers={"Accept": AS2}, body=None, key_id=actor.key_id,
+        private_key_pem=actor.private_pem, now=datetime.now(UTC),
+    )
+    async with session.get(url, headers={"Accept": AS2, **headers}) as response:
+        return response.status, await response.text()

@@ -21,9 +21,10 @@ MAX_SOURCE_LENGTH = 50_000
 UNTITLED = "Untitled"
 
 # One small allow-list for rendered Markdown and remote HTML alike (PROTOCOL.md attack 19).
-ALLOWED_TAGS = frozenset(
-    {"p", "br", "a", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "h2", "h3", "h4"}
-)
+ALLOWED_TAGS = frozenset({
+    "p", "br", "a", "strong", "em", "b", "i", "s", "del", "sup", "sub", "code", "pre", "blockquote", "ul", "ol",
+    "li", "h2", "h3", "h4",
+})
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
 # Mastodon marks mentions and hashtags with classes ("u-url mention"); only these two survive.
 ALLOWED_CLASSES = {"a": {"mention", "hashtag"}}
@@ -43,7 +44,7 @@ _MENTION_RE = re.compile(
 )
 _URL_RE = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?)]}'\""
-_LEADING_MENTIONS_RE = re.compile(r"^(?:@\S+\s*)+")
+_FULL_HANDLE_RE = re.compile(r"^@[\w.-]+@[\w-]+(?:\.[\w-]+)+(?::\d{1,5})?$")
 _CW_OPEN_RE = re.compile(r"^\s*\[\s*(?:cw|tw|content warning|trigger warning)\s*:\s*", re.IGNORECASE)
 _SPACES_RE = re.compile(r"\s+")
 
@@ -307,13 +308,22 @@ def clean_title(title: str) -> str:
 def first_line_title(html: str) -> str:
     """The title of a Mastodon-style note that starts a thread: its first line of text, never empty.
 
-    Leading @-mentions (the circle's handle that addressed it) are dropped, as Lemmy does.
+    Leading mentions (the circle's handle that addressed it: links marked as mentions, or full handles
+    @name@host) are dropped, as Lemmy does; a word that merely starts with "@" stays.
     """
-    for line in html_to_text(sanitise_html(html)).splitlines():
-        line = _LEADING_MENTIONS_RE.sub("", _SPACES_RE.sub(" ", line).strip())
-        if line:
+    parsed = _parse_html(sanitise_html(html))
+    mentioned = {"".join(text).strip() for _, classes, text in parsed.anchors if _is_mention(classes.split())}
+    for line in "".join(parsed.parts).splitlines():
+        words = _SPACES_RE.sub(" ", line).strip().split(" ")
+        while words and (words[0] in mentioned or _FULL_HANDLE_RE.match(words[0])):
+            words.pop(0)
+        if line := " ".join(words).strip():
             return truncate(line, MAX_TITLE_LENGTH)
     return UNTITLED
+
+
+def _is_mention(classes: list[str]) -> bool:
+    return "mention" in classes and "hashtag" not in classes  # Mastodon's hashtags are "mention hashtag"
 
 
 def truncate(text: str, limit: int) -> str:

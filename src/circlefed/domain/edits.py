@@ -21,7 +21,7 @@ async def screen_edit(
     fields: dict,
     text: str,
     now: datetime,
-) -> ThreadEdited | ReplyEdited | EditHeld:
+) -> ThreadEdited | ReplyEdited | EditHeld | None:
     """SPEC: issue 15 one content pipeline: content rules refuse (403) or hold an edit as they would a new post,
     crisis language holds it, and a local account's edits count against its posting rate. A held edit of a
     shown post waits as a proposal (domain/revisions.py) and the shown text stays; a post that is itself
@@ -32,6 +32,11 @@ async def screen_edit(
     if narrower is not None and narrower != row.audience:
         row.audience = narrower
         await row.save(update_fields=["audience"])
+    if "language" in fields:  # what language the text is in, not text: no review, no revision
+        row.language = fields.pop("language")
+        await row.save(update_fields=["language"])
+    if not fields:
+        return None
     safety = safety or Safety()
     check_posting_rate(safety, author)
     screening = await screen_post(safety, circle, author, text, warning=fields.get("content_warning") or "")

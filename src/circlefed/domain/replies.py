@@ -115,6 +115,7 @@ async def store_remote_reply(
     now: datetime,
     safety: Safety | None = None,
     addressed_public: bool | None = None,
+    language: str | None = None,
 ) -> ReplyPosted | ReplyEdited | None:
     """A reply parsed from a remote Note in a known thread, stored once by uri (a second store updates it).
 
@@ -123,7 +124,12 @@ async def store_remote_reply(
     """
     check_remote_object(author, uri)
     cw = remote_cw(content_warning)
-    fields = {"content_html": sanitise_html(content_html), "source": source or "", "content_warning": cw}
+    fields = {
+        "content_html": sanitise_html(content_html),
+        "source": source or "",
+        "content_warning": cw,
+        "language": language,
+    }
     circle = await thread.circle
     audience = audience_of_new_row(circle, thread, addressed_public=addressed_public)
     existing = await Post.get_or_none(uri=uri)

@@ -111,6 +111,7 @@ async def store_remote_thread(
     now: datetime,
     safety: Safety | None = None,
     addressed_public: bool | None = None,
+    language: str | None = None,
 ) -> ThreadStarted | ThreadEdited | None:
     """A thread parsed from a remote Page (or a Mastodon Note: title None → its first line), stored once by uri.
 
@@ -122,7 +123,13 @@ async def store_remote_thread(
     html = sanitise_html(content_html)
     title, prefix_cw = title_from_remote(title, html)
     cw = remote_cw(content_warning) or prefix_cw
-    fields = {"title": title, "content_html": html, "source": source or "", "content_warning": cw}
+    fields = {
+        "title": title,
+        "content_html": html,
+        "source": source or "",
+        "content_warning": cw,
+        "language": language,
+    }
     audience = audience_of_new_row(circle, None, addressed_public=addressed_public)
     existing = await Thread.get_or_none(uri=uri)
     if existing is None:

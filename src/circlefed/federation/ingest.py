@@ -8,6 +8,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from circlefed.domain.content import remote_cw, split_cw_title
 from circlefed.domain.events import Event
 from circlefed.domain.replies import store_remote_reply
 from circlefed.domain.safety import Safety
@@ -20,6 +21,7 @@ from circlefed.storage.models import Actor, Circle, Thread
 
 log = logging.getLogger(__name__)
 
+SENSITIVE_WARNING = "Sensitive content"
 # How far up a reply chain a relayed reply may pull missing ancestors from their origins.
 MAX_ANCESTORS = 8
 
@@ -36,7 +38,9 @@ async def store_post(
     """Store (or update) a thread when `thread` is None, else a reply in `thread`; returns the domain events.
 
     `safety`: this instance's safety net, applied to new posts in circles hosted here."""
-    warning = post.summary if post.type == "Note" else None
+    warning = post.summary if post.type in ("Note", "Question") else None
+    if post.sensitive and not remote_cw(warning) and not split_cw_title(post.name or "")[1]:
+        warning = SENSITIVE_WARNING  # SPEC: FEDERATION.md sensitive posts (folded behind a generic warning)
     fields = {
         "uri": post.uri,
         "content_html": _without_warning_line(post.content_html, warning),
@@ -49,6 +53,7 @@ async def store_post(
         "now": now,
         "safety": safety,
         "addressed_public": post.is_public,
+        "language": post.language,
     }
     if thread is None:
         # A Mastodon-style Note has no name: the domain takes the title from its first line.

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from circlefed.errors import BadRequest
+from circlefed.protocol import post_parts as parts
 from circlefed.protocol.parse import is_http_url, reference_id
+from circlefed.protocol.remote_html import prepare_remote_html
 from circlefed.protocol.vocab import PUBLIC
 
-# Thread-like objects from Lemmy/PieFed (Page), NodeBB (Article) and microblogs (Note).
-POST_TYPES = frozenset({"Page", "Article", "Note"})
+# Thread-like objects from Lemmy/PieFed (Page), NodeBB (Article) and microblogs (Note; a poll is a Question).
+POST_TYPES = frozenset({"Page", "Article", "Note", "Question"})
 PUBLIC_ADDRESSES = frozenset({PUBLIC, "as:Public", "Public"})
 MAX_CONTENT_CHARS = 200_000
 
@@ -35,6 +36,8 @@ class RemotePost:
     cc: tuple[str, ...]
     audience: str | None
     mentions: tuple[str, ...]
+    sensitive: bool = False  # the post or one of its attachments is marked sensitive
+    language: str | None = None  # of the shown text (BCP 47)
 
     @property
     def addressed(self) -> tuple[str, ...]:
@@ -59,7 +62,6 @@ def parse_post(document: Any) -> RemotePost:
     author = _author(document.get("attributedTo"))
     if author is None:
         raise BadRequest("the object has no single author in attributedTo")
-    in_reply_to = reference_id(document.get("inReplyTo"))
     return RemotePost(
         uri=uri,
         type=kind,
@@ -68,13 +70,15 @@ def parse_post(document: Any) -> RemotePost:
         name=_text(document.get("name")),
         source=_markdown_source(document.get("source")),
         summary=_text(document.get("summary")),
-        in_reply_to=in_reply_to if in_reply_to and is_http_url(in_reply_to) else None,
+        in_reply_to=parts.reply_target(document.get("inReplyTo")),
         published=parse_datetime(document.get("published")),
         updated=parse_datetime(document.get("updated")),
         to=_addresses(document.get("to")),
         cc=_addresses(document.get("cc")),
         audience=_single_url(document.get("audience")),
         mentions=_mentions(document.get("tag")),
+        sensitive=parts.is_sensitive(document, parts.attachments(document.get("attachment"))),
+        language=parts.language(document),
     )
 
 
@@ -104,20 +108,13 @@ def _content(document: dict) -> str:
         content_map = document.get("contentMap")
         values = content_map.values() if isinstance(content_map, dict) else ()
         content = next((v for v in values if isinstance(v, str)), "")
-    content = content[:MAX_CONTENT_CHARS]
-    link = _link_attachment(document.get("attachment"))
-    if link and link not in content:
-        # Lemmy link posts carry the link as the first attachment, not in the content.
-        content += f'<p><a href="{html.escape(link)}">{html.escape(link)}</a></p>'
-    return content
-
-
-def _link_attachment(value: Any) -> str | None:
-    first = value[0] if isinstance(value, list) and value else value
-    if isinstance(first, dict) and first.get("type") == "Link":
-        href = first.get("href")
-        return href if isinstance(href, str) and is_http_url(href) else None
-    return None
+    return prepare_remote_html(
+        content[:MAX_CONTENT_CHARS],
+        tags=parts.tags(document.get("tag")),
+        attached=parts.attachments(document.get("attachment")),
+        quote=parts.quote_url(document),
+        poll=parts.poll_options(document),
+    )
 
 
 def _markdown_source(value: Any) -> str | None:

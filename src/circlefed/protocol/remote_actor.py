@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from circlefed.errors import KeyRejected, SignatureError
 from circlefed.protocol.keys import load_public_key
@@ -11,6 +13,7 @@ from circlefed.protocol.parse import ACTOR_TYPES, authority, is_http_url, refere
 
 AS2_MEDIA_TYPES = ("application/activity+json", "application/ld+json")
 AS2_PROFILE = "https://www.w3.org/ns/activitystreams"
+_HANDLE_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 class InvalidActorDocument(SignatureError):
@@ -60,8 +63,8 @@ def parse_actor_document(document: dict[str, Any], *, requested_url: str) -> Rem
     endpoints = document.get("endpoints") if isinstance(document.get("endpoints"), dict) else {}
     key_id, pem = _public_key(document, actor_id)
     username = document.get("preferredUsername")
-    if not isinstance(username, str) or not username or len(username) > 255:
-        raise InvalidActorDocument(f"{requested_url} has no preferredUsername")
+    if not isinstance(username, str) or not username.strip() or len(username) > 255:
+        username = derived_username(actor_id)  # preferredUsername is optional in ActivityPub
     return RemoteActorDocument(
         uri=actor_id,
         type=actor_type,
@@ -77,6 +80,15 @@ def parse_actor_document(document: dict[str, Any], *, requested_url: str) -> Rem
         public_key_pem=pem,
         raw=document,
     )
+
+
+def derived_username(actor_id: str) -> str:
+    """A name for an actor that publishes no preferredUsername: the last part of its id's path ("alice" of
+    https://host/users/alice, "7f3a" of https://host/ap/7f3a), in the characters a handle may hold."""
+    path = unquote(urlsplit(actor_id).path)
+    last = next((part for part in reversed(path.split("/")) if part.strip()), "")
+    name = _HANDLE_UNSAFE.sub("", last.lstrip("@~"))[:64]
+    return name or "actor"
 
 
 def parse_key_document(document: dict[str, Any], *, requested_url: str) -> str:

@@ -344,6 +344,7 @@ class Thread(Model):
     content_html = fields.TextField(default="")
     source = fields.TextField(default="")
     content_warning = fields.CharField(max_length=255, null=True)
+    language = fields.CharField(max_length=35, null=True)  # BCP 47 tag of a remote text, when it said
     is_locked = fields.BooleanField(default=False)
     is_pinned = fields.BooleanField(default=False)
     # Who it was written for (domain/read_rule.py): the circle's visibility then, or for a copy received from
@@ -376,6 +377,7 @@ class Post(Model):
     content_html = fields.TextField(default="")
     source = fields.TextField(default="")
     content_warning = fields.CharField(max_length=255, null=True)
+    language = fields.CharField(max_length=35, null=True)  # as Thread.language
     published_at = fields.DatetimeField(db_index=True)
     edited_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)

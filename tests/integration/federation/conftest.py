@@ -1,9 +1,11 @@
-"""Fixtures for federation tests: circlefed instances on their own loopback ports, and fake remote servers."""
+"""Fixtures for federation tests: circlefed instances on their own loopback ports, fake remote servers, and a
+hosted public circle that real payload shapes (tests/fixtures/activities/) are sent to."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
@@ -12,10 +14,14 @@ from aiohttp.test_utils import TestServer
 
 from circlefed.app import create_app
 from circlefed.clock import Clock
+from circlefed.domain import threads
 from circlefed.storage.db import activated
-from circlefed.web.keys import DATABASE
+from circlefed.web.keys import DATABASE, SITE
 from tests.conftest import settings_for
 from tests.fakes.remote import FakeRemote, reserved_socket, server_on
+
+from .circles import act, circle, member, start_quiet
+from .fixtures import ids_of, join_by_fixture
 
 
 @dataclass
@@ -91,3 +97,37 @@ def big_public_key_pem() -> str:
     from pathlib import Path
 
     return (Path(__file__).resolve().parents[2] / "fixtures" / "keys" / "rsa8192-public.pem").read_text()
+
+
+@pytest.fixture
+async def hosted(start_instance):
+    """Instance A hosting the public circle `grief`, facilitated by fran, with one thread by her."""
+    a = await start_quiet(start_instance)
+    fran = await member(a, "fran")
+    grief = await circle(a, "grief", fran)
+    started = await act(
+        a, threads.start_thread(a.app[SITE], grief, fran, title="Welcome", source="Say hello.", now=datetime.now(UTC))
+    )
+
+    class Hosted:
+        instance, facilitator, circle, thread = a, fran, grief, started.thread
+        group_uri = f"{a.base_url}/c/grief"
+        inbox = f"{a.base_url}/inbox"
+
+        def ids(self, remote, actor, **more):
+            return ids_of(
+                remote, actor, self.group_uri, a.domain, thread=self.thread.uri, thread_author=fran.uri, **more
+            )
+
+    return Hosted()
+
+
+@pytest.fixture
+async def watcher(hosted, http):
+    """Another server with a member in the circle: it receives what the Group relays (the author's own server
+    does not: it has what it sent)."""
+    server = await FakeRemote().start()
+    await join_by_fixture(hosted, http, server, server.add_actor("watcher"), "mastodon_follow_1")
+    server.received.clear()  # the Accept
+    yield server
+    await server.close()

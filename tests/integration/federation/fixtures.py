@@ -8,6 +8,8 @@ from pathlib import Path
 
 from tests.fakes.remote import post_signed
 
+from .circles import settle
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "activities"
 _numbers = itertools.count(1000)
 
@@ -30,3 +32,16 @@ def ids_of(remote, actor, circle_uri: str, circle_host: str, **more: str) -> dic
 async def deliver(http, actor, url: str, activity: dict) -> None:
     status, text = await post_signed(http, actor, url, activity)
     assert status == 202, text
+
+
+async def join_by_fixture(hosted, http, remote, actor, fixture: str) -> dict:
+    """`actor` of `remote` follows the hosted circle with the Follow of `fixture`; returns that Follow."""
+    follow = payload(fixture, **hosted.ids(remote, actor))
+    await deliver(http, actor, f"{hosted.group_uri}/inbox", follow)
+    await settle(hosted.instance)
+    return follow
+
+
+def announces(remote) -> list[dict]:
+    """The Announces a fake remote received, in order."""
+    return [activity for activity in remote.received if activity["type"] == "Announce"]

@@ -4,73 +4,25 @@ Each test replays fixtures from tests/fixtures/activities/ and checks the forum 
 circle's Group sends back to its remote members."""
 
 import logging
-from datetime import UTC, datetime
 
 import pytest
 
-from circlefed.domain import threads
 from circlefed.domain.reactions import reaction_counts
 from circlefed.storage.models import DomainAction, DomainRule, Membership, MembershipState, Post, Thread
-from circlefed.web.keys import FEDERATION, SITE
-from tests.fakes.remote import FakeRemote
+from circlefed.web.keys import FEDERATION
 
-from .circles import act, circle, inbox_states, member, settle, start_quiet
-from .fixtures import deliver, ids_of, payload
+from .circles import inbox_states, settle
+from .fixtures import announces, deliver, join_by_fixture, payload
 
 pytestmark = pytest.mark.storage
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 
-@pytest.fixture
-async def hosted(start_instance):
-    """Instance A hosting the public circle `grief`, facilitated by fran, with one thread by her."""
-    a = await start_quiet(start_instance)
-    fran = await member(a, "fran")
-    grief = await circle(a, "grief", fran)
-    started = await act(
-        a, threads.start_thread(a.app[SITE], grief, fran, title="Welcome", source="Say hello.", now=datetime.now(UTC))
-    )
-
-    class Hosted:
-        instance, facilitator, circle, thread = a, fran, grief, started.thread
-        group_uri = f"{a.base_url}/c/grief"
-        inbox = f"{a.base_url}/inbox"
-
-        def ids(self, remote, actor, **more):
-            return ids_of(
-                remote, actor, self.group_uri, a.domain, thread=self.thread.uri, thread_author=fran.uri, **more
-            )
-
-    return Hosted()
-
-
-async def join(hosted, http, remote, actor, fixture: str) -> dict:
-    follow = payload(fixture, **hosted.ids(remote, actor))
-    await deliver(http, actor, f"{hosted.group_uri}/inbox", follow)
-    await settle(hosted.instance)
-    return follow
-
-
-def announces(remote) -> list[dict]:
-    return [activity for activity in remote.received if activity["type"] == "Announce"]
-
-
-@pytest.fixture
-async def watcher(hosted, http):
-    """Another server with a member in the circle: it receives what the Group relays (the author's own server
-    does not: it has what it sent)."""
-    server = await FakeRemote().start()
-    await join(hosted, http, server, server.add_actor("watcher"), "mastodon_follow_1")
-    server.received.clear()  # the Accept
-    yield server
-    await server.close()
-
-
 async def test_lemmy_follow_is_accepted_with_the_follow_embedded(hosted, remote, http):
     # SPEC: fep-1b12 following (Lemmy: Follow{to: [group]} -> Accept{object: Follow})
     lemmy = remote.add_actor("lemmy_user")
-    follow = await join(hosted, http, remote, lemmy, "lemmy_follow_1")
+    follow = await join_by_fixture(hosted, http, remote, lemmy, "lemmy_follow_1")
     accept = remote.received[-1]
     assert accept["type"] == "Accept" and accept["actor"] == hosted.group_uri
     assert accept["object"]["id"] == follow["id"] and accept["object"]["actor"] == lemmy.uri
@@ -85,7 +37,7 @@ async def test_a_follow_of_a_circle_that_approves_joins_waits_for_a_facilitator(
         hosted.circle.requires_approval = True
         await hosted.circle.save()
     piefed = remote.add_actor("piefed_user")
-    await join(hosted, http, remote, piefed, "piefed_follow_1")
+    await join_by_fixture(hosted, http, remote, piefed, "piefed_follow_1")
     assert remote.received == []
     with hosted.instance.db():
         assert (await Membership.get(circle=hosted.circle, actor__uri=piefed.uri)).state is MembershipState.PENDING
@@ -94,7 +46,7 @@ async def test_a_follow_of_a_circle_that_approves_joins_waits_for_a_facilitator(
 async def test_lemmy_create_page_becomes_a_thread_and_is_announced_twice(hosted, remote, http, watcher):
     # SPEC: fep-1b12 announce (the activity exactly as received, then Announce(Page) for Mastodon)
     lemmy = remote.add_actor("lemmy_user")
-    await join(hosted, http, remote, lemmy, "lemmy_follow_1")
+    await join_by_fixture(hosted, http, remote, lemmy, "lemmy_follow_1")
     create = payload("lemmy_create_1", **hosted.ids(remote, lemmy))
     await deliver(http, lemmy, hosted.inbox, create)
     await settle(hosted.instance)
@@ -115,7 +67,7 @@ async def test_lemmy_create_page_becomes_a_thread_and_is_announced_twice(hosted,
 async def test_lemmy_votes_are_counted_relayed_and_undone(hosted, remote, http, watcher):
     # SPEC: PROTOCOL.md reactions (Like and Dislike counted; Undo(Like) withdraws)
     lemmy = remote.add_actor("lemmy_user")
-    await join(hosted, http, remote, lemmy, "lemmy_follow_1")
+    await join_by_fixture(hosted, http, remote, lemmy, "lemmy_follow_1")
     ids = hosted.ids(remote, lemmy, object=hosted.thread.uri)
     like = payload("lemmy_like_1", **ids)
     await deliver(http, lemmy, hosted.inbox, like)
@@ -137,7 +89,7 @@ async def test_lemmy_votes_are_counted_relayed_and_undone(hosted, remote, http, 
 async def test_a_mastodon_mention_post_starts_a_thread_titled_by_its_first_line(hosted, remote, http, watcher):
     # SPEC: PROTOCOL.md from Mastodon (public Create(Note) mentioning and addressing the circle)
     mastodon = remote.add_actor("mo")
-    await join(hosted, http, remote, mastodon, "mastodon_follow_1")
+    await join_by_fixture(hosted, http, remote, mastodon, "mastodon_follow_1")
     create = payload("mastodon_create_1", **hosted.ids(remote, mastodon))
     await deliver(http, mastodon, hosted.inbox, create)
     await settle(hosted.instance)
@@ -150,7 +102,7 @@ async def test_a_mastodon_mention_post_starts_a_thread_titled_by_its_first_line(
 
 async def test_a_mastodon_note_that_does_not_mention_the_circle_starts_nothing(hosted, remote, http):
     mastodon = remote.add_actor("mo")
-    await join(hosted, http, remote, mastodon, "mastodon_follow_1")
+    await join_by_fixture(hosted, http, remote, mastodon, "mastodon_follow_1")
     create = payload("mastodon_create_1", **hosted.ids(remote, mastodon))
     create["object"]["tag"] = []
     await deliver(http, mastodon, hosted.inbox, create)
@@ -163,7 +115,7 @@ async def test_a_mastodon_note_that_does_not_mention_the_circle_starts_nothing(h
 async def test_a_note_with_the_circle_as_audience_starts_a_thread(hosted, remote, http):
     # SPEC: fep-1b12 audience (FEP-1b12 software names the group in `audience` instead of mentioning it)
     peer = remote.add_actor("peer_user")
-    await join(hosted, http, remote, peer, "mastodon_follow_1")
+    await join_by_fixture(hosted, http, remote, peer, "mastodon_follow_1")
     create = payload("mastodon_create_1", **hosted.ids(remote, peer))
     create["object"]["tag"] = []
     create["object"]["audience"] = hosted.group_uri
@@ -176,7 +128,7 @@ async def test_a_note_with_the_circle_as_audience_starts_a_thread(hosted, remote
 async def test_a_mastodon_reply_lands_in_the_circle_without_addressing_it(hosted, remote, http, watcher):
     # SPEC: PROTOCOL.md from Mastodon (a reply whose inReplyTo is in a circle thread belongs to the circle)
     mastodon = remote.add_actor("mo")
-    await join(hosted, http, remote, mastodon, "mastodon_follow_1")
+    await join_by_fixture(hosted, http, remote, mastodon, "mastodon_follow_1")
     create = payload("mastodon_create_2", **hosted.ids(remote, mastodon))
     assert hosted.group_uri not in create["object"]["to"] + create["object"]["cc"]
     await deliver(http, mastodon, hosted.inbox, create)
@@ -190,7 +142,7 @@ async def test_a_mastodon_reply_lands_in_the_circle_without_addressing_it(hosted
 
 async def test_a_mastodon_like_is_counted_without_a_public_trace(hosted, remote, http):
     mastodon = remote.add_actor("mo")
-    await join(hosted, http, remote, mastodon, "mastodon_follow_1")
+    await join_by_fixture(hosted, http, remote, mastodon, "mastodon_follow_1")
     await deliver(
         http,
         mastodon,
@@ -207,7 +159,7 @@ async def test_a_mastodon_like_is_counted_without_a_public_trace(hosted, remote,
 
 async def test_a_nodebb_reply_note_lands_in_the_thread(hosted, remote, http):
     nodebb = remote.add_actor("nodebb_user")
-    await join(hosted, http, remote, nodebb, "mastodon_follow_1")
+    await join_by_fixture(hosted, http, remote, nodebb, "mastodon_follow_1")
     create = payload("nodebb_create_1", **hosted.ids(remote, nodebb))
     await deliver(http, nodebb, hosted.inbox, create)
     await settle(hosted.instance)
@@ -218,7 +170,7 @@ async def test_a_nodebb_reply_note_lands_in_the_thread(hosted, remote, http):
 
 async def test_piefed_create_page_and_dislike(hosted, remote, http):
     piefed = remote.add_actor("piefed_user")
-    await join(hosted, http, remote, piefed, "piefed_follow_1")
+    await join_by_fixture(hosted, http, remote, piefed, "piefed_follow_1")
     create = payload("piefed_create_1", **hosted.ids(remote, piefed))
     await deliver(http, piefed, hosted.inbox, create)
     await deliver(
@@ -233,7 +185,7 @@ async def test_piefed_create_page_and_dislike(hosted, remote, http):
 
 async def test_a_delete_by_its_author_becomes_a_tombstone_and_is_relayed(hosted, remote, http, watcher):
     piefed = remote.add_actor("piefed_user")
-    await join(hosted, http, remote, piefed, "piefed_follow_1")
+    await join_by_fixture(hosted, http, remote, piefed, "piefed_follow_1")
     create = payload("piefed_create_1", **hosted.ids(remote, piefed))
     await deliver(http, piefed, hosted.inbox, create)
     await settle(hosted.instance)  # items of one batch are worked concurrently: the Create comes first here
@@ -249,7 +201,7 @@ async def test_a_delete_by_its_author_becomes_a_tombstone_and_is_relayed(hosted,
 async def test_attack_16_a_delete_or_update_by_someone_else_is_refused(hosted, remote, http):
     # SPEC: PROTOCOL.md attack 16 (Delete/Update by someone other than the author or a moderator)
     intruder = remote.add_actor("intruder")
-    await join(hosted, http, remote, intruder, "piefed_follow_1")
+    await join_by_fixture(hosted, http, remote, intruder, "piefed_follow_1")
     delete = payload("piefed_delete_1", **hosted.ids(remote, intruder, object=hosted.thread.uri))
     await deliver(http, intruder, hosted.inbox, delete)
     await settle(hosted.instance)
@@ -289,7 +241,7 @@ async def test_unknown_activity_types_are_done_without_error(hosted, remote, htt
 async def test_a_silenced_domains_post_is_held_for_review(hosted, remote, http):
     # SPEC: DESIGN.md flow 1 (the gate's Hold parks an item for facilitators)
     lemmy = remote.add_actor("lemmy_user")
-    await join(hosted, http, remote, lemmy, "lemmy_follow_1")
+    await join_by_fixture(hosted, http, remote, lemmy, "lemmy_follow_1")
     with hosted.instance.db():
         await DomainRule.create(domain=remote.domain, action=DomainAction.SILENCE)
     hosted.instance.app[FEDERATION].domain_gate.invalidate()
@@ -305,7 +257,7 @@ async def test_an_undo_naming_its_like_only_by_id_withdraws_the_vote(hosted, rem
     # SPEC: PROTOCOL.md reactions; an Undo whose object is a bare id is looked up among what its actor did
     caplog.set_level(logging.INFO, logger="circlefed")
     lemmy = remote.add_actor("lemmy_user")
-    await join(hosted, http, remote, lemmy, "lemmy_follow_1")
+    await join_by_fixture(hosted, http, remote, lemmy, "lemmy_follow_1")
     ids = hosted.ids(remote, lemmy, object=hosted.thread.uri)
     like = payload("lemmy_like_1", **ids)
     await deliver(http, lemmy, hosted.inbox, like)
