@@ -1,6 +1,7 @@
 """A configurable fake remote instance: a real aiohttp server on 127.0.0.1 that verifies every signature.
 
-It answers a scripted status per request (202, 401, 410, 429 with Retry-After, 500, or hangs), can refuse
+It answers a scripted status per request (202, 401, 410, 429 with Retry-After, 500, or hangs) or per activity
+(a payload it always fails on), can refuse
 draft-cavage signatures (answering 401 until an RFC 9421 one arrives), and records each verified activity."""
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class FakeRemote:
         self.refuse_cavage = False
         self.latency = 0.0  # seconds each answer takes, like a real network and server
         self.default = Answer(202)
+        self.by_activity: dict[str, int] = {}  # activity id -> the status it always gets (a payload it chokes on)
         self.received: list[Received] = []
         self.refused: list[str] = []
         self._script: deque[Answer] = deque()
@@ -97,13 +99,16 @@ class FakeRemote:
         if scheme == "cavage" and self.refuse_cavage:
             self.refused.append("cavage: this server only accepts RFC 9421")
             return web.Response(status=401, text="RFC 9421 only")
-        answer = self._script.popleft() if self._script else self.default
+        activity = json.loads(body)
+        if activity.get("id") in self.by_activity:
+            answer = Answer(self.by_activity[activity["id"]])
+        else:
+            answer = self._script.popleft() if self._script else self.default
         if self.latency:
             await asyncio.sleep(self.latency)
         if answer.hang:
             await self._released.wait()
             return web.Response(status=503)
-        activity = json.loads(body)
         self.received.append(Received(request.path, activity["id"], activity["type"], scheme, answer.status))
         headers = {"Retry-After": answer.retry_after} if answer.retry_after else {}
         return web.Response(status=answer.status, headers=headers)

@@ -213,6 +213,27 @@ async def test_a_failing_domain_waits_as_a_whole_until_it_sends_a_valid_request(
     assert [r.path for r in remote.received][-1] == "/u/new/inbox"
 
 
+async def test_a_server_failing_on_some_payloads_keeps_taking_the_others_without_delay(actor, remote, http, clock):
+    # SPEC: issue 22 item 11 (object-level failures retry alone; only host-level ones back off the domain)
+    runner = make_runner(http, clock, max_attempts=3, base_backoff=30.0)
+    await post(actor, clock, [remote.inbox("u/first/inbox")])
+    assert (await runner.run_once()).delivered == 1
+    choked = [await post(actor, clock, [remote.inbox(f"u/{n}/inbox")]) for n in range(7)]
+    remote.by_activity.update({row.uri: 500 for row in choked})
+    assert (await runner.run_once()).retried == 7  # alone in their batch, from a server that answered lately
+    assert (await Instance.get(domain=remote.domain)).backoff_until is None
+    fine = [await post(actor, clock, [remote.inbox(f"u/fine{n}/inbox")]) for n in range(3)]
+    assert (await runner.run_once()).delivered == 3, "the others flow at once"
+    assert {r.activity_id for r in remote.accepted()} >= {row.uri for row in fine}
+    for n in range(3):  # the server keeps taking the rest while those retry with their own backoff
+        clock.advance(timedelta(hours=1))
+        await post(actor, clock, [remote.inbox(f"u/later{n}/inbox")])
+        await runner.run_once()
+    failed = await Delivery.filter(state=QueueState.FAILED).values_list("last_error", flat=True)
+    assert len(failed) == 7 and all("gave up after 3 attempts" in error for error in failed)
+    assert (await Instance.get(domain=remote.domain)).backoff_until is None
+
+
 async def test_a_destination_the_ssrf_guard_refuses_fails_with_the_reason(actor, http, clock):
     await post(actor, clock, ["http://10.1.2.3/inbox"])
     assert (await make_runner(http, clock).run_once()).failed == 1

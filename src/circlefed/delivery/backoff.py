@@ -13,6 +13,8 @@ from circlefed.storage.models import QueueState
 
 # Statuses worth trying again: the remote may accept the same request later.
 RETRY_STATUSES = frozenset({401, 408, 429})
+# Answers that say the server itself is unwell (overloaded, rate limiting, its upstream down), whatever was sent.
+HOST_STATUSES = frozenset({408, 429, 502, 503, 504})
 MAX_ERROR_CHARS = 500
 
 
@@ -33,11 +35,17 @@ class Outcome:
     retry_after: float | None = None  # seconds, from Retry-After
 
     @property
-    def is_domain_failure(self) -> bool:
-        """True when the destination server itself looks unwell (down, overloaded, rate limiting)."""
-        if self.verdict is not Verdict.RETRY:
-            return False
-        return self.status is None or self.status >= 500 or self.status in (408, 429)
+    def is_host_failure(self) -> bool:
+        """The destination server itself looks unwell: no answer (down, timeout) or 408/429/502/503/504."""
+        return self.verdict is Verdict.RETRY and (self.status is None or self.status in HOST_STATUSES)
+
+    @property
+    def is_server_error(self) -> bool:
+        """Another 5xx (a 500 above all): the server may fail on this one payload only (an unknown JSON-LD
+        context, a bug of its own) while it takes the others; delivery/health.py decides which it was."""
+        return self.verdict is Verdict.RETRY and self.status is not None and self.status >= 500 and not (
+            self.status in HOST_STATUSES
+        )
 
 
 @dataclass(frozen=True)

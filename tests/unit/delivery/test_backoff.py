@@ -129,15 +129,19 @@ def test_final_verdicts_end_the_row(verdict, state):
 
 
 @pytest.mark.parametrize(
-    ("outcome", "is_failure"),
+    ("outcome", "scope"),
     [
-        (Outcome(Verdict.RETRY, None, "network"), True),
-        (Outcome(Verdict.RETRY, 503), True),
-        (Outcome(Verdict.RETRY, 429), True),
-        (Outcome(Verdict.RETRY, 401), False),  # a signature problem, not a sick server
-        (Outcome(Verdict.FAILED, 404), False),
-        (Outcome(Verdict.DELIVERED, 202), False),
+        (Outcome(Verdict.RETRY, None, "network"), "host"),
+        (Outcome(Verdict.RETRY, 503), "host"),
+        (Outcome(Verdict.RETRY, 502), "host"),
+        (Outcome(Verdict.RETRY, 429), "host"),
+        (Outcome(Verdict.RETRY, 500), "server"),  # host-level only when the server took nothing else lately
+        (Outcome(Verdict.RETRY, 401), None),  # a signature problem, not a sick server
+        (Outcome(Verdict.FAILED, 404), None),
+        (Outcome(Verdict.DELIVERED, 202), None),
     ],
 )
-def test_only_server_trouble_counts_against_the_domain(outcome, is_failure):
-    assert outcome.is_domain_failure is is_failure
+def test_failures_are_classed_as_the_hosts_or_possibly_the_payloads(outcome, scope):
+    # SPEC: issue 22 item 11 (host-level: connection errors, timeouts, 429, 502/503/504)
+    assert outcome.is_host_failure is (scope == "host")
+    assert outcome.is_server_error is (scope == "server")

@@ -82,3 +82,28 @@ async def test_a_valid_inbound_request_resets_the_backoff(db, clock):
 async def test_an_inbound_request_from_an_unknown_domain_creates_nothing(db, clock):
     await health.record_inbound_success("new.example")
     assert not await Instance.exists(domain="new.example")
+
+
+SERVER_ERROR = Outcome(Verdict.RETRY, 500, "HTTP 500")
+
+
+async def test_500s_from_a_server_that_takes_the_rest_of_the_batch_are_the_payloads_failures(db, clock):
+    # SPEC: issue 22 item 11 (a 500 while other requests to the same host succeed is object-level)
+    await record(clock, *[("picky.example", SERVER_ERROR)] * 7, ("picky.example", OK))
+    instance = await row("picky.example")
+    assert (instance.failure_count, instance.backoff_until, instance.last_success_at) == (0, None, clock.now())
+
+
+async def test_500s_from_a_server_that_answered_lately_do_not_back_it_off(db, clock):
+    await record(clock, ("picky.example", OK))
+    clock.advance(timedelta(minutes=5))
+    await record(clock, *[("picky.example", SERVER_ERROR)] * 7)
+    instance = await row("picky.example")
+    assert (instance.failure_count, instance.backoff_until) == (0, None)
+
+
+async def test_500s_from_a_server_that_took_nothing_lately_back_it_off(db, clock):
+    await record(clock, ("broken.example", OK))
+    clock.advance(health.RECENT_SUCCESS + timedelta(seconds=1))
+    await record(clock, *[("broken.example", SERVER_ERROR)] * health.FAILURES_BEFORE_BACKOFF)
+    assert (await row("broken.example")).backoff_until is not None
