@@ -43,9 +43,9 @@ class Outcome:
     def is_server_error(self) -> bool:
         """Another 5xx (a 500 above all): the server may fail on this one payload only (an unknown JSON-LD
         context, a bug of its own) while it takes the others; delivery/health.py decides which it was."""
-        return self.verdict is Verdict.RETRY and self.status is not None and self.status >= 500 and not (
-            self.status in HOST_STATUSES
-        )
+        if self.verdict is not Verdict.RETRY or self.status is None:
+            return False
+        return self.status >= 500 and self.status not in HOST_STATUSES
 
 
 @dataclass(frozen=True)

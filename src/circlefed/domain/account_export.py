@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from circlefed.storage.models import Account, Membership, Post, Report, Thread
+from circlefed.storage.models import Account, CircleName, Membership, Post, Report, Thread
 
 
 def _when(moment: datetime | None) -> str | None:
@@ -23,6 +23,7 @@ async def export_account(account: Account, *, now: datetime) -> dict[str, Any]:
             "is_admin": account.is_admin,
         },
         "memberships": await _memberships(actor_id),
+        "names_chosen": await _names_chosen(actor_id),
         "threads": await _threads(actor_id),
         "replies": await _replies(actor_id),
         "reports": await _reports(actor_id),
@@ -42,6 +43,12 @@ async def _memberships(actor_id: int) -> list[dict[str, Any]]:
         }
         for m in rows
     ]
+
+
+async def _names_chosen(actor_id: int) -> list[dict[str, Any]]:
+    """Names chosen per circle, kept also for circles the person left (they come back on joining again)."""
+    rows = await CircleName.filter(actor_id=actor_id).prefetch_related("circle").order_by("id")
+    return [{"circle": row.circle.slug, "name": row.name} for row in rows]
 
 
 async def _threads(actor_id: int) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from circlefed.storage.models import (
     Account,
     Actor,
     Circle,
+    CircleName,
     Membership,
     MembershipState,
     Message,
@@ -73,6 +74,7 @@ async def erase_account(account: Account, *, now: datetime) -> AccountErased:
         if membership.state is not MembershipState.REJECTED:
             events.append(await leave_circle(membership.circle, actor))
     await Membership.filter(actor_id=actor.id).delete()
+    await CircleName.filter(actor_id=actor.id).delete()  # the names they chose, kept for joining again
     await Reaction.filter(actor_id=actor.id).delete()
     await Message.filter(author_id=actor.id).delete()  # the other person keeps their own words only
     await account.delete()

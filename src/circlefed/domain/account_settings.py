@@ -11,7 +11,7 @@ from circlefed.domain.events import NameChanged
 from circlefed.domain.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from circlefed.domain.pseudonyms import default_display_name, display_names, generated_display_name, pseudonym_name
 from circlefed.errors import BadRequest, Conflict, Forbidden, NotFound
-from circlefed.storage.models import Account, Actor, Membership, MembershipState
+from circlefed.storage.models import Account, Actor, CircleName, Membership, MembershipState
 
 log = logging.getLogger(__name__)
 MAX_PSEUDONYM = 40
@@ -59,8 +59,28 @@ async def set_circle_pseudonym(account: Account, membership_id: int, value: str)
         raise Conflict("Someone in this circle already uses that name. Please choose another.")
     membership.pseudonym = name or None
     await membership.save(update_fields=["pseudonym", "updated_at"])
+    await _keep_chosen_name(membership, name)
     await _rename_pseudonymous_actor(membership, name)
     return NameChanged(membership.circle, actor, membership)
+
+
+async def _keep_chosen_name(membership: Membership, name: str) -> None:
+    """The chosen name outlives the membership (CircleName); going back to the generated name forgets it."""
+    owner = {"circle_id": membership.circle_id, "actor_id": membership.actor_id}  # type: ignore[attr-defined]
+    if not name:
+        await CircleName.filter(**owner).delete()
+    elif not await CircleName.filter(**owner).update(name=name):
+        await CircleName.create(**owner, name=name)
+
+
+async def chosen_name_back(membership: Membership) -> None:
+    """A new membership (joining again) takes the name chosen earlier in that circle, unless someone in it is
+    shown by that name meanwhile (then the generated name, until they choose again)."""
+    owner = {"circle_id": membership.circle_id, "actor_id": membership.actor_id}  # type: ignore[attr-defined]
+    name = await CircleName.filter(**owner).values_list("name", flat=True)
+    if name and not await _taken_in_circle(membership, name[0]):
+        membership.pseudonym = name[0]
+        await membership.save(update_fields=["pseudonym", "updated_at"])
 
 
 async def _taken_in_circle(membership: Membership, name: str) -> bool:

@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from circlefed.domain import modlog
+from circlefed.domain.account_settings import chosen_name_back
 from circlefed.domain.events import (
     JoinApproved,
     JoinRejected,
@@ -249,9 +250,11 @@ async def _save_request(
         await membership.save(update_fields=["state", "role", "follow_activity_uri", "updated_at"])
         return membership
     async with in_transaction():  # a savepoint when nested: a lost race must not abort the caller's transaction
-        return await Membership.create(
+        membership = await Membership.create(
             circle=circle, actor=actor, state=state, follow_activity_uri=follow_activity_uri, created_at=now
         )
+        await chosen_name_back(membership)
+        return membership
 
 
 async def _remember_follow(membership: Membership, follow_activity_uri: str | None) -> None:

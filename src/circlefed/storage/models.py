@@ -333,6 +333,20 @@ class Membership(Model):
         unique_together = (("circle", "actor"),)
 
 
+class CircleName(Model):
+    """The name a person chose for one circle. It outlives their membership: leaving and joining again (or being
+    removed and let back in) keeps the name they chose, as their posts on other instances do."""
+
+    id = fields.IntField(primary_key=True)
+    circle = fields.ForeignKeyField("models.Circle", related_name="chosen_names", on_delete=fields.CASCADE)
+    actor = fields.ForeignKeyField("models.Actor", related_name="chosen_names", on_delete=fields.CASCADE)
+    name = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "circle_names"
+        unique_together = (("circle", "actor"),)
+
+
 class Thread(Model):
     """A thread in a circle (an AS2 Page): its title and opening post."""
 

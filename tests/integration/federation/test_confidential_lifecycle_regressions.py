@@ -139,3 +139,14 @@ def test_joining_a_circle_again_by_handle_rereads_its_level(replay):
     steps.do_leave("y1", "zqfay")
     steps.do_change_visibility("y1", "members", True)
     steps.do_join("y1", "zqfran")
+
+
+def test_a_remote_member_who_leaves_and_joins_again_keeps_the_name_they_chose(replay):
+    """It failed (a positive control): bea, on B, chose a name in A's circle, left and joined again; her /account
+    on B no longer showed the name she chose."""
+    steps = replay("members", "members", "members")
+    steps.do_change_visibility("x2", "public", True)
+    steps.do_join("x2", "zqbea")
+    steps.do_choose_name("x2", "zqbea", False)
+    steps.do_leave("x2", "zqbea")
+    steps.do_join("x2", "zqbea")

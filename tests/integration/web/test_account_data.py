@@ -9,10 +9,11 @@ import aiohttp
 import pytest
 
 from circlefed.domain import threads
+from circlefed.domain.account_settings import set_circle_pseudonym
 from circlefed.domain.circles import create_circle
 from circlefed.domain.memberships import request_join
 from circlefed.domain.replies import reply
-from circlefed.storage.models import Account, Actor, Membership, MembershipState, Role, Thread
+from circlefed.storage.models import Account, Actor, CircleName, Membership, MembershipState, Role, Thread
 from circlefed.web.keys import SITE
 from tests.integration.federation.circles import act, circle, member, settle, start_quiet
 from tests.integration.federation.conftest import http, remote, start_instance  # noqa: F401
@@ -66,6 +67,8 @@ async def test_a_member_chooses_a_name_for_one_circle_and_it_must_be_unique_ther
     assert saved.status == 303
     assert (await Membership.get(id=membership.id)).pseudonym == "Winter Robin"
     assert "you are now shown as “Winter Robin”" in await (await client.get("/account", headers=HTML)).text()
+    exported = json.loads(await (await client.get("/account/export")).read())
+    assert exported["names_chosen"] == [{"circle": "grief", "name": "Winter Robin"}]
     other = await _second_member_in(settings, grief, "Quiet Owl", clock)
     taken = await submit(client, "/account", "Save name for Grief circle", {field: "quiet owl"})
     assert taken.status == 409
@@ -117,6 +120,9 @@ async def test_deleting_the_account_tombstones_posts_and_federates_a_delete_of_t
     grief = await circle(a, "grief", fran)
     now = datetime.now(UTC)
     await act(a, request_join(grief, robin, now=now))
+    with a.db():
+        joined = await Membership.get(circle=grief, actor_id=robin.id)
+        await set_circle_pseudonym(await Account.get(actor_id=robin.id), joined.id, "Winter Robin")
     lemmy = remote.add_actor("lemmy_user")
     group_uri = f"{a.base_url}/c/grief"
     follow = payload("lemmy_follow_1", **ids_of(remote, lemmy, group_uri, a.domain))
@@ -146,6 +152,7 @@ async def test_deleting_the_account_tombstones_posts_and_federates_a_delete_of_t
     )
     with a.db():
         assert not await Account.exists(username="robin")
+        assert not await CircleName.exists(actor_id=robin.id), "the names they chose go with the account"
         thread = await Thread.get(id=started.thread.id)
         assert thread.deleted_at is not None and thread.source == "" and thread.title == ""
         assert (await Actor.get(id=robin.id)).deleted_at is not None

@@ -3,6 +3,7 @@
 
 import pytest
 
+from circlefed.domain.account_settings import set_circle_pseudonym
 from circlefed.domain.circles import create_circle
 from circlefed.domain.events import JoinApproved, JoinRejected, JoinRequested, MemberJoined, MemberLeft
 from circlefed.domain.memberships import (
@@ -19,7 +20,16 @@ from circlefed.domain.memberships import (
     request_join,
 )
 from circlefed.errors import BadRequest, Conflict, Forbidden, NotFound
-from circlefed.storage.models import Actor, Circle, Instance, Membership, MembershipState, Role, Visibility
+from circlefed.storage.models import (
+    Account,
+    Actor,
+    Circle,
+    Instance,
+    Membership,
+    MembershipState,
+    Role,
+    Visibility,
+)
 
 from .circle_support import SITE, fast_accounts
 from .circle_support import local_member as member
@@ -282,3 +292,24 @@ async def test_roles_and_states_answer_who_is_member_and_facilitator(db, clock):
     remote = await remote_circle()
     admin = await member("the_admin", is_admin=True)
     assert await can_moderate(circle, admin) and not await can_moderate(remote, admin)
+
+
+async def test_a_name_chosen_in_a_circle_comes_back_when_its_member_joins_again(db, clock):
+    # SPEC: issue 14 (the stateful test's positive control): leaving and joining again keeps the chosen name
+    circle, _ = await circle_with_facilitator(visibility=Visibility.MEMBERS, requires_approval=False)
+    noah, ana = await member("noah"), await member("ana")
+    noah_account, ana_account = await Account.get(actor_id=noah.id), await Account.get(actor_id=ana.id)
+    await request_join(circle, noah, now=clock.now())
+    await set_circle_pseudonym(noah_account, (await membership_of(circle, noah)).id, "Noah R")
+    await leave_circle(circle, noah)
+    await request_join(circle, noah, now=clock.now())
+    assert (await membership_of(circle, noah)).pseudonym == "Noah R"
+    await leave_circle(circle, noah)
+    await request_join(circle, ana, now=clock.now())
+    await set_circle_pseudonym(ana_account, (await membership_of(circle, ana)).id, "Noah R")  # free meanwhile
+    await request_join(circle, noah, now=clock.now())
+    assert (await membership_of(circle, noah)).pseudonym is None, "taken by someone else: the generated name"
+    await set_circle_pseudonym(noah_account, (await membership_of(circle, noah)).id, "")
+    await leave_circle(circle, noah)
+    await request_join(circle, noah, now=clock.now())
+    assert (await membership_of(circle, noah)).pseudonym is None, "going back to the generated name forgets it"
