@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from tortoise.functions import Max
 from tortoise.queryset import QuerySet
 
 from circlefed.protocol.nodeinfo import NodeUsage
@@ -23,10 +24,13 @@ async def nodeinfo_usage(now: datetime) -> NodeUsage:
     - localPosts: threads and replies by local authors in public local circles, deleted and held ones (and replies in
       deleted or held threads) excluded. Posts in remote circles are left out: their visibility is the peer's claim.
     """
+    last_posts = await _last_public_post_by_author(since=now - ACTIVE_HALFYEAR)
+    enabled = Account.filter(is_disabled=False, actor_id__in=list(last_posts))
+    active = set(await enabled.values_list("actor_id", flat=True)) if last_posts else set()
     return NodeUsage(
         users_total=await Account.filter(is_disabled=False).count(),
-        active_month=await _active_accounts(since=now - ACTIVE_MONTH),
-        active_halfyear=await _active_accounts(since=now - ACTIVE_HALFYEAR),
+        active_month=sum(1 for author in active if last_posts[author] >= now - ACTIVE_MONTH),
+        active_halfyear=len(active),
         local_posts=await _public_threads().count() + await _public_replies().count(),
     )
 
@@ -55,14 +59,18 @@ def _public_replies() -> QuerySet[Post]:
     )
 
 
-async def _active_accounts(since: datetime) -> int:
-    thread_authors = (
-        await _public_threads().filter(published_at__gte=since).distinct().values_list("author_id", flat=True)
-    )
-    reply_authors = (
-        await _public_replies().filter(published_at__gte=since).distinct().values_list("author_id", flat=True)
-    )
-    author_ids = set(thread_authors) | set(reply_authors)
-    if not author_ids:
-        return 0
-    return await Account.filter(is_disabled=False, actor_id__in=author_ids).count()
+async def _last_public_post_by_author(since: datetime) -> dict[int, datetime]:
+    """Author actor id -> when they last started a thread or replied in a public local circle, since `since`."""
+    last: dict[int, datetime] = {}
+    for rows in (_public_threads(), _public_replies()):
+        latest = rows.filter(published_at__gte=since).annotate(latest=Max("published_at")).group_by("author_id")
+        for author, published in await latest.values_list("author_id", "latest"):
+            published = _aware(published)
+            last[author] = max(published, last.get(author, published))
+    return last
+
+
+def _aware(moment: datetime | str) -> datetime:
+    """An aggregate's datetime as the backends return it (SQLite: text without a zone; read as UTC)."""
+    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
