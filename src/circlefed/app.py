@@ -27,6 +27,7 @@ from circlefed.http_client import SafeHttpClient, trust_store_context
 from circlefed.settings import Settings
 from circlefed.storage.db import activated, describe, open_database
 from circlefed.web import actors, health, inbox, objects, wellknown
+from circlefed.web.forwarded import forwarded_client, proxy_networks
 from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS, PERIODIC_JOBS, RUNNER, SETTINGS, SITE
 from circlefed.web.metrics import WebMetrics
 from circlefed.web.middleware import errors, metrics, request_context, security_headers
@@ -40,9 +41,13 @@ TEMPLATES_DIR = Path(circlefed.templates.__file__).parent
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
     """The whole server for one instance; every resource is opened and closed through cleanup_ctx."""
+    proxies = proxy_networks(settings.web.trusted_proxies)
     app = web.Application(
         client_max_size=settings.web.max_body_bytes,
-        middlewares=[request_context, security_headers, metrics, errors, authorized_fetch],
+        middlewares=[
+            *([forwarded_client(proxies)] if proxies else []),
+            request_context, security_headers, metrics, errors, authorized_fetch,
+        ],
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock or Clock()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 import tomllib
@@ -69,6 +70,11 @@ class WebSettings:
     run_worker: bool = setting(True, "Run the queue worker inside the web process (false: only enqueue).")
     tls_cert: str = setting("", "PEM certificate chain to serve HTTPS directly (empty: plain HTTP).")
     tls_key: str = setting("", "PEM private key for tls_cert.")
+    trusted_proxies: tuple[str, ...] = setting(
+        (),
+        "Addresses or CIDRs of the reverse proxies in front (e.g. 127.0.0.1 for nginx on the same machine): the"
+        " client is then the last address of X-Forwarded-For they did not add. Empty: the connecting address.",
+    )
 
 
 @dataclass(frozen=True)
@@ -313,6 +319,13 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("setting 'web.max_body_bytes' must be at least 1024")
     if bool(settings.web.tls_cert) != bool(settings.web.tls_key):
         raise ConfigError("settings 'web.tls_cert' and 'web.tls_key' must be set together")
+    for proxy in settings.web.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"setting 'web.trusted_proxies' lists {proxy!r}, which is not an address or CIDR"
+            ) from None
     unknown = set(settings.confidentiality.facilitator_visibilities) - {"public", "members", "local"}
     if unknown:
         raise ConfigError(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+
 from tortoise.transactions import in_transaction
 
 from circlefed.domain.account_sessions import end_all_sessions
@@ -73,12 +76,16 @@ async def disable_account(username: str) -> Account:
 async def authenticate(username: str, password: str) -> Account | None:
     """The account if the password matches and the account is enabled, else None (no hint which failed)."""
     account = await Account.get_or_none(username=username)
-    if account is None:
-        verify_password(_DUMMY_HASH, password)  # same work either way: no timing oracle for usernames
-        return None
-    if account.is_disabled or not verify_password(account.password_hash, password):
+    # argon2 takes tens of milliseconds by design: in a thread (it releases the GIL), so that other requests are
+    # answered meanwhile; an unknown name costs the same work (no timing oracle for usernames).
+    stored = account.password_hash if account is not None else _dummy_hash()
+    matches = await asyncio.to_thread(verify_password, stored, password)
+    if account is None or account.is_disabled or not matches:
         return None
     return account
 
 
-_DUMMY_HASH = hash_password("circlefed-timing-equaliser")
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash made with the hasher in use (made on first use, not at import)."""
+    return hash_password("circlefed-timing-equaliser")

@@ -7,6 +7,7 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
+from circlefed.app import create_app
 from circlefed.domain.invites import create_invite
 from circlefed.domain.registration import approve_account, list_pending_accounts, set_registration_mode
 from circlefed.storage.models import Account, Invite, RegistrationMode
@@ -154,3 +155,30 @@ async def _change_password_on(client):
 async def test_the_nav_offers_joining_when_registration_is_open_or_by_approval(client, db, mode):
     await set_registration_mode(RegistrationMode(mode))
     assert 'href="/register"' in await (await client.get("/", headers=HTML)).text()
+
+
+async def _guess_from(server, aiohttp_client, forwarded_for: str) -> None:
+    """Thirty wrong sign-ins over many usernames from one client behind the proxy: its address is limited."""
+    guesser = await aiohttp_client(server, headers={"X-Forwarded-For": forwarded_for})
+    for number in range(30):
+        assert (await _login(guesser, username=f"user{number}", password="wrong password")).status == 400
+    assert (await _login(guesser)).status == 429
+
+
+async def test_behind_a_trusted_proxy_the_address_limit_counts_each_client_not_the_proxy(
+    aiohttp_server, aiohttp_client, settings, member
+):
+    # SPEC: issue 20 (deploy behind nginx): with web.trusted_proxies, one guesser does not lock everyone out
+    server = await aiohttp_server(create_app(settings.replace(web={"trusted_proxies": ("127.0.0.1", "::1")})))
+    await _guess_from(server, aiohttp_client, "203.0.113.7")
+    someone_else = await aiohttp_client(server, headers={"X-Forwarded-For": "198.51.100.4"})
+    assert (await _login(someone_else)).status == 303
+
+
+async def test_without_trusted_proxies_a_client_cannot_choose_its_address(
+    aiohttp_server, aiohttp_client, settings, member
+):
+    server = await aiohttp_server(create_app(settings))
+    await _guess_from(server, aiohttp_client, "203.0.113.7")
+    pretending = await aiohttp_client(server, headers={"X-Forwarded-For": "198.51.100.4"})
+    assert (await _login(pretending)).status == 429
