@@ -97,10 +97,11 @@ class Crawl:
             stored = self.stored[url.home].markers
             if not set(row.current) <= stored or not self.oracle.remote_member(row.circle, viewer):
                 continue
-            missing = [m for m in row.current if m not in self.pages[(viewer, url.home, url.target)].text]
+            answer = self.pages[(viewer, url.home, url.target)]
+            missing = [m for m in row.current if m not in answer.text]
             if missing:
                 self.failures.append(f"{viewer}, a member of {row.circle}, does not see {missing} at {url.home} "
-                                     f"{url.target}")
+                                     f"{url.target} (answer {answer.status}: {_gist(answer.text)})")
 
     def check_names_saved(self) -> None:
         """semantics: on /account, saving a circle's name shows the new name (while the person's own instance
