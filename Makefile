@@ -28,7 +28,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 
 # `make test` is strict (tests/suite_parts.py): a part of the suite that cannot run (PostgreSQL, interop, browser)
-# fails the run; CIRCLEFED_TEST_OPT_OUT=browser,interop,postgres leaves parts out on purpose, and says so.
+# fails the run; CIRCLEFED_TEST_OPT_OUT=browser,interop,postgres,deploy leaves parts out on purpose, and says so.
 # With PostgreSQL configured, its half of the storage tests runs in a second pytest process beside the rest:
 # those tests wait on the database server about half of the time, which the other process uses. The interop
 # tests bind fixed addresses, so all of them stay in the first process. The SQLite sequences of the stateful leak

@@ -6,12 +6,13 @@ A pytest plugin (tests/conftest.py loads it) and a command that adds up what the
     python -m tests.suite_parts test-artifacts/parts-*.json [--expect-every-part]
 
 Parts: `browser` (tests/browser), `interop` (marked interop), `postgres` (the PostgreSQL variant of a storage
-test), `sqlite` (everything else: SQLite variants and tests without a database).
+test), `deploy` (tests/deploy: the deploy files checked with nginx and systemd-analyze), `sqlite` (everything
+else: SQLite variants and tests without a database).
 
 Strict mode (CIRCLEFED_TEST_STRICT=1, set by `make test` and so by .ci/run): a part that cannot run fails the run
 instead of vanishing. A skipped test fails, and PostgreSQL must be configured (CIRCLEFED_TEST_DATABASE_URL).
 A developer without Chromium, the interop environment or PostgreSQL names what to leave out, and every run says
-so: CIRCLEFED_TEST_OPT_OUT=browser,interop,postgres (any of them). Tests of a part opted out are deselected.
+so: CIRCLEFED_TEST_OPT_OUT=browser,interop,postgres,deploy (any of them). Tests of a part opted out are deselected.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ STRICT_ENV = "CIRCLEFED_TEST_STRICT"
 OPT_OUT_ENV = "CIRCLEFED_TEST_OPT_OUT"
 PARTS_FILE_ENV = "CIRCLEFED_TEST_PARTS_FILE"
 DATABASE_ENV = "CIRCLEFED_TEST_DATABASE_URL"
-PARTS = ("sqlite", "postgres", "interop", "browser")
-LABELS = {"sqlite": "SQLite", "postgres": "PostgreSQL", "interop": "interop", "browser": "browser"}
-OPTIONAL = ("postgres", "interop", "browser")  # the parts that need something beyond Python
+PARTS = ("sqlite", "postgres", "interop", "browser", "deploy")
+LABELS = {"sqlite": "SQLite", "postgres": "PostgreSQL", "interop": "interop", "browser": "browser", "deploy": "deploy"}
+OPTIONAL = ("postgres", "interop", "browser", "deploy")  # the parts that need something beyond Python
 
 
 def is_strict() -> bool:
@@ -52,6 +53,8 @@ def opted_out() -> frozenset[str]:
 def part_of(item: pytest.Item) -> str:
     if item.get_closest_marker("browser") or "tests/browser/" in item.nodeid:
         return "browser"
+    if "tests/deploy/" in item.nodeid:
+        return "deploy"
     if item.get_closest_marker("interop"):
         return "interop"
     callspec = getattr(item, "callspec", None)
@@ -147,7 +150,7 @@ class PartsPlugin:
 
 
 def summary_line(counts: dict[str, dict[str, int]], opted_out: frozenset[str] | set[str]) -> str:
-    """`tests run: SQLite 1205, PostgreSQL 517, interop 10, browser 19 (2 skipped); left out (...): none`."""
+    """`tests run: SQLite 1205, PostgreSQL 517, interop 10, browser 19 (2 skipped), deploy 4; left out (...): none`."""
     pieces = []
     for part in PARTS:
         tally = counts[part]

@@ -50,7 +50,9 @@ def suite(pytester, monkeypatch):
 def test_a_lenient_run_skips_and_counts_each_part(suite):
     result = run(suite)
     result.assert_outcomes(passed=4, skipped=1)
-    result.stdout.fnmatch_lines(["*tests run: SQLite 2 (1 skipped), PostgreSQL 1, interop 0, browser 1; left out*"])
+    result.stdout.fnmatch_lines(
+        ["*tests run: SQLite 2 (1 skipped), PostgreSQL 1, interop 0, browser 1, deploy 0; left out*"]
+    )
 
 
 def test_a_strict_run_fails_a_skipped_test_and_says_how_to_leave_its_part_out(suite, monkeypatch):
@@ -74,7 +76,7 @@ def test_a_strict_run_without_postgresql_stops_unless_it_is_left_out(suite, monk
     left_out = run(suite, "-k", "not cannot_run")
     left_out.assert_outcomes(passed=2, deselected=3)
     left_out.stdout.fnmatch_lines([
-        "*PostgreSQL 0 (left out), interop 0, browser 0 (left out); left out*: browser, postgres"
+        "*PostgreSQL 0 (left out), interop 0, browser 0 (left out), deploy 0; left out*: browser, postgres"
     ])
 
 
@@ -82,7 +84,7 @@ def test_an_unknown_part_named_to_leave_out_is_an_error(suite, monkeypatch):
     monkeypatch.setenv(suite_parts.OPT_OUT_ENV, "browsers")
     result = run(suite)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert "only postgres, interop, browser can be left out" in result.stderr.str()
+    assert "only postgres, interop, browser, deploy can be left out" in result.stderr.str()
 
 
 def test_the_processes_are_added_up_and_a_full_strict_run_needs_every_part(suite, monkeypatch, capsys):
@@ -95,8 +97,8 @@ def test_the_processes_are_added_up_and_a_full_strict_run_needs_every_part(suite
     capsys.readouterr()
     assert suite_parts.main([*map(str, files), "--expect-every-part"]) == 1  # no interop test ran
     out, err = capsys.readouterr()
-    assert "tests run: SQLite 2, PostgreSQL 1, interop 0, browser 1;" in out
-    assert "FAILED: no interop test ran in a full strict run" in err
+    assert "tests run: SQLite 2, PostgreSQL 1, interop 0, browser 1, deploy 0;" in out
+    assert "FAILED: no interop, no deploy test ran in a full strict run" in err
     assert suite_parts.main(map(str, files[:1])) == 0  # a selection: no part is required
     assert suite_parts.main([*map(str, files), "--closing-line"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "tests: 4 passed, 0 failed, 0 skipped"
