@@ -20,13 +20,13 @@ pytestmark = [pytest.mark.storage, pytest.mark.slow]
 class Worker:
     """A `circlefed worker` subprocess against the test database."""
 
-    def __init__(self, database_url: str, cwd, *, concurrency: int) -> None:
+    def __init__(self, database_url: str, cwd, *, concurrency: int, lease: str = "10s") -> None:
         self.env = {
             **os.environ,
             "CIRCLEFED_DATABASE__URL": database_url,
             "CIRCLEFED_FEDERATION__ALLOW_HTTP": "true",
             "CIRCLEFED_FEDERATION__PRIVATE_ADDRESS_ALLOWLIST": "127.0.0.1",
-            "CIRCLEFED_DELIVERY__LEASE": "10s",
+            "CIRCLEFED_DELIVERY__LEASE": lease,
             "CIRCLEFED_DELIVERY__REQUEST_TIMEOUT": "5s",
             "CIRCLEFED_DELIVERY__POLL_INTERVAL": "0.1",
             "CIRCLEFED_LOGGING__LEVEL": "WARNING",
@@ -130,7 +130,9 @@ async def test_a_worker_killed_mid_fan_out_loses_nothing(database_url, sender, r
     ],
 )
 async def test_two_workers_deliver_a_thousand_rows_with_no_duplicate(database_url, sender, remote, tmp_path):
-    workers = [Worker(database_url, tmp_path, concurrency=8) for _ in range(2)]
+    # A lease long enough that a worker starved of CPU (it runs at nice 10 beside the test processes) still holds
+    # its rows when it sends them: this test is about two workers claiming rows, not about expired leases.
+    workers = [Worker(database_url, tmp_path, concurrency=8, lease="60s") for _ in range(2)]
     await asyncio.gather(*(w.start() for w in workers))
     await fan_out(remote, sender, 1000)  # queued while both are polling: they race for every row
 
