@@ -33,14 +33,13 @@ lint: $(VENV)/.installed-test
 # those tests wait on the database server about half of the time, which the other process uses. The interop
 # tests bind fixed addresses, so all of them stay in the first process. The SQLite sequences of the stateful leak
 # test and the SQLite cases of the confidentiality property run as two parts, one in each process (keyword
-# second_part); the stateful test's regression replays (SQLite) run in the second process too, which balances
-# the two. (Exit 5, nothing collected, is fine for
+# second_part). (Exit 5, nothing collected, is fine for
 # the second process when PYTEST_ARGS selects no PostgreSQL test; the first still fails on an empty run.)
 # The first process's summary is printed again at the end, so that a failure there is on the last screen.
 # Both run under coverage (branch coverage, subprocesses too: pyproject.toml [tool.coverage]); their data is
 # combined, then the total and each room's figure are printed. A full run (no PYTEST_ARGS) must reach every
 # module and run every part not left out; with no part left out either, it keeps the total at fail_under.
-PG_HALF := (postgres or second_part or lifecycle_regressions) and not interop
+PG_HALF := (postgres or second_part) and not interop
 ARTIFACTS := test-artifacts
 COVERAGE_DIR := $(ARTIFACTS)/coverage
 FULL_RUN := $(if $(strip $(PYTEST_ARGS)),,1)
