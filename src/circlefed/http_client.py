@@ -178,8 +178,11 @@ class SafeHttpClient:
         headers: Mapping[str, str] | None = None,
         sign: Signer | None = None,
         follow_redirects: bool = True,
+        max_bytes: int | None = None,
     ) -> HttpResponse:
-        return await self.request("GET", url, headers=headers, sign=sign, follow_redirects=follow_redirects)
+        return await self.request(
+            "GET", url, headers=headers, sign=sign, follow_redirects=follow_redirects, max_bytes=max_bytes
+        )
 
     async def post(
         self,
@@ -201,12 +204,13 @@ class SafeHttpClient:
         body: bytes | None = None,
         sign: Signer | None = None,
         follow_redirects: bool = True,
+        max_bytes: int | None = None,
     ) -> HttpResponse:
         """Send one request, following at most max_redirects redirects, each re-checked and re-signed.
 
         sign(method, url, headers, body) is called for every hop and returns (or awaits) the full headers to send.
         Raises UnsafeUrlError for a forbidden destination and FetchError for any transport failure;
-        HTTP error statuses are returned, not raised.
+        HTTP error statuses are returned, not raised. max_bytes replaces the client's cap for this request.
         """
         session = self._require_session()
         method = method.upper()
@@ -215,7 +219,7 @@ class SafeHttpClient:
         base["User-Agent"] = self._user_agent
         deadline = asyncio.get_running_loop().time() + self._total_timeout
         for _ in range(self._max_redirects + 1):
-            response = await self._exchange(session, method, target, base, body, sign, deadline)
+            response = await self._exchange(session, method, target, base, body, sign, deadline, max_bytes)
             next_target = self._redirect_target(response, target) if follow_redirects else None
             if next_target is None:
                 return response
@@ -242,6 +246,7 @@ class SafeHttpClient:
         body: bytes | None,
         sign: Signer | None,
         deadline: float,
+        max_bytes: int | None,
     ) -> HttpResponse:
         headers = await _hop_headers(method, url, base_headers, body, sign, self._user_agent)
         host = url.host or ""
@@ -250,7 +255,7 @@ class SafeHttpClient:
                 asyncio.timeout_at(deadline),
                 session.request(method, url, headers=headers, data=body, allow_redirects=False) as resp,
             ):
-                payload = await self._read_capped(resp, host)
+                payload = await self._read_capped(resp, host, max_bytes or self._max_bytes)
                 return HttpResponse(resp.status, resp.headers, payload, str(url))
         except TimeoutError as exc:
             # Checked before OSError: aiohttp's timeouts subclass both TimeoutError and ClientError.
@@ -258,16 +263,16 @@ class SafeHttpClient:
         except (aiohttp.ClientError, OSError) as exc:
             raise FetchError(f"Could not fetch from {host}: {_describe(exc)}.") from exc
 
-    async def _read_capped(self, resp: aiohttp.ClientResponse, host: str) -> bytes:
+    async def _read_capped(self, resp: aiohttp.ClientResponse, host: str, limit: int) -> bytes:
         declared = resp.content_length
-        if declared is not None and declared > self._max_bytes:
-            raise FetchError(f"{host} announced {declared} bytes, over the {self._max_bytes}-byte limit.")
+        if declared is not None and declared > limit:
+            raise FetchError(f"{host} announced {declared} bytes, over the {limit}-byte limit.")
         chunks: list[bytes] = []
         size = 0
         while chunk := await resp.content.read(_CHUNK):
             size += len(chunk)
-            if size > self._max_bytes:
-                raise FetchError(f"The response from {host} exceeds the {self._max_bytes}-byte limit.")
+            if size > limit:
+                raise FetchError(f"The response from {host} exceeds the {limit}-byte limit.")
             chunks.append(chunk)
         return b"".join(chunks)
 

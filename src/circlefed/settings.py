@@ -146,6 +146,16 @@ class ModerationSettings:
 
 
 @dataclass(frozen=True)
+class MediaSettings:
+    proxy: bool = setting(
+        False,
+        "Show remote posts' images inline, fetched through this server when a reader who may read the post opens"
+        " it (the image's server never sees the reader's address). False: images are links the reader may follow.",
+    )
+    max_bytes: int = setting(8_388_608, "Largest image the media proxy passes on; larger ones stay links.")
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: str = setting("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
 
@@ -159,6 +169,7 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     moderation: ModerationSettings = field(default_factory=ModerationSettings)
     confidentiality: ConfidentialitySettings = field(default_factory=ConfidentialitySettings)
+    media: MediaSettings = field(default_factory=MediaSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 
     def replace(self, **sections: Mapping[str, object]) -> Settings:
@@ -326,6 +337,8 @@ def _validate(settings: Settings) -> None:
             raise ConfigError(
                 f"setting 'web.trusted_proxies' lists {proxy!r}, which is not an address or CIDR"
             ) from None
+    if settings.media.max_bytes < 1024:
+        raise ConfigError("setting 'media.max_bytes' must be at least 1024")
     unknown = set(settings.confidentiality.facilitator_visibilities) - {"public", "members", "local"}
     if unknown:
         raise ConfigError(

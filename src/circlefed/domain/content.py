@@ -26,8 +26,9 @@ ALLOWED_TAGS = frozenset({
     "li", "h2", "h3", "h4",
 })
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
-# Mastodon marks mentions and hashtags with classes ("u-url mention"); only these two survive.
-ALLOWED_CLASSES = {"a": {"mention", "hashtag"}}
+# Mastodon marks mentions and hashtags with classes ("u-url mention"); only these two survive, and "image", which
+# protocol/remote_html.py gives the links it makes of a remote post's images (web/ui/media_proxy.py reads it).
+ALLOWED_CLASSES = {"a": {"mention", "hashtag", "image"}}
 LINK_REL = "nofollow noopener ugc"
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 # Removed together with their content (the rest of a disallowed tag's text is kept as plain text).

@@ -1,6 +1,7 @@
 """Protocol: remote post HTML made ready for the one sanitiser (domain/content.py): what the allow-list would
 lose is turned into what it keeps. Mastodon's hidden link parts are honoured, headings become strong text, an
-image becomes a link with its alt text (never hot-linked), plain-text hashtags and mentions named in `tag`
+image becomes a link with its alt text and the class "image" (never hot-linked: web/ui/media_proxy.py may show
+it inline through this server), plain-text hashtags and mentions named in `tag`
 become links, and attachments, a quote and poll options are added as links and lists. This is not a security
 boundary: the sanitiser runs on the result."""
 
@@ -15,6 +16,7 @@ from circlefed.protocol.post_parts import Attachment, Tag
 
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 VOID_TAGS = frozenset({"br", "img", "hr", "wbr", "input", "source", "track", "area", "col", "embed", "meta", "link"})
+IMAGE_CLASS = "image"  # marks the links this module made of images; a sender's own "image" class is dropped
 KIND_LABELS = {"image": "Image", "video": "Video", "audio": "Audio", "file": "File", "link": "Link"}
 
 
@@ -43,6 +45,8 @@ class _Rewriter(HTMLParser):
             self._image(dict(attrs))
         else:
             self._anchors += tag == "a"
+            if tag == "a":
+                attrs = [_without_image_class(name, value) for name, value in attrs]
             rendered = "".join(f' {name}="{html.escape(value or "", quote=True)}"' for name, value in attrs)
             self.out.append(f"<{tag}{rendered}>")
 
@@ -81,7 +85,13 @@ class _Rewriter(HTMLParser):
         if self._anchors or not is_http_url(src):
             self.out.append(html.escape(label, quote=False))
         else:
-            self.out.append(_link(src, label))
+            self.out.append(_link(src, label, IMAGE_CLASS))
+
+
+def _without_image_class(name: str, value: str | None) -> tuple[str, str | None]:
+    if name != "class" or not value:
+        return name, value
+    return name, " ".join(word for word in value.split() if word != IMAGE_CLASS)
 
 
 def _tag_pattern(tags: tuple[Tag, ...]) -> tuple[re.Pattern[str] | None, dict[str, Tag]]:
@@ -114,10 +124,14 @@ def prepare_remote_html(
     parts = ["".join(rewriter.out)]
     if poll:
         parts.append("<ul>" + "".join(f"<li>{html.escape(option, quote=False)}</li>" for option in poll) + "</ul>")
-    parts += [f"<p>{_link(a.url, _label(a))}</p>" for a in attached if a.url not in content]
+    parts += [f"<p>{_link(a.url, _label(a), _link_class(a))}</p>" for a in attached if a.url not in content]
     if quote and quote not in content:
         parts.append(f"<p>Quoting {_link(quote, quote)}</p>")
     return "".join(parts)
+
+
+def _link_class(attachment: Attachment) -> str | None:
+    return IMAGE_CLASS if attachment.kind == "image" else None
 
 
 def _label(attachment: Attachment) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 
 from tests.fakes.remote import post_signed
@@ -45,3 +46,8 @@ async def join_by_fixture(hosted, http, remote, actor, fixture: str) -> dict:
 def announces(remote) -> list[dict]:
     """The Announces a fake remote received, in order."""
     return [activity for activity in remote.received if activity["type"] == "Announce"]
+
+
+def without_request_id(page: str) -> str:
+    """The page without what differs from one request to the next: its request id and CSRF token."""
+    return re.sub(r'name="csrf_token" value="[^"]+"', "", re.sub(r"[0-9a-f]{8,}", "-", page))

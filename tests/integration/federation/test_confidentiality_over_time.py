@@ -28,6 +28,7 @@ from circlefed.web.keys import CLOCK
 from tests.integration.web.page_forms import submit
 
 from .circles import act, browser_of, member, run_periodic_jobs, settle
+from .fixtures import without_request_id
 from .lifecycle_net import lifecycle_net, signed_by
 
 pytestmark = pytest.mark.storage
@@ -204,18 +205,13 @@ async def test_moderation_names_nobody_by_their_account_in_a_members_circle(net,
     assert moderators["orderedItems"][0] != net.fran.uri and "/u/m_" in moderators["orderedItems"][0]
 
 
-def _without_request_id(page: str) -> str:
-    """The page without what differs from one request to the next: its request id and CSRF token."""
-    return re.sub(r'name="csrf_token" value="[^"]+"', "", re.sub(r"[0-9a-f]{8,}", "-", page))
-
-
 async def test_a_hidden_thread_and_a_missing_one_answer_alike_to_a_non_member(net):
     thread = await net.post("zqhidden")
     hidden = await net.page("zqbob", f"{net.b.base_url}/threads/999999")
     with net.b.db():
         copy = await Thread.get(uri=thread.uri)
     shown = await net.page("zqbob", f"{net.b.base_url}/threads/{copy.id}")
-    assert shown[0] == hidden[0] == 404 and _without_request_id(shown[1]) == _without_request_id(hidden[1])
+    assert shown[0] == hidden[0] == 404 and without_request_id(shown[1]) == without_request_id(hidden[1])
     # The same for a form sent to a hidden thread and to none, by a signed-in account of the hosting instance.
     await member(net.a, "zqstranger")
     net.browsers["zqstranger"] = outsider = await browser_of(net.a, "zqstranger")
@@ -224,7 +220,7 @@ async def test_a_hidden_thread_and_a_missing_one_answer_alike_to_a_non_member(ne
         token = re.search(r'name="csrf_token" value="([^"]+)"', (await net.page("zqstranger", net.quiet_uri))[1])[1]
         async with outsider.post(f"{net.a.base_url}/threads/{thread_id}/reply", data={"csrf_token": token,
                                  "body": "hi"}, headers={"Accept": "text/html"}, allow_redirects=False) as response:
-            answers.append((response.status, _without_request_id(await response.text())))
+            answers.append((response.status, without_request_id(await response.text())))
     assert answers[0] == answers[1] and answers[0][0] == 404
 
 

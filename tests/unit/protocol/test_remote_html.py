@@ -31,7 +31,13 @@ def test_mastodon_hidden_link_parts_are_hidden_and_a_cut_link_ends_with_an_ellip
 def test_an_image_in_the_text_becomes_a_link_with_its_alt_text_never_an_embedded_image():
     html = shown('<p><img src="https://m.example/lake.jpg" alt="A lake at dawn"></p>')
     assert "<img" not in html
-    assert 'href="https://m.example/lake.jpg"' in html and "Image: A lake at dawn</a>" in html
+    assert 'href="https://m.example/lake.jpg" class="image"' in html and "Image: A lake at dawn</a>" in html
+
+
+def test_only_images_made_here_are_marked_as_images():
+    """The media proxy shows links of the class "image" inline: a sender cannot mark any link of its own so."""
+    html = shown('<p><a class="image mention" href="https://m.example/page">a page</a></p>')
+    assert 'class="image' not in html and 'class="mention"' in html
 
 
 def test_a_post_that_is_only_an_image_takes_its_title_from_the_image():
@@ -51,8 +57,9 @@ def test_attachments_are_listed_as_links_with_their_kind_and_alt_text():
         ),
     )
     assert "<img" not in html and "<video" not in html
-    assert '<a href="https://m.example/a.jpg" rel="nofollow noopener ugc">Image: Path by the lake</a>' in html
-    assert ">Video</a>" in html and ">https://news.example/story</a>" in html
+    rel = 'rel="nofollow noopener ugc"'
+    assert f'<a href="https://m.example/a.jpg" class="image" {rel}>Image: Path by the lake</a>' in html
+    assert f'<a href="https://m.example/b.mp4" {rel}>Video</a>' in html and ">https://news.example/story</a>" in html
 
 
 def test_an_attachment_already_linked_in_the_text_is_not_repeated():

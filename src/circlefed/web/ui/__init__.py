@@ -14,6 +14,7 @@ from circlefed.web.ui import (
     auth,
     facilitate,
     home,
+    media_proxy,
     member_circle_page,
     member_circles,
     member_compose,
@@ -30,6 +31,7 @@ from circlefed.web.ui.session import sessions_middleware
 MODULES = [home, auth, account, account_data, account_devices, admin, facilitate]
 # Member pages (circles, circle page, threads, writing, post actions).
 MODULES += [member_circles, member_circle_page, member_threads, member_compose, member_posts, member_report]
+MODULES += [media_proxy]
 # Private messages between facilitators and members.
 MODULES += [messages]
 

@@ -14,6 +14,8 @@ from circlefed.domain.safety import crisis_resources_text
 from circlefed.federation.lookup import find_post
 from circlefed.storage.models import Actor, Post, Reaction, ReactionKind, ReviewState, Thread
 from circlefed.storage.visibility import is_hidden_author, visible_posts
+from circlefed.web.keys import SETTINGS
+from circlefed.web.ui.media_proxy import with_inline_images
 from circlefed.web.ui.member_access import (
     Access,
     author_labels,
@@ -92,7 +94,7 @@ async def thread_page(request: web.Request, thread: Thread, *, status: int = 200
     cursor = cursor_param(request)
     page = await _oldest_first(await _replies(thread, access), cursor)
     rows: list[Thread | Post] = [thread, *page.items] if not cursor else list(page.items)
-    items = await _items(access, rows)
+    items = await _items(access, rows, inline_images=request.app[SETTINGS].media.proxy)
     policy = await request_policy(request)
     context = {
         "circle": access.circle,
@@ -138,7 +140,7 @@ def _reply_block(access: Access, thread: Thread) -> str | None:
     return None
 
 
-async def _items(access: Access, rows: list[Thread | Post]) -> list[dict[str, Any]]:
+async def _items(access: Access, rows: list[Thread | Post], *, inline_images: bool) -> list[dict[str, Any]]:
     labels = await author_labels(access.circle, {row.author_id for row in rows})
     uris = [row.uri for row in rows]
     likes = dict(
@@ -156,7 +158,11 @@ async def _items(access: Access, rows: list[Thread | Post]) -> list[dict[str, An
         )
     own_id = access.actor.id if access.actor is not None else None
     proposals = await latest_proposals(rows, access.actor) if access.actor is not None else {}
-    return [{**_item(row, labels, likes, mine, own_id), "proposal": proposals.get(row.uri)} for row in rows]
+    items = [{**_item(row, labels, likes, mine, own_id), "proposal": proposals.get(row.uri)} for row in rows]
+    for item in items:
+        row = item["row"]
+        item["html"] = with_inline_images(row.content_html, item["base"]) if inline_images else row.content_html
+    return items
 
 
 def _item(row: Thread | Post, labels: dict, likes: dict, mine: set, own_id: int | None) -> dict[str, Any]:
