@@ -180,11 +180,16 @@ async def post_signed(
         return response.status, await response.text()
 
 
-async def get_signed(session: ClientSession, actor: FakeActor, url: str) -> tuple[int, str]:
-    """GET an AS2 document signed (draft-cavage) by `actor`, as a peer fetching it for one of its people."""
-    headers = sign_cavage(
+def signed_get_headers(actor: FakeActor, url: str) -> dict[str, str]:
+    """The headers of an AS2 GET of `url` signed (draft-cavage) now by `actor`."""
+    return sign_cavage(
         method="GET", url=url, headers={"Accept": AS2}, body=None, key_id=actor.key_id,
         private_key_pem=actor.private_pem, now=datetime.now(UTC),
     )
+
+
+async def get_signed(session: ClientSession, actor: FakeActor, url: str) -> tuple[int, str]:
+    """GET an AS2 document signed (draft-cavage) by `actor`, as a peer fetching it for one of its people."""
+    headers = signed_get_headers(actor, url)
     async with session.get(url, headers={"Accept": AS2, **headers}) as response:
         return response.status, await response.text()

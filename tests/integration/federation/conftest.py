@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import aiohttp
 import pytest
@@ -14,14 +13,12 @@ from aiohttp.test_utils import TestServer
 
 from circlefed.app import create_app
 from circlefed.clock import Clock
-from circlefed.domain import threads
 from circlefed.storage.db import activated
-from circlefed.web.keys import DATABASE, SITE
+from circlefed.web.keys import DATABASE
 from tests.conftest import settings_for
 from tests.fakes.remote import FakeRemote, reserved_socket, server_on
 
-from .circles import act, circle, member, start_quiet
-from .fixtures import ids_of, join_by_fixture
+from .fixtures import host_grief, join_by_fixture
 
 
 @dataclass
@@ -101,25 +98,8 @@ def big_public_key_pem() -> str:
 
 @pytest.fixture
 async def hosted(start_instance):
-    """Instance A hosting the public circle `grief`, facilitated by fran, with one thread by her."""
-    a = await start_quiet(start_instance)
-    fran = await member(a, "fran")
-    grief = await circle(a, "grief", fran)
-    started = await act(
-        a, threads.start_thread(a.app[SITE], grief, fran, title="Welcome", source="Say hello.", now=datetime.now(UTC))
-    )
-
-    class Hosted:
-        instance, facilitator, circle, thread = a, fran, grief, started.thread
-        group_uri = f"{a.base_url}/c/grief"
-        inbox = f"{a.base_url}/inbox"
-
-        def ids(self, remote, actor, **more):
-            return ids_of(
-                remote, actor, self.group_uri, a.domain, thread=self.thread.uri, thread_author=fran.uri, **more
-            )
-
-    return Hosted()
+    """host_grief with the default settings."""
+    return await host_grief(start_instance)
 
 
 @pytest.fixture

@@ -1,15 +1,19 @@
-"""Loading the real payload shapes of tests/fixtures/activities/ with the ids of the servers under test."""
+"""Loading the real payload shapes of tests/fixtures/activities/ with the ids of the servers under test, and the
+hosted circle they are sent to."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
+from circlefed.domain import threads
+from circlefed.web.keys import SITE
 from tests.fakes.remote import post_signed
 
-from .circles import settle
+from .circles import act, circle, member, settle, start_quiet
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "activities"
 _numbers = itertools.count(1000)
@@ -51,3 +55,26 @@ def announces(remote) -> list[dict]:
 def without_request_id(page: str) -> str:
     """The page without what differs from one request to the next: its request id and CSRF token."""
     return re.sub(r'name="csrf_token" value="[^"]+"', "", re.sub(r"[0-9a-f]{8,}", "-", page))
+
+
+async def host_grief(start_instance, **sections):
+    """Instance A (with these settings) hosting the public circle `grief`, facilitated by fran, with one thread
+    by her."""
+    a = await start_quiet(start_instance, **sections)
+    fran = await member(a, "fran")
+    grief = await circle(a, "grief", fran)
+    started = await act(
+        a, threads.start_thread(a.app[SITE], grief, fran, title="Welcome", source="Say hello.", now=datetime.now(UTC))
+    )
+
+    class Hosted:
+        instance, facilitator, circle, thread = a, fran, grief, started.thread
+        group_uri = f"{a.base_url}/c/grief"
+        inbox = f"{a.base_url}/inbox"
+
+        def ids(self, remote, actor, **more):
+            return ids_of(
+                remote, actor, self.group_uri, a.domain, thread=self.thread.uri, thread_author=fran.uri, **more
+            )
+
+    return Hosted()

@@ -1,13 +1,12 @@
 """Authorized fetch: signed GETs of ActivityPub documents are verified, and required when configured."""
 
-from datetime import UTC, datetime
 
 import pytest
 
 from circlefed.domain.accounts import create_account
-from circlefed.protocol.httpsig import sign_cavage
 from circlefed.storage.models import DomainAction, DomainRule
 from circlefed.web.keys import SITE
+from tests.fakes.remote import signed_get_headers
 
 pytestmark = pytest.mark.storage
 AS2 = {"Accept": "application/activity+json"}
@@ -22,11 +21,6 @@ async def member_url(instance, name: str = "robin") -> str:
 async def refusal(response) -> tuple[int, str]:
     """(status, the reason the server gave)."""
     return response.status, (await response.json())["error"]
-
-
-def signed_get_headers(actor, url: str) -> dict[str, str]:
-    return sign_cavage(method="GET", url=url, headers=dict(AS2), body=None, key_id=actor.key_id,
-                       private_key_pem=actor.private_pem, now=datetime.now(UTC))
 
 
 async def test_with_authorized_fetch_unsigned_as2_gets_are_refused_but_pages_are_not(start_instance, http):

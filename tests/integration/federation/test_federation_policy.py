@@ -14,10 +14,9 @@ from circlefed.errors import CirclefedError
 from circlefed.federation.domain_policy import cancel_refused_deliveries, enqueue_permitted
 from circlefed.federation.handles import resolve_handle
 from circlefed.policy.verdicts import Allow, Reject
-from circlefed.protocol.httpsig import sign_cavage
 from circlefed.storage.models import Actor, Delivery, InboxItem, OutboxActivity
 from circlefed.web.keys import FEDERATION, HTTP_CLIENT, SETTINGS, SITE
-from tests.fakes.remote import FakeRemote, post_signed
+from tests.fakes.remote import FakeRemote, post_signed, signed_get_headers
 
 pytestmark = pytest.mark.storage
 AS2 = {"Accept": "application/activity+json"}
@@ -46,11 +45,6 @@ async def member_url(instance, name: str = "robin") -> str:
     with instance.db():
         await create_account(instance.app[SITE], name, "a long enough secret")
     return f"{instance.base_url}/u/{name}"
-
-
-def signed_get_headers(actor, url: str) -> dict[str, str]:
-    return sign_cavage(method="GET", url=url, headers=dict(AS2), body=None, key_id=actor.key_id,
-                       private_key_pem=actor.private_pem, now=datetime.now(UTC))
 
 
 async def stored(instance) -> list[str]:

@@ -1,14 +1,17 @@
 """Lemmy- and Mastodon-shaped moderation payloads (Block, Lock, Flag, a moderator's Delete) sent, signed over
 loopback, to a circle hosted here: applied when they come from a moderator, refused otherwise."""
 
+
 from datetime import UTC, datetime
 
 import pytest
 
-from circlefed.domain import threads
+from circlefed.domain import moderation
 from circlefed.storage.models import (
+    Actor,
     CircleBan,
     Membership,
+    MembershipState,
     ModerationLogEntry,
     OutboxActivity,
     Report,
@@ -18,31 +21,10 @@ from circlefed.storage.models import (
 )
 from circlefed.web.keys import SITE
 
-from .circles import act, circle, inbox_states, member, settle, start_quiet
-from .fixtures import deliver, ids_of, payload
+from .circles import act, inbox_states, settle
+from .fixtures import deliver, payload
 
 pytestmark = pytest.mark.storage
-
-
-@pytest.fixture
-async def hosted(start_instance):
-    """Instance A hosting `grief` (fran facilitates) with fran's thread."""
-    a = await start_quiet(start_instance)
-    fran = await member(a, "fran")
-    grief = await circle(a, "grief", fran)
-    started = await act(
-        a, threads.start_thread(a.app[SITE], grief, fran, title="Welcome", source="Say hello.", now=datetime.now(UTC))
-    )
-
-    class Hosted:
-        instance, facilitator, circle, thread = a, fran, grief, started.thread
-        group_uri = f"{a.base_url}/c/grief"
-        inbox = f"{a.base_url}/inbox"
-
-        def ids(self, remote, actor, **more):
-            return ids_of(remote, actor, self.group_uri, a.domain, **more)
-
-    return Hosted()
 
 
 async def joined(hosted, http, remote, name: str, *, facilitator: bool = False):
@@ -84,6 +66,30 @@ async def test_a_lemmy_moderators_block_with_remove_data_bans_and_removes_and_is
         actions = await ModerationLogEntry.all().order_by("id").values_list("action", flat=True)
     assert list(actions) == ["remove_thread", "ban_member"]
     assert announced(remote, "Block") == [block]  # relayed exactly as received
+
+
+async def test_a_banned_member_who_follows_again_is_answered_with_a_reject_naming_the_end_of_the_ban(
+    hosted, remote, http
+):
+    # SPEC: issue 22 item 7 (a refused join is answered with Reject(Follow), so nobody waits on "pending")
+    troll = await joined(hosted, http, remote, "troll")
+    until = datetime(2099, 1, 2, 3, 4, tzinfo=UTC)
+    with hosted.instance.db():
+        banned = await Actor.get(uri=troll.uri)
+    await act(hosted.instance, moderation.ban_member(
+        hosted.instance.app[SITE], hosted.circle, banned, hosted.facilitator, expires_at=until,
+        now=datetime.now(UTC)))
+    await settle(hosted.instance)
+    remote.received.clear()
+    follow = payload("lemmy_follow_1", **hosted.ids(remote, troll))
+    await deliver(http, troll, f"{hosted.group_uri}/inbox", follow)
+    await settle(hosted.instance)
+    [answer] = remote.received
+    assert (answer["type"], answer["object"]["id"]) == ("Reject", follow["id"])
+    assert answer["summary"] == "You are banned from this circle until 2099-01-02 03:04 UTC."
+    assert (await inbox_states(hosted.instance))[-1][:2] == ("Follow", "failed")
+    with hosted.instance.db():
+        assert (await Membership.get(actor__uri=troll.uri)).state is MembershipState.BANNED
 
 
 async def test_a_lemmy_lock_from_a_moderator_locks_the_thread(hosted, remote, http):

@@ -13,8 +13,8 @@ from circlefed.domain import reports, threads
 from circlefed.storage.models import InboxItem, Membership, OutboxActivity, Report, ReportCategory, Thread
 from circlefed.web.keys import SITE
 
-from .circles import act, circle, inbox_states, member, settle, start_quiet
-from .fixtures import deliver, ids_of, payload
+from .circles import act, inbox_states, member, settle
+from .fixtures import deliver, host_grief, ids_of, payload
 from .moderation_net import moderation_net, now, with_facilitator_and_seller
 
 pytestmark = pytest.mark.storage
@@ -73,16 +73,13 @@ async def test_a_report_about_a_facilitators_post_does_not_go_to_her(net):
 
 
 @pytest.fixture
-async def hosted(start_instance):
-    """A hosting `grief` (fran facilitates) with fran's thread; a Lemmy-like remote member writes more."""
+def hosting(start_instance):
+    """A hosting `grief` (fran facilitates) with fran's thread, with the settings given; a Lemmy-like remote
+    member writes more."""
 
     async def start(**sections):
-        a = await start_quiet(start_instance, **sections)
-        fran = await member(a, "fran")
-        grief = await circle(a, "grief", fran)
-        started = await act(a, threads.start_thread(a.app[SITE], grief, fran, title="Welcome", source="Say hello.",
-                                                    now=datetime.now(UTC)))
-        return a, grief, started.thread, fran
+        built = await host_grief(start_instance, **sections)
+        return built.instance, built.circle, built.thread, built.facilitator
 
     return start
 
@@ -95,9 +92,9 @@ async def joined(a, remote, http, name: str):
     return actor
 
 
-async def test_a_flag_from_someone_outside_the_circle_is_refused_with_ids_logged(hosted, remote, http, caplog):
+async def test_a_flag_from_someone_outside_the_circle_is_refused_with_ids_logged(hosting, remote, http, caplog):
     # SPEC: issue 15 reports (remote Flags into a circle only from its members or the author's instance)
-    a, grief, welcome, _ = await hosted()
+    a, grief, welcome, _ = await hosting()
     stranger = remote.add_actor("stranger")
     flag = payload("lemmy_flag_1", **ids_of(remote, stranger, f"{a.base_url}/c/grief", a.domain, object=welcome.uri))
     with caplog.at_level(logging.INFO):
@@ -111,9 +108,9 @@ async def test_a_flag_from_someone_outside_the_circle_is_refused_with_ids_logged
     assert refusals and all("stranger" not in line and remote.base_url not in line for line in refusals)
 
 
-async def test_flags_from_a_member_or_the_authors_instance_are_kept_with_their_category(hosted, remote, http):
+async def test_flags_from_a_member_or_the_authors_instance_are_kept_with_their_category(hosting, remote, http):
     # SPEC: FEDERATION.md reports (Lemmy and Mastodon send no category: `other`; circlefed's reportCategory is read)
-    a, _, welcome, _ = await hosted()
+    a, _, welcome, _ = await hosting()
     poster = await joined(a, remote, http, "lemmy_user")
     create = payload("lemmy_create_1", **ids_of(remote, poster, f"{a.base_url}/c/grief", a.domain))
     await deliver(http, poster, f"{a.base_url}/inbox", create)
@@ -137,9 +134,9 @@ async def test_flags_from_a_member_or_the_authors_instance_are_kept_with_their_c
     assert len(await stored(a)) == 2 and (await inbox_states(a))[-1][1] == "delivered"
 
 
-async def test_a_flood_of_flags_from_one_actor_stops_at_the_rate_limit(hosted, remote, http):
+async def test_a_flood_of_flags_from_one_actor_stops_at_the_rate_limit(hosting, remote, http):
     # SPEC: issue 15 reports (a per-actor rate limit on remote Flags)
-    a, grief, welcome, fran = await hosted(moderation={"remote_reports_per_minute": 1, "remote_report_burst": 3})
+    a, grief, welcome, fran = await hosting(moderation={"remote_reports_per_minute": 1, "remote_report_burst": 3})
     poster = await joined(a, remote, http, "lemmy_user")
     uris = [welcome.uri]
     for number in range(4):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from circlefed.domain.memberships import leave_circle, membership_of, request_join
+from circlefed.domain.standing import active_ban
 from circlefed.federation.confidential import remote_join_refusal
 from circlefed.federation.context import HandlerContext, Refused, ignore
 from circlefed.federation.lookup import local_circle
@@ -29,6 +30,11 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
         raise Refused(f"actor {ctx.actor.id} may not join: {refusal}")
     if circle is None:
         return ignore(activity, "not a circle hosted here")
+    ban = await active_ban(circle, ctx.actor, ctx.now)
+    if ban is not None:
+        until = f" until {ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else ""
+        await _reject_join(ctx, circle, activity, summary=f"You are banned from this circle{until}.")
+        raise Refused(f"actor {ctx.actor.id} may not join circle {circle.id}: banned{until}")
     async with in_transaction():
         outcome = await request_join(circle, ctx.actor, follow_activity_uri=activity["id"], now=ctx.now)
         if outcome.changed:
@@ -39,14 +45,14 @@ async def handle(ctx: HandlerContext, activity: dict) -> None:
     return None
 
 
-async def _reject_join(ctx: HandlerContext, circle: Circle, activity: dict) -> None:
+async def _reject_join(ctx: HandlerContext, circle: Circle, activity: dict, *, summary: str = JOIN_REFUSED) -> None:
     """Reject(Follow) (Lemmy answers so too), so that the person does not wait on "pending" for ever. It tells
     their instance about their own Follow only, and why in words that name no policy detail: neither whether the
-    instance is distrusted nor what its software was taken for."""
+    instance is distrusted nor what its software was taken for (a banned person learns until when)."""
     async with in_transaction():
         await answer_follow(
             ctx.site, circle, ctx.actor, activity["id"], now=ctx.now, received=activity, kind="Reject",
-            personal=True, summary=JOIN_REFUSED,
+            personal=True, summary=summary,
         )
 
 
