@@ -9,7 +9,7 @@ from datetime import datetime
 
 from circlefed.domain import events as ev
 from circlefed.domain.memberships import facilitators, leave_circle
-from circlefed.domain.pseudonyms import pseudonym_name
+from circlefed.domain.pseudonyms import pseudonym_key, pseudonym_name
 from circlefed.domain.replies import delete_reply
 from circlefed.domain.threads import delete_thread
 from circlefed.errors import Conflict
@@ -86,9 +86,11 @@ async def erase_account(account: Account, *, now: datetime) -> AccountErased:
 
 
 async def _pseudonyms(actor: Actor) -> list[Actor]:
-    """The per-circle pseudonymous actors this member appeared as (see domain/pseudonyms.py)."""
-    circle_ids = await Membership.filter(actor_id=actor.id).values_list("circle_id", flat=True)
-    names = [await pseudonym_name(circle, actor) for circle in await Circle.filter(id__in=circle_ids)]
+    """The per-circle pseudonymous actors this member appeared as (see domain/pseudonyms.py), in every circle
+    known here, not only those they are in: a circle they left keeps the name (other instances hold copies of
+    what they wrote under it)."""
+    key = await pseudonym_key()
+    names = [await pseudonym_name(circle, actor, key) for circle in await Circle.all()]
     if not names:
         return []
     return await Actor.filter(local_name__in=names, is_local=True, type="Person").exclude(id=actor.id)

@@ -11,10 +11,21 @@ import pytest
 from circlefed.domain import threads
 from circlefed.domain.account_settings import set_circle_pseudonym
 from circlefed.domain.circles import create_circle
-from circlefed.domain.memberships import request_join
+from circlefed.domain.memberships import approve_membership, leave_circle, request_join
+from circlefed.domain.pseudonyms import pseudonym_name
 from circlefed.domain.replies import reply
-from circlefed.storage.models import Account, Actor, CircleName, Membership, MembershipState, Role, Thread
+from circlefed.storage.models import (
+    Account,
+    Actor,
+    CircleName,
+    Membership,
+    MembershipState,
+    Role,
+    Thread,
+    Visibility,
+)
 from circlefed.web.keys import SITE
+from tests.integration.federation.circles import PASSWORD as STAPLE
 from tests.integration.federation.circles import act, circle, member, settle, start_quiet
 from tests.integration.federation.conftest import http, remote, start_instance  # noqa: F401
 from tests.integration.federation.fixtures import deliver, ids_of, payload
@@ -158,3 +169,31 @@ async def test_deleting_the_account_tombstones_posts_and_federates_a_delete_of_t
         assert (await Actor.get(id=robin.id)).deleted_at is not None
         assert not await Membership.exists(actor_id=robin.id)
         assert await Membership.exists(actor_id=fran.id, role=Role.FACILITATOR, state=MembershipState.APPROVED)
+
+
+async def test_deleting_the_account_blanks_the_pseudonym_of_a_circle_left_before(
+    start_instance,  # noqa: F811
+):
+    # SPEC: issue 14 (names): erasure reaches every name a member appeared as, not only those of circles they are in
+    a = await start_quiet(start_instance)
+    fran, robin = await member(a, "fran"), await member(a, "robin")
+    quiet = await circle(a, "quiet", fran, visibility=Visibility.MEMBERS)
+    now = datetime.now(UTC)
+    await act(a, request_join(quiet, robin, now=now))
+    with a.db():
+        await act(a, approve_membership(quiet, await Actor.get(id=robin.id), by=fran))
+        joined = await Membership.get(circle=quiet, actor_id=robin.id)
+        await set_circle_pseudonym(await Account.get(actor_id=robin.id), joined.id, "Winter Robin")
+    await act(a, threads.start_thread(a.app[SITE], quiet, robin, title="Hello", source="Hi.", now=now))
+    await settle(a)
+    with a.db():
+        pseudonym = await Actor.get(local_name=await pseudonym_name(quiet, robin))
+        assert pseudonym.display_name == "Winter Robin"
+    await act(a, leave_circle(quiet, robin))
+    async with aiohttp.ClientSession(base_url=a.base_url, cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        await sign_in(browser, "robin", STAPLE)
+        gone = await post_form(browser, "/account/delete", {"password": STAPLE, "confirm": "on"}, page="/account")
+        assert gone.status == 303
+    with a.db():
+        erased = await Actor.get(id=pseudonym.id)
+    assert (erased.display_name, erased.deleted_at is not None) == ("", True)
