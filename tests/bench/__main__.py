@@ -7,7 +7,7 @@ import importlib
 import sys
 
 # Add a module here to add a benchmark to `make bench`: it has main(options) -> int, or an async run().
-BENCHMARKS = ("delivery", "inbox")
+BENCHMARKS = ("delivery", "inbox", "pages")
 
 
 def main(argv: list[str]) -> int:

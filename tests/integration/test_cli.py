@@ -156,3 +156,16 @@ def test_every_command_accepts_config(tmp_path):
     assert result.returncode == 0, result.stderr
     result = _subprocess(["users", "list", "--config", str(config)], {}, tmp_path)
     assert result.returncode == 0 and "NAME" in result.stdout
+
+
+def test_dev_seed_fills_an_empty_instance_once_and_says_how_to_sign_in(cli_env, capsys):
+    # SPEC: issue 21 (`circlefed dev seed --circles N --threads N --posts N --members N`)
+    status, out, _ = run(capsys, "dev", "seed", "--circles", "2", "--threads", "7", "--posts", "30", "--members", "4")
+    assert status == 0 and "seeded 2 circles" in out and "seeded-member-password" in out
+    _, out, _ = run(capsys, "circles", "list")
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
+    assert set(rows) == {"circle1", "circle2", "smallcircle"} and rows["circle1"][-1] == "4"
+    status, _, err = run(capsys, "dev", "seed")
+    assert status != 0 and "seeded already" in err
+    status, _, err = run(capsys, "dev", "seed", "--threads", "1", "--circles", "3")
+    assert status != 0 and "at least one" in err

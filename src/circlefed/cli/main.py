@@ -16,6 +16,7 @@ from circlefed.cli import (
     migrate,
     moderation,
     policy,
+    seed,
     serve,
     worker,
 )
@@ -24,7 +25,7 @@ from circlefed.errors import CirclefedError, ConfigError
 from circlefed.log import configure_logging
 
 COMMAND_MODULES = (
-    serve, migrate, accounts, circles, worker, deliveries, instances, confidentiality, moderation, policy
+    serve, migrate, accounts, circles, worker, deliveries, instances, confidentiality, moderation, policy, seed
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from circlefed.domain.circles import count_members
 from circlefed.domain.memberships import facilitators
 from circlefed.domain.pseudonyms import attributed_actor
@@ -12,7 +14,12 @@ from circlefed.storage.models import Circle, OutboxActivity, Post, ReviewState, 
 from circlefed.storage.visibility import hidden_instance_ids, without_hidden
 
 OUTBOX_ITEMS = 20  # newest first, inline (Lemmy reads no pages and imports at most 10 on first contact)
-OUTBOX_SCAN = 500
+OUTBOX_BATCH = 40  # Announces read at a time (a thread has two: the Create and the object itself)
+OUTBOX_SCAN = 500  # at most, so that a circle of mostly deleted posts stays cheap
+EXACT_TOTAL_UP_TO = 1000
+TOTAL_CACHE_SECONDS = 600
+# Outbox totals of big circles by (Group id, audiences, hidden domains): at most one count a circle per 10 minutes.
+_BIG_TOTALS: dict[tuple[str, str, str], tuple[float, int]] = {}
 CONTEXT_ITEMS = 500
 # Live posts: not deleted, and not held for (or rejected in) a facilitator's review. Listings also leave out
 # posts by authors on blocked or silenced domains (storage/visibility.py).
@@ -21,24 +28,51 @@ LIVE = {"deleted_at__isnull": True, "review_state": ReviewState.VISIBLE}
 
 async def outbox(circle: Circle, audiences: list[Visibility]) -> dict:
     """SPEC: fep-1b12 outbox: for each live thread and reply, newest first, the Group's latest Announce of its
-    Create or Update (so an edited post shows only its current text, a deleted one nothing)."""
+    Create or Update (so an edited post shows only its current text, a deleted one nothing). Announces are read
+    newest first, a few at a time, until the page is full: a page costs the same in a circle of any size."""
     group = await circle_actor(circle)
-    rows = (
-        await OutboxActivity.filter(circle_id=circle.id, actor_id=group.id, type="Announce")
-        .order_by("-id")
-        .limit(OUTBOX_SCAN)
-    )
-    latest: dict[str, dict] = {}
-    for row in rows:
-        if row.object_uri and announced_type(row.payload) in ("Create", "Update"):
-            latest.setdefault(row.object_uri, row.payload)
     hidden = await hidden_instance_ids(public=True)  # once per collection: every count and listing uses it
     readable = {**LIVE, "audience__in": audiences}  # the read rule: what this requester may read, row by row
-    live = await _live_uris(list(latest), hidden, readable)
-    items = [_embedded(payload) for uri, payload in latest.items() if uri in live][:OUTBOX_ITEMS]
-    total = await without_hidden(Thread.filter(circle_id=circle.id, **readable), hidden).count()
-    total += await without_hidden(Post.filter(thread__circle_id=circle.id, **readable), hidden).count()
-    return render_collection(group.outbox_uri or f"{group.uri}/outbox", items, total=total)
+    announces = OutboxActivity.filter(circle_id=circle.id, actor_id=group.id, type="Announce")
+    items: list[dict] = []
+    seen: set[str] = set()
+    before, scanned = None, 0
+    while len(items) < OUTBOX_ITEMS and scanned < OUTBOX_SCAN:
+        batch = announces.filter(id__lt=before) if before is not None else announces
+        rows = await batch.order_by("-id").limit(OUTBOX_BATCH)
+        if not rows:
+            break
+        before, scanned = rows[-1].id, scanned + len(rows)
+        latest: dict[str, dict] = {}
+        for row in rows:
+            if row.object_uri and row.object_uri not in seen and announced_type(row.payload) in ("Create", "Update"):
+                latest.setdefault(row.object_uri, row.payload)
+        seen |= latest.keys()
+        live = await _live_uris(list(latest), hidden, readable)
+        items += [_embedded(payload) for uri, payload in latest.items() if uri in live]
+    total = await _outbox_total(group.uri, circle, readable, hidden)
+    return render_collection(group.outbox_uri or f"{group.uri}/outbox", items[:OUTBOX_ITEMS], total=total)
+
+
+async def _outbox_total(group_uri: str, circle: Circle, readable: dict, hidden: list[int]) -> int:
+    """Live threads and replies the requester may read: exact up to EXACT_TOTAL_UP_TO, above that a count at most
+    TOTAL_CACHE_SECONDS old (totalItems of a big circle need not be exact to the post; counting a million rows on
+    every GET would make the outbox cost grow with the circle)."""
+    threads = without_hidden(Thread.filter(circle_id=circle.id, **readable), hidden)
+    posts = without_hidden(Post.filter(thread__circle_id=circle.id, **readable), hidden)
+    first = await threads.limit(EXACT_TOTAL_UP_TO + 1).values_list("id", flat=True)
+    first_posts = await posts.limit(EXACT_TOTAL_UP_TO + 1).values_list("id", flat=True)
+    if len(first) + len(first_posts) <= EXACT_TOTAL_UP_TO:
+        return len(first) + len(first_posts)
+    key = (group_uri, repr(sorted(readable["audience__in"])), repr(hidden))
+    cached = _BIG_TOTALS.get(key)
+    if cached is not None and time.monotonic() - cached[0] < TOTAL_CACHE_SECONDS:
+        return cached[1]
+    total = await threads.count() + await posts.count()
+    if len(_BIG_TOTALS) > 10_000:  # stale keys (hidden domains changed) are dropped now and then
+        _BIG_TOTALS.clear()
+    _BIG_TOTALS[key] = (time.monotonic(), total)
+    return total
 
 
 async def followers(circle: Circle) -> dict:

@@ -134,6 +134,8 @@ class DomainRule(Model):
 
     class Meta:
         table = "domain_rules"
+        # Every page asks which domains are blocked or silenced (their people's posts are hidden).
+        indexes = (("action", "domain"),)
 
 
 class SeenSignature(Model):
@@ -309,6 +311,8 @@ class Circle(Model):
 
     class Meta:
         table = "circles"
+        # A circle's page finds it by slug; the home page lists local circles of a level by name.
+        indexes = (("slug", "is_local"), ("is_local", "visibility", "name"))
 
 
 class Membership(Model):
@@ -331,6 +335,7 @@ class Membership(Model):
     class Meta:
         table = "memberships"
         unique_together = (("circle", "actor"),)
+        indexes = (("actor_id", "state", "role"),)  # a person's circles, and whether they facilitate any
 
 
 class CircleName(Model):
@@ -374,6 +379,8 @@ class Thread(Model):
 
     class Meta:
         table = "threads"
+        # A circle's page: its pinned threads, then the others by last activity (keyset pages); counts by circle.
+        indexes = (("circle_id", "is_pinned", "last_activity_at", "id"),)
 
 
 class Post(Model):
@@ -398,6 +405,8 @@ class Post(Model):
 
     class Meta:
         table = "posts"
+        # A thread's replies and its context collection, oldest first (keyset pages).
+        indexes = (("thread_id", "published_at", "id"),)
 
 
 class Revision(Model):
@@ -422,6 +431,7 @@ class Revision(Model):
 
     class Meta:
         table = "revisions"
+        indexes = (("thread_id", "is_proposal"), ("post_id", "is_proposal"))  # a thread page's held edits
 
 
 class Conversation(Model):
@@ -454,6 +464,7 @@ class ConversationParty(Model):
     class Meta:
         table = "conversation_parties"
         unique_together = (("conversation", "actor"),)
+        indexes = (("actor_id", "has_unread"),)  # every page counts the viewer's unread conversations
 
 
 class Message(Model):
@@ -485,6 +496,8 @@ class OutboxActivity(Model):
 
     class Meta:
         table = "outbox_activities"
+        # A circle's outbox: the Group's latest Announces, newest first.
+        indexes = (("circle_id", "actor_id", "type", "id"),)
 
 
 class Delivery(Model):

@@ -1,0 +1,234 @@
+"""Benchmark: pages at 10k and at 1M posts (issue 21), and circlefed's share of a bare handler's throughput.
+
+For each size a fresh database is seeded (`circlefed dev seed`'s code: 2 circles, 20 replies a thread, 300
+members, and the empty small circle) and served by circlefed in this process (no worker); every page is asked
+for by 4 concurrent clients and its p50/p95 printed, then the 1M/10k ratio of the p95s. Against the small size, a
+bare aiohttp handler that runs only the essential SELECT of the circle page and of the thread page gives the
+limit, and circlefed's share of its requests/s is printed. Options: --database-url=postgres://user@host/db (a
+fresh database is made next to it; default SQLite files), --big=N (posts of the big size, default 1,000,000),
+--requests=N (per page, default 300)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import aiosqlite
+import asyncpg
+from aiohttp import web
+
+from circlefed.app import create_app
+from circlefed.cli.seed import SMALL_CIRCLE, SeedSize, seed
+from circlefed.domain.site import Site
+from circlefed.storage.db import activated, apply_migrations, open_database
+from tests.bench import procs
+from tests.conftest import settings_for
+from tests.fakes.remote import reserved_socket, server_on
+
+SMALL_POSTS = 10_000
+REPLIES_PER_THREAD = 20
+CONCURRENCY = 4
+TARGET_GROWTH = 1.3
+TARGET_SHARE = {"circle page": 0.15, "thread page": 0.4}
+AS2 = {"Accept": "application/activity+json"}
+HTML = {"Accept": "text/html"}
+
+
+async def load(session: aiohttp.ClientSession, url: str, headers: dict, requests: int) -> tuple[list[float], float]:
+    """requests GETs by CONCURRENCY clients: each one's seconds, and requests per second overall."""
+    latencies: list[float] = []
+    remaining = iter(range(requests))
+
+    async def client() -> None:
+        for _ in remaining:
+            started = time.perf_counter()
+            async with session.get(url, headers=headers) as response:
+                await response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"{url} answered {response.status}")
+            latencies.append(time.perf_counter() - started)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(CONCURRENCY)))
+    return latencies, requests / (time.perf_counter() - began)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def page_urls(session: aiohttp.ClientSession, base: str) -> dict[str, tuple[str, dict]]:
+    """The pages measured, found as a reader would: the circle page links its next pages and its threads."""
+    async with session.get(f"{base}/c/circle1", headers=HTML) as response:
+        circle = await response.text()
+    thread = re.search(r'href="(/t/[^"#?]+)"', circle).group(1)
+    deep = f"{base}/c/circle1"
+    for _ in range(5):  # five pages down
+        async with session.get(deep, headers=HTML) as response:
+            found = re.search(r'href="(/c/circle1\?after=[^"]+)"', await response.text())
+        deep = f"{base}{found.group(1).replace('&amp;', '&')}"
+    return {
+        "home": (f"{base}/", HTML),
+        "Group AS2": (f"{base}/c/circle1", AS2),
+        "circle page": (f"{base}/c/circle1", HTML),
+        "circle page, deep": (deep, HTML),
+        "thread page": (f"{base}{thread}", HTML),
+        "thread context": (f"{base}{thread}/context", AS2),
+        "circle outbox": (f"{base}/c/circle1/outbox", AS2),
+        "small circle page": (f"{base}/c/{SMALL_CIRCLE}", HTML),
+    }
+
+
+async def serve_seeded(database_url: str, posts: int) -> tuple[web.AppRunner, str]:
+    sock = reserved_socket()
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    ctx = await open_database(database_url)
+    await apply_migrations(ctx)
+    started = time.perf_counter()
+    with activated(ctx):
+        size = SeedSize(circles=2, threads=posts // REPLIES_PER_THREAD, posts=posts, members=300)
+        await seed(Site.for_base_url(base, base.removeprefix("http://"), "bench"), size)
+    await ctx.close_connections()
+    print(f"  seeded {posts:,} posts in {time.perf_counter() - started:.0f} s", flush=True)
+    settings = settings_for(database_url, base_url=base, web={"run_worker": False}, logging={"level": "WARNING"})
+    server = server_on(create_app(settings), sock)
+    await server.start_server()
+    return server, base
+
+
+async def measure_pages(database_url: str, posts: int, requests: int) -> dict[str, dict[str, float]]:
+    server, base = await serve_seeded(database_url, posts)
+    figures = {}
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as session:
+            for name, (url, headers) in (await page_urls(session, base)).items():
+                await load(session, url, headers, 10)  # warm
+                latencies, rate = await load(session, url, headers, requests)
+                figures[name] = {"p50_ms": percentile(latencies, 0.5) * 1000,
+                                 "p95_ms": percentile(latencies, 0.95) * 1000, "per_s": rate, "url": url}
+    finally:
+        await server.close()
+    return figures
+
+
+def bare_app(database_url: str) -> web.Application:
+    """The limit: the one essential SELECT of each page and a minimal page of its rows, nothing else."""
+    circle_sql = ("SELECT id, title, last_activity_at FROM threads WHERE circle_id = {0} AND is_pinned = {1} AND "
+                  "deleted_at IS NULL ORDER BY last_activity_at DESC, id DESC LIMIT 26")
+    thread_sql = ("SELECT id, content_html, published_at FROM posts WHERE thread_id = {0} AND deleted_at IS NULL "
+                  "ORDER BY published_at, id LIMIT 26")
+    postgres = database_url.startswith("postgres")
+    marks = ("$1", "$2") if postgres else ("?", "?")
+    app = web.Application()
+
+    async def rows(sql: str, *values) -> list:
+        if postgres:
+            return await app["pool"].fetch(sql.format(*marks), *values)
+        async with app["sqlite"].execute(sql.format(*marks), values) as cursor:
+            return await cursor.fetchall()
+
+    async def circle(request: web.Request) -> web.Response:
+        found = await rows(circle_sql, int(request.match_info["id"]), False)
+        return web.Response(text="".join(f"<li>{row[1]}</li>" for row in found), content_type="text/html")
+
+    async def thread(request: web.Request) -> web.Response:
+        found = await rows(thread_sql, int(request.match_info["id"]))
+        return web.Response(text="".join(f"<p>{row[1]}</p>" for row in found), content_type="text/html")
+
+    async def open_store(app: web.Application):
+        if postgres:
+            app["pool"] = await asyncpg.create_pool(database_url.replace("postgres://", "postgresql://", 1))
+        else:
+            app["sqlite"] = await aiosqlite.connect(database_url.removeprefix("sqlite://"))
+        yield
+        await (app["pool"].close() if postgres else app["sqlite"].close())
+
+    app.cleanup_ctx.append(open_store)
+    app.router.add_get("/circle/{id}", circle)
+    app.router.add_get("/thread/{id}", thread)
+    return app
+
+
+async def bare_rates(database_url: str, requests: int, circle_id: int, thread_id: int) -> dict[str, float]:
+    sock = reserved_socket()
+    server = server_on(bare_app(database_url), sock)
+    await server.start_server()
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as session:
+            rates = {}
+            pages = {"circle page": f"{base}/circle/{circle_id}", "thread page": f"{base}/thread/{thread_id}"}
+            for name, url in pages.items():
+                await load(session, url, HTML, 10)
+                rates[name] = (await load(session, url, HTML, requests))[1]
+            return rates
+    finally:
+        await server.close()
+
+
+async def ids_of(database_url: str, thread_path: str) -> tuple[int, int]:
+    ctx = await open_database(database_url)
+    from circlefed.storage.models import Circle, Thread
+
+    with activated(ctx):
+        circle = await Circle.get(slug="circle1", is_local=True)
+        thread = await Thread.get(uri__endswith=thread_path)
+    await ctx.close_connections()
+    return circle.id, thread.id
+
+
+async def run(database: str = "", big: int = 1_000_000, requests: int = 300) -> dict:
+    store = "PostgreSQL" if database else "SQLite"
+    results: dict = {"store": store, "sizes": {}}
+    with tempfile.TemporaryDirectory() as folder:
+        for posts in (SMALL_POSTS, big):
+            size_folder = Path(folder) / str(posts)
+            size_folder.mkdir()
+            async with procs.fresh_database(database, size_folder) as database_url:
+                figures = await measure_pages(database_url, posts, requests)
+                results["sizes"][posts] = figures
+                if posts == SMALL_POSTS:
+                    thread_path = figures["thread page"]["url"].split("/t/", 1)[1]
+                    circle_id, thread_id = await ids_of(database_url, f"/t/{thread_path}")
+                    results["bare"] = await bare_rates(database_url, requests, circle_id, thread_id)
+    report(results, big)
+    return results
+
+
+def report(results: dict, big: int) -> None:
+    small, large = results["sizes"][SMALL_POSTS], results["sizes"][big]
+    print(f"pages ({results['store']}), p50/p95 in ms, {CONCURRENCY} concurrent clients:")
+    print(f"  {'page':<20} {'p50 10k':>8} {'p95 10k':>8} {'p50 big':>8} {'p95 big':>8} {'big/10k':>8}")
+    worst = 0.0
+    for name in small:
+        growth = large[name]["p95_ms"] / small[name]["p95_ms"]
+        worst = max(worst, growth)
+        print(f"  {name:<20} {small[name]['p50_ms']:8.1f} {small[name]['p95_ms']:8.1f} {large[name]['p50_ms']:8.1f} "
+              f"{large[name]['p95_ms']:8.1f} {growth:8.2f}")
+    met = "met" if worst <= TARGET_GROWTH else "NOT met"
+    print(f"  worst p95 ratio {big:,} / {SMALL_POSTS:,} posts: {worst:.2f} (target <= {TARGET_GROWTH}: {met})")
+    for name, target in TARGET_SHARE.items():
+        share = small[name]["per_s"] / results["bare"][name]
+        met = "met" if share >= target else "NOT met"
+        rates = f"circlefed {small[name]['per_s']:.0f}/s, bare handler {results['bare'][name]:.0f}/s at 10k"
+        print(f"  {name}: {rates}: share {share:.3f} (target >= {target}: {met})")
+    print(json.dumps({"pages": results}, default=str)[:100000])
+
+
+def main(options: list[str]) -> int:
+    def option(name: str, default: str) -> str:
+        return next((o.split("=", 1)[1] for o in options if o.startswith(f"--{name}=")), default)
+
+    asyncio.run(run(option("database-url", ""), int(option("big", "1000000")), int(option("requests", "300"))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
