@@ -169,3 +169,30 @@ def test_dev_seed_fills_an_empty_instance_once_and_says_how_to_sign_in(cli_env, 
     assert status != 0 and "seeded already" in err
     status, _, err = run(capsys, "dev", "seed", "--threads", "1", "--circles", "3")
     assert status != 0 and "at least one" in err
+
+
+def test_backup_and_restore_round_trip(cli_env, capsys, tmp_path):
+    # SPEC: issue 20 item 4 (`circlefed backup PATH`, `circlefed restore PATH`, a round trip)
+    assert run(capsys, "setup")[0] == 0
+    assert run(capsys, "circles", "create", "grief", "--name", "Grief")[0] == 0
+    backup = tmp_path / "nightly.backup"
+    status, out, _ = run(capsys, "backup", str(backup))
+    assert status == 0 and "backed up" in out and backup.stat().st_size > 0
+    status, _, err = run(capsys, "backup", str(backup))
+    assert status != 0 and "exists already" in err, "a backup never overwrites a file"
+
+    assert run(capsys, "circles", "create", "later", "--name", "Made after the backup")[0] == 0
+    status, _, err = run(capsys, "restore", str(backup))
+    assert status != 0 and "--replace" in err
+    _, listed, _ = run(capsys, "circles", "list")
+    assert "later" in listed, "nothing is replaced without --replace"
+    status, out, _ = run(capsys, "restore", str(backup), "--replace")
+    assert status == 0 and "restored" in out
+    _, listed, _ = run(capsys, "circles", "list")
+    assert "grief" in listed and "later" not in listed
+    _, users, _ = run(capsys, "users", "list")
+    assert "admin" in users
+
+    (tmp_path / "notes.txt").write_text("not a backup")
+    status, _, err = run(capsys, "restore", str(tmp_path / "notes.txt"), "--replace")
+    assert status != 0 and "not a" in err and "backup" in err

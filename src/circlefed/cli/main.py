@@ -9,6 +9,7 @@ import sys
 from circlefed import __version__
 from circlefed.cli import (
     accounts,
+    backup,
     circles,
     confidentiality,
     deliveries,
@@ -25,7 +26,7 @@ from circlefed.errors import CirclefedError, ConfigError
 from circlefed.log import configure_logging
 
 COMMAND_MODULES = (
-    serve, migrate, accounts, circles, worker, deliveries, instances, confidentiality, moderation, policy, seed
+    serve, migrate, accounts, circles, worker, deliveries, instances, confidentiality, moderation, policy, backup, seed
 )
 
 
