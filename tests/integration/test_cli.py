@@ -196,3 +196,12 @@ def test_backup_and_restore_round_trip(cli_env, capsys, tmp_path):
     (tmp_path / "notes.txt").write_text("not a backup")
     status, _, err = run(capsys, "restore", str(tmp_path / "notes.txt"), "--replace")
     assert status != 0 and "not a" in err and "backup" in err
+
+
+def test_keys_rotate_names_the_actor_and_refuses_an_unknown_name(cli_env, capsys):
+    # SPEC: issue 20 item 4 (`circlefed keys rotate ACTOR`)
+    assert run(capsys, "setup")[0] == 0
+    status, out, _ = run(capsys, "keys", "rotate", "admin")
+    assert status == 0 and "new key for" in out and "/u/admin" in out
+    status, _, err = run(capsys, "keys", "rotate", "nobody")
+    assert status != 0 and "no member, circle or instance actor here is named 'nobody'" in err

@@ -14,6 +14,7 @@ from circlefed.cli import (
     confidentiality,
     deliveries,
     instances,
+    keys,
     migrate,
     moderation,
     policy,
@@ -26,7 +27,8 @@ from circlefed.errors import CirclefedError, ConfigError
 from circlefed.log import configure_logging
 
 COMMAND_MODULES = (
-    serve, migrate, accounts, circles, worker, deliveries, instances, confidentiality, moderation, policy, backup, seed
+    serve, migrate, accounts, circles, worker, deliveries, instances, confidentiality, moderation, policy, backup, keys,
+    seed,
 )
 
 

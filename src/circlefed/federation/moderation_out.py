@@ -117,7 +117,7 @@ async def publish_rules(site: Site, event: ev.RulesChanged, *, now: datetime) ->
     circle = event.circle
     if not circle.is_local or circle.visibility is Visibility.LOCAL:
         return
-    activity = await _group_update(site, circle, now, as_circle_content=True)
+    activity = await group_update(site, circle, now, as_circle_content=True)
     await outbound._enqueue(site, activity, await follower_inboxes(circle), None, now)
 
 
@@ -130,12 +130,12 @@ async def publish_visibility(site: Site, event: VisibilityChanged, *, now: datet
     if circle.visibility is not Visibility.PUBLIC:
         for member in await approved_members(circle):
             await attributed_actor(site, circle, member, create=True)
-    activity = await _group_update(site, circle, now, as_circle_content=False)
+    activity = await group_update(site, circle, now, as_circle_content=False)
     inboxes = await follower_inboxes(circle)
     await enqueue_permitted(activity, inboxes, local_domain=site.domain, ordering_key=None, now=now)
 
 
-async def _group_update(site: Site, circle: Circle, now: datetime, *, as_circle_content: bool) -> OutboxActivity:
+async def group_update(site: Site, circle: Circle, now: datetime, *, as_circle_content: bool) -> OutboxActivity:
     """Update{object: Group} by the Group, stored; `as_circle_content`: under the circle's own audience rules
     (else it is the circle's public face, as its actor document is, and never served as circle content)."""
     group = await circle_actor(circle)
