@@ -115,6 +115,7 @@ def federation_for(settings: Settings, site: Site, client: SafeHttpClient, clock
         url_scheme=settings.instance.scheme,
         allow_http=settings.federation.allow_http,
         on_valid_sender=record_inbound_success,
+        new_keys_per_minute=settings.federation.new_keys_per_minute,
     )
 
 

@@ -88,6 +88,10 @@ class FederationSettings:
     )
     fetch_timeout: Duration = setting(15.0, "Total time allowed for one outbound request.")
     max_fetch_bytes: int = setting(1_048_576, "Largest remote document accepted.")
+    new_keys_per_minute: int = setting(
+        600, "Keys not seen before fetched per minute from one host to check signatures (0: no limit); requests"
+        " signed with more new keys are refused 401 before anything is fetched."
+    )
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,12 @@ class ModerationSettings:
     )
     domain_delivery_burst: int = setting(
         600, "Deliveries from one remote domain accepted in a row before the rate applies."
+    )
+    domain_bytes_per_minute: int = setting(
+        67_108_864, "Inbox bytes accepted per minute from one remote domain (0: no limit); more answer 429."
+    )
+    domain_bytes_burst: int = setting(
+        67_108_864, "Inbox bytes from one remote domain accepted in a row before the byte rate applies."
     )
     remote_reports_per_minute: int = setting(
         3, "Reports (Flags) one remote actor may send per minute on average (0: no limit); more are refused."

@@ -40,6 +40,7 @@ class Safety:
     crisis_phrases: bool = True
     posting: RateLimiter | None = field(default=None, compare=False)
     inbound: RateLimiter | None = field(default=None, compare=False)
+    inbound_bytes: RateLimiter | None = field(default=None, compare=False)  # bytes per remote domain
     reports: RateLimiter | None = field(default=None, compare=False)  # Flags per remote actor
 
 
@@ -131,11 +132,13 @@ def safety_from_settings(settings: ModerationSettings, clock: MonotonicClock) ->
     """The Safety of one process: its crisis terms and fresh (empty) rate limiters."""
     posting = Rate(settings.account_posts_per_minute, settings.account_post_burst)
     inbound = Rate(settings.domain_deliveries_per_minute, settings.domain_delivery_burst)
+    inbound_bytes = Rate(settings.domain_bytes_per_minute, settings.domain_bytes_burst)
     reports = Rate(settings.remote_reports_per_minute, settings.remote_report_burst)
     return Safety(
         crisis_terms=tuple(settings.crisis_terms),
         crisis_phrases=settings.crisis_phrases,
         posting=RateLimiter(posting, clock, what="posts from this account"),
         inbound=RateLimiter(inbound, clock, what="deliveries from this domain"),
+        inbound_bytes=RateLimiter(inbound_bytes, clock, what="bytes from this domain"),
         reports=RateLimiter(reports, clock, what="reports from this actor"),
     )

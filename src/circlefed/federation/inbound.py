@@ -47,8 +47,9 @@ class Inbound:
         on_valid_sender: OnValidSender,
         *,
         limiter: RateLimiter | None = None,
+        byte_limiter: RateLimiter | None = None,
     ) -> None:
-        self._limiter = limiter
+        self._limiters = [(limiter, lambda _: 1.0), (byte_limiter, len)]
         self._verifier = verifier
         self._gate = gate
         self._clock = clock
@@ -69,7 +70,7 @@ class Inbound:
         verified = await self._verifier.verify(signed)
         check_activity_origin(activity, verified.signer.uri)
         domain = authority(activity.actor)
-        self._check_rate(domain)
+        self._check_rate(domain, request.body)
         await self._on_valid_sender(domain)
         now = self._clock.now()
         is_duplicate = await self._writer.store(
@@ -84,13 +85,15 @@ class Inbound:
         )
         return Accepted(activity_id=activity.id, is_duplicate=is_duplicate, scheme=signed.scheme)
 
-    def _check_rate(self, domain: str) -> None:
-        """SPEC: issue 7 rate limits: a domain sending more than its share (counted after the signature is
-        verified, so that nobody spends another domain's tokens) is answered 429 with Retry-After."""
-        verdict = self._limiter.take(domain) if self._limiter is not None else None
-        if isinstance(verdict, Reject):
-            log.info("refused delivery from %s: %s", domain, verdict.reason)
-            raise TooManyRequests(verdict.reason, retry_after=getattr(verdict, "retry_after", None))
+    def _check_rate(self, domain: str, body: bytes) -> None:
+        """SPEC: issue 7 rate limits: a domain sending more than its share of requests or of bytes (issue 20: a
+        few padded payloads weigh as much as many small ones; counted after the signature is verified, so that
+        nobody spends another domain's tokens) is answered 429 with Retry-After."""
+        for limiter, cost in self._limiters:
+            verdict = limiter.take(domain, cost(body)) if limiter is not None else None
+            if isinstance(verdict, Reject):
+                log.info("refused delivery from %s: %s", domain, verdict.reason)
+                raise TooManyRequests(verdict.reason, retry_after=getattr(verdict, "retry_after", None))
 
     async def _check_gate(self, domain: str) -> None:
         verdict = await self._gate(domain)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urldefrag
 
@@ -15,6 +16,7 @@ from circlefed.errors import BadRequest, CirclefedError, FetchError, SignatureEr
 from circlefed.federation.caches import TtlCache
 from circlefed.federation.circle_facts import reread_remote_circle
 from circlefed.http_client import HttpResponse
+from circlefed.policy.rate_limit import Rate, RateLimiter
 from circlefed.policy.verdicts import Reject
 from circlefed.protocol.parse import authority, is_http_url
 from circlefed.protocol.remote_actor import (
@@ -37,13 +39,37 @@ ACTOR_CACHE_TTL = timedelta(days=1)
 REFETCH_INTERVAL_PER_HOST = timedelta(minutes=1)
 # Keys verified in this process are reused from memory; a rotated key is refetched on the first failure.
 KEY_CACHE_SECONDS = 600.0
+UNVERIFIED_KEYS_KEPT = 1_000
+
+
+@dataclass(frozen=True)
+class UnverifiedSigner:
+    """An actor fetched for a signature that has not verified yet: kept in memory only, stored (keep()) once a
+    signature made with its key verifies, so that forged requests cannot fill the database with actors."""
+
+    document: RemoteActorDocument
+
+    @property
+    def uri(self) -> str:
+        return self.document.uri
+
+    @property
+    def public_key_pem(self) -> str:
+        return self.document.public_key_pem
 
 
 class RemoteActors:
     """Fetches actors through the signed, SSRF-guarded client; the database is the cache."""
 
     def __init__(
-        self, fetch: Fetch, clock: Clock, gate: GateCheck, *, local_domain: str, on_instance: InstanceSeen | None = None
+        self,
+        fetch: Fetch,
+        clock: Clock,
+        gate: GateCheck,
+        *,
+        local_domain: str,
+        on_instance: InstanceSeen | None = None,
+        new_keys_per_minute: int = 600,
     ) -> None:
         self._fetch = fetch
         self._on_instance = on_instance
@@ -52,9 +78,16 @@ class RemoteActors:
         self._local_domain = local_domain
         self._last_refetch: dict[str, float] = {}
         self._by_key = TtlCache[str, Actor](clock, KEY_CACHE_SECONDS)
+        # Fetched for a signature that has not verified yet: in memory only, a bounded number.
+        self._unverified = TtlCache[str, UnverifiedSigner](clock, KEY_CACHE_SECONDS, max_size=UNVERIFIED_KEYS_KEPT)
+        # Keys not known yet, fetched per host: forged requests naming ever new keys cannot make this instance
+        # fetch without end (a valid sender's keys are stored after the first verified request).
+        self._new_keys = RateLimiter(Rate(new_keys_per_minute, new_keys_per_minute), clock,
+                                     what="new keys fetched from this host")
 
-    async def by_key_id(self, key_id: str) -> Actor:
-        """The actor owning key_id: cached, or fetched and validated (keyId must be an http(s) URL)."""
+    async def by_key_id(self, key_id: str) -> Actor | UnverifiedSigner:
+        """The actor owning key_id: stored, or fetched and validated but not stored (keyId must be an http(s)
+        URL)."""
         if not is_http_url(key_id):
             # SPEC: PROTOCOL.md attack 4: acct: and other non-URL keyIds are refused
             raise SignatureError("the keyId is not an http(s) URL")
@@ -65,9 +98,10 @@ class RemoteActors:
         if stored is not None and not self._stale(stored):
             self._by_key.put(key_id, stored)
             return stored
-        return await self._fetch_for_key(key_id)
+        pending = self._unverified.get(key_id)
+        return pending if pending is not None else await self._fetch_for_key(key_id)
 
-    async def refetch_key(self, key_id: str) -> Actor | None:
+    async def refetch_key(self, key_id: str) -> UnverifiedSigner | None:
         """Fetch the key again after a verification failure, at most once a minute per host (attack 24)."""
         host = authority(key_id)
         now = self._clock.monotonic()
@@ -90,7 +124,17 @@ class RemoteActors:
             await reread_remote_circle(actor, document)  # whoever reads a Group document learns its level
         return actor
 
-    async def _fetch_for_key(self, key_id: str) -> Actor:
+    async def keep(self, signer: Actor | UnverifiedSigner) -> Actor:
+        """The signer as stored: call once its signature verified."""
+        if isinstance(signer, Actor):
+            return signer
+        self._unverified.discard(signer.document.key_id)
+        return await self._store(signer.document)
+
+    async def _fetch_for_key(self, key_id: str) -> UnverifiedSigner:
+        verdict = self._new_keys.take(authority(key_id))
+        if isinstance(verdict, Reject):
+            raise SignatureError(f"not fetching key {key_id}: {verdict.reason}")
         url = urldefrag(key_id).url
         document = await self._fetch_json(url)
         if document.get("type") not in (None, "Key", "CryptographicKey") or "owner" not in document:
@@ -101,7 +145,9 @@ class RemoteActors:
         if parsed.key_id != key_id:
             # SPEC: PROTOCOL.md HTTP signatures: publicKey.id must be the keyId that signed
             raise InvalidActorDocument(f"{parsed.uri} does not publish the key {key_id}")
-        return await self._store(parsed)
+        pending = UnverifiedSigner(parsed)
+        self._unverified.put(key_id, pending)
+        return pending
 
     async def _fetch_json(self, url: str) -> dict:
         domain = authority(url)

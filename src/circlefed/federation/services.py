@@ -59,6 +59,7 @@ def build_federation(
     url_scheme: str,
     allow_http: bool,
     on_valid_sender: Callable[[str], Awaitable[None]],
+    new_keys_per_minute: int = 600,
 ) -> Federation:
     holder: dict[str, Federation] = {}
 
@@ -68,12 +69,14 @@ def build_federation(
     domain_gate = DomainGate(clock)
     instance_info = InstanceInfo(fetch, clock)
     remote_actors = RemoteActors(
-        fetch, clock, domain_gate.origin, local_domain=site.domain, on_instance=instance_info.ensure_software
+        fetch, clock, domain_gate.origin, local_domain=site.domain, on_instance=instance_info.ensure_software,
+        new_keys_per_minute=new_keys_per_minute,
     )
     verifier = Verifier(remote_actors, clock, expected_host=site.domain, url_scheme=url_scheme)
     # A valid request proves the sender is up; resetting its delivery backoff once a minute is enough.
     inbound = Inbound(
-        verifier, domain_gate.origin, clock, Throttled(on_valid_sender, clock, 60.0), limiter=site.safety.inbound
+        verifier, domain_gate.origin, clock, Throttled(on_valid_sender, clock, 60.0), limiter=site.safety.inbound,
+        byte_limiter=site.safety.inbound_bytes,
     )
     federation = Federation(
         site, client, SignedHttp(client, clock), clock, allow_http, domain_gate, remote_actors, verifier, inbound

@@ -11,7 +11,7 @@ from tortoise.exceptions import IntegrityError
 
 from circlefed.clock import Clock
 from circlefed.errors import SignatureError
-from circlefed.federation.remote_actors import RemoteActors
+from circlefed.federation.remote_actors import RemoteActors, UnverifiedSigner
 from circlefed.protocol.httpsig import SignedRequest, parse_signed_request, verify_signed_request
 from circlefed.storage.models import Actor, SeenSignature
 
@@ -58,9 +58,9 @@ class Verifier:
                 raise first_failure
             signer = refreshed
             self._check(signed, signer)
-        return VerifiedRequest(signer=signer, signed=signed)
+        return VerifiedRequest(signer=await self._actors.keep(signer), signed=signed)
 
-    def _check(self, signed: SignedRequest, signer: Actor) -> None:
+    def _check(self, signed: SignedRequest, signer: Actor | UnverifiedSigner) -> None:
         if not signer.public_key_pem:
             raise SignatureError(f"{signer.uri} has no public key")
         verify_signed_request(

@@ -43,19 +43,20 @@ class RateLimiter:
         self._what = what
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, when they were counted)
 
-    def take(self, key: str) -> Allow | Throttled:
+    def take(self, key: str, cost: float = 1.0) -> Allow | Throttled:
+        """Spend `cost` tokens (1: one request; a byte budget spends the request's size)."""
         if not self.rate.enabled:
             return ALLOW
         now = self._clock.monotonic()
         per_second = self.rate.per_minute / 60.0
         tokens, last = self._buckets.get(key, (float(self.rate.burst), now))
         tokens = min(float(self.rate.burst), tokens + max(0.0, now - last) * per_second)
-        if tokens >= 1.0:
-            self._buckets[key] = (tokens - 1.0, now)
+        if tokens >= cost:
+            self._buckets[key] = (tokens - cost, now)
             self._forget_idle(now)
             return ALLOW
         self._buckets[key] = (tokens, now)
-        wait = math.ceil((1.0 - tokens) / per_second)
+        wait = math.ceil((min(cost, self.rate.burst) - tokens) / per_second)
         reason = f"too many {self._what}: at most {self.rate.per_minute:g} a minute; try again in {wait} s"
         return Throttled(reason, status=429, retry_after=wait)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from circlefed.protocol.keys import generate_rsa_keypair
-from circlefed.storage.models import Circle, DomainAction, DomainRule, InboxItem, Visibility
+from circlefed.storage.models import Actor, Circle, DomainAction, DomainRule, InboxItem, Instance, Visibility
 from tests.fakes.remote import post_signed, signed_post_headers
 
 from .circles import circle, member
@@ -356,3 +356,32 @@ async def test_concurrent_first_deliveries_from_several_new_actors_all_succeed(i
     ))
     assert [status for status, _ in results] == [202] * 16
     assert len(await stored(instance)) == 16
+
+
+async def test_forged_signatures_store_no_actor_and_fetch_its_key_once(instance, remote, alice, http):
+    # SPEC: issue 20 item 3 (no remote actor stored before a signature over it has verified)
+    forger = dataclasses.replace(alice, private_pem=generate_rsa_keypair()[0])
+    for _ in range(10):
+        status, text = await post_signed(http, forger, f"{instance.base_url}/inbox", remote.activity(alice))
+        assert refusal(status, text) == (401, "signature does not verify with the key")
+    with instance.db():
+        assert not await Actor.exists(uri=alice.uri), "a forged request stores nothing"
+        assert not await Instance.exists(domain=remote.domain)
+    fetches = [path for method, path, _ in remote.requests if path == "/users/alice"]
+    assert len(fetches) <= 2, "the key is fetched once (and refetched once), then kept in memory"
+    await accepted_as_control(instance, remote, alice, http)
+    with instance.db():
+        assert await Actor.exists(uri=alice.uri), "stored once a signature verified"
+
+
+async def test_requests_naming_ever_new_keys_stop_before_anything_is_fetched(start_instance, remote, http):
+    # SPEC: issue 20 item 3 (key fetches rate-limited per host)
+    instance = await start_instance(federation={"new_keys_per_minute": 2})
+    answers = []
+    for n in range(3):
+        actor = remote.add_actor(f"new{n}")
+        status, text = await post_signed(http, actor, f"{instance.base_url}/inbox", remote.activity(actor))
+        answers.append(refusal(status, text))
+    assert [status for status, _ in answers] == [202, 202, 401]
+    assert "too many new keys fetched from this host" in answers[-1][1]
+    assert not any(path == "/users/new2" for _, path, _ in remote.requests), "the third key was not fetched"
