@@ -133,7 +133,9 @@ async def _worker(app: web.Application) -> AsyncIterator[None]:
     runner = build_runner(settings, client=app[HTTP_CLIENT], clock=app[CLOCK], registry=app[METRICS].registry)
     register_jobs(runner, app[FEDERATION])
     app[RUNNER] = runner
-    jobs = app[PERIODIC_JOBS] = periodic_jobs(app[SITE], app[CLOCK])
+    jobs = app[PERIODIC_JOBS] = periodic_jobs(
+        app[SITE], app[CLOCK], inbox_retention=settings.delivery.inbox_retention
+    )
     with activated(app[DATABASE]):
         await runner.start()
         for job in jobs:

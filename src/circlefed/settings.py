@@ -104,6 +104,9 @@ class DeliverySettings:
     lease: Duration = setting(120.0, "How long a worker owns a claimed row; an expired lease returns to pending.")
     poll_interval: Duration = setting(1.0, "How often an idle worker looks for due work.")
     request_timeout: Duration = setting(10.0, "Total time allowed for one delivery POST.")
+    inbox_retention: Duration = setting(
+        30 * 86400.0, "Received activities are deleted this long after they were processed or failed (0: kept)."
+    )
     worker_nice: int = setting(
         10,
         "CPU priority a `circlefed worker` process gives up (a nice increment, 0-19): on a machine it shares with"

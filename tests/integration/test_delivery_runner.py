@@ -135,3 +135,21 @@ async def test_stopping_releases_work_that_does_not_finish_in_time(db, http, clo
 async def _until(condition) -> None:
     while not condition():
         await asyncio.sleep(0.02)  # polling real progress of the background loop, not waiting out a backoff
+
+
+async def test_finished_inbox_items_are_pruned_after_the_retention_period(db, clock):
+    # SPEC: issue 20 item 3 (processed inbox items pruned after a retention period, a setting)
+    from circlefed.domain.site import Site
+    from circlefed.federation.retention_job import InboxPruneJob
+
+    states = [QueueState.DELIVERED, QueueState.FAILED, QueueState.REJECTED, QueueState.PENDING, QueueState.DELIVERED]
+    for n, state in enumerate(states):
+        item = await inbox_item(clock, n)
+        item.state, item.finished_at = state, None if state is QueueState.PENDING else clock.now()
+        await item.save()
+    clock.advance(timedelta(days=8))
+    await InboxItem.filter(id=5).update(finished_at=clock.now())  # finished just now: kept
+    site = Site.for_base_url("https://here.example", "here.example", "here")
+    assert await InboxPruneJob(site, clock, keep_seconds=0).run_once() == 0, "0 keeps everything"
+    assert await InboxPruneJob(site, clock, keep_seconds=7 * 86400).run_once() == 3
+    assert sorted(await InboxItem.all().values_list("id", flat=True)) == [4, 5]

@@ -51,7 +51,7 @@ async def worker_command(args) -> int:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, runner.request_stop)
             print(f"circlefed worker {runner.worker_id} running (SIGTERM or Ctrl-C to stop)", flush=True)
-            jobs = periodic_jobs(site, clock)
+            jobs = periodic_jobs(site, clock, inbox_retention=settings.delivery.inbox_retention)
             for job in jobs:
                 job.start()
             try:

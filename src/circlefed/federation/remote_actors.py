@@ -25,6 +25,7 @@ from circlefed.protocol.remote_actor import (
     is_activity_json,
     parse_actor_document,
     parse_key_document,
+    stored_document,
 )
 from circlefed.storage.models import Actor, Instance
 
@@ -204,7 +205,7 @@ class RemoteActors:
             "followers_uri": parsed.followers_uri,
             "public_key_id": parsed.key_id,
             "public_key_pem": parsed.public_key_pem,
-            "document": parsed.raw,
+            "document": stored_document(parsed.raw),
             "fetched_at": self._clock.now(),
         }
         try:

@@ -1,17 +1,19 @@
-"""Federation: the worker's periodic jobs: retention (hourly) and ban ends (each minute); run_once() for tests."""
+"""Federation: the worker's periodic jobs: retention and inbox pruning (hourly), ban ends (each minute); run_once()
+for tests."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 from circlefed.clock import Clock
 from circlefed.domain.moderation import expired_bans, unban_member
 from circlefed.domain.site import Site
 from circlefed.federation.actions import perform
 from circlefed.federation.withdraw import expire_due
-from circlefed.storage.models import Actor, Circle
+from circlefed.storage.models import Actor, Circle, InboxItem, QueueState
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,24 @@ class BanExpiryJob(PeriodicJob):
         return lifted
 
 
-def periodic_jobs(site: Site, clock: Clock) -> list[PeriodicJob]:
+class InboxPruneJob(PeriodicJob):
+    """Inbox items processed (or failed for good) longer ago than `keep_seconds` are deleted: received activities
+    are not kept for ever, and a flood of them leaves the database again."""
+
+    name = "inbox pruning"
+
+    def __init__(self, site: Site, clock: Clock, *, keep_seconds: float, interval: float | None = None) -> None:
+        super().__init__(site, clock, interval=interval)
+        self._keep = timedelta(seconds=keep_seconds)
+
+    async def run_once(self) -> int:
+        if self._keep <= timedelta(0):
+            return 0
+        finished = [QueueState.DELIVERED, QueueState.REJECTED, QueueState.FAILED]
+        return await InboxItem.filter(state__in=finished, finished_at__lt=self._clock.now() - self._keep).delete()
+
+
+def periodic_jobs(site: Site, clock: Clock, *, inbox_retention: float = 30 * 86400.0) -> list[PeriodicJob]:
     """The jobs a worker runs beside its queues (the in-process one and `circlefed worker` alike)."""
-    return [RetentionJob(site, clock), BanExpiryJob(site, clock)]
+    pruning = InboxPruneJob(site, clock, keep_seconds=inbox_retention)
+    return [RetentionJob(site, clock), BanExpiryJob(site, clock), pruning]

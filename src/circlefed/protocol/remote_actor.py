@@ -41,6 +41,24 @@ class RemoteActorDocument:
         return authority(self.uri)
 
 
+# What is read later from a stored actor document (federation/circle_facts.py, moderation_out.py); the rest of
+# what a server sends (keys aside, which have their columns) is not kept: a padded document costs nothing here.
+STORED_FIELDS = frozenset({
+    "id", "type", "manuallyApprovesFollowers", "discoverable", "postingRestrictedToMods", "circleVisibility",
+    "featured", "moderators", "attributedTo",
+})
+MAX_STORED_VALUE = 2048
+
+
+def stored_document(raw: dict[str, Any]) -> dict[str, Any]:
+    """The fields of an actor document that are read later, each a boolean or a string of bounded length."""
+    return {key: value for key, value in raw.items() if key in STORED_FIELDS and _storable(value)}
+
+
+def _storable(value: Any) -> bool:
+    return isinstance(value, bool) or (isinstance(value, str) and len(value) <= MAX_STORED_VALUE)
+
+
 def is_activity_json(content_type: str) -> bool:
     """AS2 media types only (attack 2: a user upload served as JSON must never be taken for an actor)."""
     media, _, params = content_type.partition(";")

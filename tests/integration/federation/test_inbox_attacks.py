@@ -385,3 +385,13 @@ async def test_requests_naming_ever_new_keys_stop_before_anything_is_fetched(sta
     assert [status for status, _ in answers] == [202, 202, 401]
     assert "too many new keys fetched from this host" in answers[-1][1]
     assert not any(path == "/users/new2" for _, path, _ in remote.requests), "the third key was not fetched"
+
+
+async def test_a_padded_actor_document_is_stored_reduced_to_what_is_read(instance, remote, alice, http):
+    # SPEC: issue 20 item 3 (stored actor documents reduced to the fields used, size-capped)
+    remote.overrides["alice"] = {"padding": "x" * 500_000, "attributedTo": "y" * 5000, "discoverable": True}
+    await accepted_as_control(instance, remote, alice, http)
+    with instance.db():
+        stored_actor = await Actor.get(uri=alice.uri)
+    assert stored_actor.document == {"id": alice.uri, "type": "Person", "discoverable": True}
+    assert stored_actor.public_key_pem == alice.public_pem
