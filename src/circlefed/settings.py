@@ -70,6 +70,9 @@ class WebSettings:
     run_worker: bool = setting(True, "Run the queue worker inside the web process (false: only enqueue).")
     tls_cert: str = setting("", "PEM certificate chain to serve HTTPS directly (empty: plain HTTP).")
     tls_key: str = setting("", "PEM private key for tls_cert.")
+    metrics_token: str = setting(
+        "", "Bearer token /metrics and the detailed /healthz ask for; empty: they answer only this machine (loopback)."
+    )
     trusted_proxies: tuple[str, ...] = setting(
         (),
         "Addresses or CIDRs of the reverse proxies in front (e.g. 127.0.0.1 for nginx on the same machine): the"

@@ -56,6 +56,23 @@ async def test_metrics_count_requests_by_route_template_not_by_raw_path(client):
     assert "circlefed_http_request_seconds_bucket" in text
 
 
+async def test_queue_depths_and_metrics_are_for_this_machine_or_the_metrics_token_only(aiohttp_client, settings):
+    # SPEC: issue 20 item 3 (/metrics and the detailed /healthz behind a token; a public liveness answer stays)
+    behind_proxy = await aiohttp_client(create_app(settings.replace(web={"trusted_proxies": ("127.0.0.1",)})))
+    visitor = {"X-Forwarded-For": "203.0.113.9"}
+    assert await (await behind_proxy.get("/healthz", headers=visitor)).json() == {"status": "ok"}
+    assert (await behind_proxy.get("/metrics", headers=visitor)).status == 404
+    assert "queues" in await (await behind_proxy.get("/healthz")).json(), "the machine itself sees the depths"
+
+    with_token = await aiohttp_client(create_app(settings.replace(web={"metrics_token": "s3cret-for-prometheus"})))
+    assert (await with_token.get("/metrics")).status == 404, "with a token, loopback alone is not enough"
+    assert (await with_token.get("/metrics", headers={"Authorization": "Bearer wrong"})).status == 404
+    bearer = {"Authorization": "Bearer s3cret-for-prometheus"}
+    assert (await with_token.get("/metrics", headers=bearer)).status == 200
+    assert "queues" in await (await with_token.get("/healthz", headers=bearer)).json()
+    assert await (await with_token.get("/healthz")).json() == {"status": "ok"}
+
+
 async def test_errors_are_json_with_request_id_for_api_clients(client):
     response = await client.get("/nowhere", headers={"Accept": "application/json"})
     assert response.status == 404
