@@ -7,18 +7,20 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from circlefed.clock import Clock
-from circlefed.errors import Forbidden, SignatureError, TooManyRequests
+from circlefed.errors import Forbidden, NotFound, SignatureError, TooManyRequests
 from circlefed.federation.inbox_writer import InboxWriter, PendingItem
 from circlefed.federation.verify import Verifier
 from circlefed.policy.rate_limit import RateLimiter
 from circlefed.policy.verdicts import Reject
 from circlefed.protocol.origin import check_activity_origin
 from circlefed.protocol.parse import authority, is_http_url, load_json_text, parse_activity
+from circlefed.storage.models import Actor
 
 log = logging.getLogger(__name__)
 
 GateCheck = Callable[[str], Awaitable[object]]
 OnValidSender = Callable[[str], Awaitable[None]]
+Admit = Callable[[Actor], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,9 @@ class Inbound:
         self._on_valid_sender = on_valid_sender
         self._writer = InboxWriter()
 
-    async def accept(self, request: InboundRequest) -> Accepted:
+    async def accept(self, request: InboundRequest, *, admit: Admit | None = None) -> Accepted:
+        """Verify and store one delivery; `admit` (the verified signer) may refuse it with NotFound after the
+        signature verified (a local circle's inbox takes its own members' activities only)."""
         document, text = load_json_text(request.body)
         activity = parse_activity(document)
         signed = self._verifier.parse(
@@ -69,6 +73,8 @@ class Inbound:
             await self._check_gate(domain)
         verified = await self._verifier.verify(signed)
         check_activity_origin(activity, verified.signer.uri)
+        if admit is not None and not await admit(verified.signer):
+            raise NotFound()
         domain = authority(activity.actor)
         self._check_rate(domain, request.body)
         await self._on_valid_sender(domain)

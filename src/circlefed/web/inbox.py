@@ -9,7 +9,7 @@ from aiohttp import web
 
 from circlefed.errors import CirclefedError, NotFound, PayloadTooLarge
 from circlefed.federation.inbound import InboundRequest
-from circlefed.storage.models import Actor, Circle, Visibility
+from circlefed.storage.models import Actor, Circle, Membership, Visibility
 from circlefed.web.keys import FEDERATION, METRICS, SETTINGS
 
 log = logging.getLogger(__name__)
@@ -44,29 +44,45 @@ async def shared_inbox(request: web.Request) -> web.Response:
 
 
 async def actor_inbox(request: web.Request) -> web.Response:
-    await _require_inbox_owner(request)
-    return await _accept(request)
+    local_only = await _require_inbox_owner(request)
+    if local_only is None:
+        return await _accept(request)
+    try:
+        return await _accept(request, admit=_its_members(local_only))
+    except CirclefedError as exc:
+        # To anyone else, the inbox of a local circle answers as a missing one, whatever was wrong.
+        log.info("inbox of local circle %s refused a delivery: %s (%s)", local_only.id, exc.status, exc)
+        raise NotFound() from None
 
 
-async def _require_inbox_owner(request: web.Request) -> None:
-    """Per-actor inboxes exist only for local members, the instance actor and non-local-only circles."""
+async def _require_inbox_owner(request: web.Request) -> Circle | None:
+    """Per-actor inboxes exist for local members, the instance actor and circles; a `local` circle's (returned)
+    takes deliveries from its own members only: someone who joined while it was open must be able to leave."""
     if "slug" in request.match_info:
         circle = await Circle.get_or_none(slug=request.match_info["slug"], is_local=True)
-        if circle is None or circle.visibility is Visibility.LOCAL:
+        if circle is None:
             raise NotFound()
-        return
+        return circle if circle.visibility is Visibility.LOCAL else None
     name = request.match_info.get("name", "actor")
     if not await Actor.exists(local_name=name, is_local=True, type__in=("Person", "Application")):
         raise NotFound()
+    return None
 
 
-async def _accept(request: web.Request) -> web.Response:
+def _its_members(circle: Circle):
+    async def admit(signer: Actor) -> bool:
+        return await Membership.exists(circle_id=circle.id, actor_id=signer.id)
+
+    return admit
+
+
+async def _accept(request: web.Request, admit=None) -> web.Response:
     body = await read_body(request)
     inbound = InboundRequest(
         method=request.method, path_qs=request.raw_path, headers=header_lines(request), body=body
     )
     try:
-        accepted = await request.app[FEDERATION].inbound.accept(inbound)
+        accepted = await request.app[FEDERATION].inbound.accept(inbound, admit=admit)
     except CirclefedError as exc:
         log.info("inbox refused %s from %s: %s (%s)", request.path, request.remote, exc.status, exc)
         request.app[METRICS].count_inbox(_scheme_of(inbound.headers), f"refused_{exc.status}")

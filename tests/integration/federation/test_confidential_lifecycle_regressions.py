@@ -152,6 +152,31 @@ def test_a_remote_member_who_leaves_and_joins_again_keeps_the_name_they_chose(re
     steps.do_join("x2", "zqbea")
 
 
+def test_a_member_who_leaves_a_circle_while_it_is_local_does_not_read_it_once_it_opens_to_members(replay):
+    """It leaked (make leakhunt, sequence 452 of a part, on hunted code 8a7530d704cc): bea, on B, joined A's
+    public circle x1; it was made local; she left; it was made members again and fran posted. A still counted her
+    a member: its Announce reached B, and her signed fetches of the outbox and the thread answered 200."""
+    steps = replay("public", "local", "local")
+    steps.do_join("x1", "zqbea")
+    steps.do_change_visibility("y1", "public", False)
+    steps.do_change_visibility("x1", "local", False)
+    steps.do_post_thread("x2", "zqfay")
+    steps.do_reply("t1", "zqfay")
+    steps.do_reply("t1", "zqfay")
+    steps.do_recorder_follows("y1")
+    steps.do_edit("p2")
+    steps.do_leave("x1", "zqbea")
+    steps.do_decide("y1", "zqrec", "approve")
+    steps.do_edit("t1")
+    steps.do_post_thread("x1", "zqfran")
+    steps.do_post_thread("y1", "zqbea")
+    steps.do_choose_name("y1", "zqbea", True)
+    steps.do_change_visibility("x2", "members", False)
+    steps.do_choose_name("y1", "zqbea", False)
+    steps.do_change_visibility("x1", "members", False)
+    steps.do_post_thread("x1", "zqfran")
+
+
 def test_a_member_on_an_untrusted_instance_reads_a_public_circles_new_thread(replay):
     """It failed (a positive control) in make leakhunt: cal, on C, joined A's public circle x2 and did not see its
     new thread on C's copy, although C had stored it. This replay, in a fresh world, passes; the hunt's world had
