@@ -16,6 +16,8 @@ NOT_SWEPT = {
     "/account/export": "a JSON download",
     "/admin/federation/export.csv": "a CSV download",
     "/admin/log/export": "a CSV or JSON download",
+    "/threads/{thread_id}/media/{n}": "an image passed on by the media proxy, not a page",
+    "/posts/{post_id}/media/{n}": "an image passed on by the media proxy, not a page",
     "/messages": "test_pages_accessible.py opens every message page with content on it",
     "/messages/new": "test_pages_accessible.py opens every message page with content on it",
     "/messages/{conversation_id}": "test_pages_accessible.py opens every message page with content on it",
