@@ -100,8 +100,11 @@ class Crawl:
             answer = self.pages[(viewer, url.home, url.target)]
             missing = [m for m in row.current if m not in answer.text]
             if missing:
+                here = self.stored[url.home]
                 self.failures.append(f"{viewer}, a member of {row.circle}, does not see {missing} at {url.home} "
-                                     f"{url.target} (answer {answer.status}: {_gist(answer.text)})")
+                                     f"{url.target} (answer {answer.status}: {_gist(answer.text)}; there the copy"
+                                     f" is {here.copy_states.get(row.circle, 'missing')}, the thread"
+                                     f" {here.thread_states.get(url.role[4:], 'not found by its uri')})")
 
     def check_names_saved(self) -> None:
         """semantics: on /account, saving a circle's name shows the new name (while the person's own instance

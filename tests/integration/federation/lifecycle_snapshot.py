@@ -26,6 +26,9 @@ class Stored:
     markers: set[str] = field(default_factory=set)  # every marker in a stored thread or reply here
     inbox: list[tuple[int, str]] = field(default_factory=list)  # (id, payload text) of new inbox items
     labels: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (person, circle) -> names
+    # For a failure's report only: each copy's level and its people's standing here, each thread's state here.
+    copy_states: dict[str, str] = field(default_factory=dict)  # circle key -> "visibility; person: state, ..."
+    thread_states: dict[str, str] = field(default_factory=dict)  # thread uri -> "audience, review, deleted"
 
 
 async def read_stored(instance, group_keys: dict[str, str], people: dict[str, str], after_inbox: int) -> Stored:
@@ -44,10 +47,12 @@ async def read_stored(instance, group_keys: dict[str, str], people: dict[str, st
                 stored.copies[key] = row.id
         ids = list(by_id) or [0]
         thread_circle: dict[int, str] = {}
-        for tid, uri, circle_id, title, html, source in await Thread.filter(circle_id__in=ids).values_list(
-            "id", "uri", "circle_id", "title", "content_html", "source"
-        ):
+        for tid, uri, circle_id, title, html, source, audience, review, deleted in await Thread.filter(
+            circle_id__in=ids
+        ).values_list("id", "uri", "circle_id", "title", "content_html", "source", "audience", "review_state",
+                      "deleted_at"):
             thread_circle[tid] = by_id[circle_id]
+            stored.thread_states[uri] = f"audience {audience}, {review}, {'deleted' if deleted else 'live'}"
             stored.threads.setdefault(by_id[circle_id], []).append((tid, uri))
             stored.markers.update(MARKER.findall(f"{title} {html} {source}"))
         for uri, thread_id, html, source in await Post.filter(thread_id__in=list(thread_circle) or [0]).values_list(
@@ -60,7 +65,22 @@ async def read_stored(instance, group_keys: dict[str, str], people: dict[str, st
         for item_id, payload in await InboxItem.filter(id__gt=after_inbox).values_list("id", "payload"):
             stored.inbox.append((item_id, json.dumps(payload, ensure_ascii=False)))
         await _labels(stored, by_id, people)
+        await _copy_states(stored, by_id, people)
     return stored
+
+
+async def _copy_states(stored: Stored, by_id: dict[int, str], people: dict[str, str]) -> None:
+    copies = {cid: key for cid, key in by_id.items() if key in stored.copies}
+    if not copies:
+        return
+    levels = dict(await Circle.filter(id__in=list(copies)).values_list("id", "visibility"))
+    standing: dict[int, list[str]] = {}
+    for circle_id, uri, state in await Membership.filter(circle_id__in=list(copies)).values_list(
+        "circle_id", "actor__uri", "state"
+    ):
+        standing.setdefault(circle_id, []).append(f"{people.get(uri, uri)}: {state}")
+    for circle_id, key in copies.items():
+        stored.copy_states[key] = f"{levels[circle_id]}; " + ", ".join(sorted(standing.get(circle_id, [])))
 
 
 async def _labels(stored: Stored, by_id: dict[int, str], people: dict[str, str]) -> None:
