@@ -38,6 +38,7 @@ ADMIN = "zqadmin"  # A's admin: drives the admin pages; never a viewer (admins m
 RECORDER = "zqrec"
 ANONYMOUS = "anonymous"
 HTML = {"Accept": "text/html", "X-Request-Id": "probe"}  # a fixed id: answers compare byte for byte
+SIGNED_OUT_MENU = '<li><a href="/login">Log in</a></li>'  # templates/base.html, for a visitor not signed in
 AS2 = "application/activity+json"
 SECTIONS = {
     # Rows, not rate limits, are under test: the same people act many times a minute.
@@ -154,9 +155,12 @@ class World:
 
     async def page(self, viewer: str, home: str, path: str) -> Answer:
         """GET a page of `home` as a browser: signed in as `viewer` (one of its people), or anonymous. A session
-        that ended (the instances' clock moves by days) is started again through the login form."""
+        that ended (the instances' clock moves by days; a session lasts 14 days) is started again through the login
+        form: on a redirect to it, or on any page that shows the signed-out menu (a copy of a remote circle answers
+        a signed-out visitor 404, with that menu, and must not be taken for what the member sees)."""
         answer = await self._get_page(viewer, home, path)
-        if viewer != ANONYMOUS and answer.status == 303 and answer.location.startswith("/login"):
+        signed_out = (answer.status == 303 and answer.location.startswith("/login")) or SIGNED_OUT_MENU in answer.text
+        if viewer != ANONYMOUS and signed_out and path != "/login":
             await sign_in(self, viewer)
             answer = await self._get_page(viewer, home, path)
         return answer

@@ -5,7 +5,11 @@ on B (bea); A trusts B, not C; the recorder is an independent peer. Each sequenc
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+
+from circlefed.storage.models import Thread
 
 pytestmark = [pytest.mark.storage, pytest.mark.slow]
 
@@ -177,12 +181,32 @@ def test_a_member_who_leaves_a_circle_while_it_is_local_does_not_read_it_once_it
     steps.do_post_thread("x1", "zqfran")
 
 
+def test_a_member_whose_session_ended_reads_a_copy_again_once_signed_in(replay):
+    """It failed (a positive control) in make leakhunt twice, after 71 and after 254 sequences, and never in a fresh
+    world: by then the instances' clock had moved weeks (a day at a time) and the members' sessions (14 days) had
+    ended. A copy of a remote circle answers a signed-out visitor 404 where other pages send them to the login form,
+    and the hunt's browser took that 404 for what the member sees. It now signs in again on any page that shows the
+    signed-out menu."""
+    steps = replay("members", "public", "local")
+    steps.do_join("x2", "zqcal")
+    steps.do_post_thread("x2", "zqfay")
+    world = steps.machine.world
+    world.clock.advance(timedelta(days=15))
+
+    async def newest_copy() -> Thread:
+        with world.instances["C"].db():
+            return await Thread.all().order_by("-id").first()
+
+    thread = world.run(newest_copy())
+    answer = world.run(world.page("zqcal", "C", f"/threads/{thread.id}"))
+    assert answer.status == 200 and thread.title in answer.text
+
+
 def test_a_member_on_an_untrusted_instance_reads_a_public_circles_new_thread(replay):
     """It failed (a positive control) in make leakhunt: cal, on C, joined A's public circle x2 and did not see its
     new thread on C's copy, although C had stored it. This replay, in a fresh world, passes; the hunt's world had
-    gone through 70 sequences before (queued deliveries of removed circles still retrying with 401s among them),
-    so the cause is in what the instances carried over, not yet found. The crawl now reports the answer's status
-    and notices with such a failure."""
+    gone through 70 sequences before, and the cause was the hunt's own browser: cal's session had ended (see
+    test_a_member_whose_session_ended_reads_a_copy_again_once_signed_in)."""
     steps = replay("members", "public", "members")
     steps.do_join("y1", "zqfay")
     steps.do_trust("B", False)
