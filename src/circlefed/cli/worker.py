@@ -16,6 +16,8 @@ from circlefed.delivery.wiring import build_http_client, build_runner
 from circlefed.domain.actors import instance_actor
 from circlefed.federation.retention_job import periodic_jobs
 from circlefed.log import configure_logging
+from circlefed.settings import Settings
+from circlefed.storage import sqlite_roles
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,13 @@ async def worker_command(args) -> int:
         settings = settings.replace(delivery={"concurrency": args.concurrency})
     configure_logging(settings.logging.level)
     registry = CollectorRegistry() if args.metrics_port else None
+    with sqlite_roles.sole_process(settings.database.url, sqlite_roles.QUEUE):
+        await _work(settings, registry, args.metrics_port)
+    print("circlefed worker stopped", flush=True)
+    return 0
+
+
+async def _work(settings: Settings, registry: CollectorRegistry | None, metrics_port: int | None) -> None:
     async with database(settings):
         client = build_http_client(settings)
         await client.start()
@@ -46,7 +55,7 @@ async def worker_command(args) -> int:
             lower_priority(settings.delivery.worker_nice)
             register_jobs(runner, federation_for(settings, site, client, clock))
             if registry is not None:
-                start_http_server(args.metrics_port, addr="127.0.0.1", registry=registry)
+                start_http_server(metrics_port, addr="127.0.0.1", registry=registry)
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, runner.request_stop)
@@ -61,8 +70,6 @@ async def worker_command(args) -> int:
                     await job.stop()
         finally:
             await client.close()
-    print("circlefed worker stopped", flush=True)
-    return 0
 
 
 def lower_priority(increment: int) -> None:

@@ -1,4 +1,4 @@
-"""Web: /healthz (database reachable, waiting queue depths) and /metrics (Prometheus text).
+"""Web: /healthz (database reachable, waiting queue depths, answering process) and /metrics (Prometheus text).
 
 Anyone may ask /healthz whether the instance is up; the queue depths and /metrics answer only requests from this
 machine (loopback, as the address is seen through web.trusted_proxies) or carrying web.metrics_token as a
@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
+import os
 
 from aiohttp import web
 
@@ -30,7 +31,8 @@ async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
     if not is_operator(request):
         return web.json_response({"status": "ok"})
-    return web.json_response({"status": "ok", "database": "ok", "queues": depths})
+    # The process: with `serve --workers N` an operator sees which web process answered.
+    return web.json_response({"status": "ok", "database": "ok", "queues": depths, "process": os.getpid()})
 
 
 async def metrics(request: web.Request) -> web.Response:
