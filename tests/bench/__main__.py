@@ -1,13 +1,17 @@
-"""Run the benchmarks: `python -m tests.bench [NAME ...]` (default: every module in BENCHMARKS)."""
+"""Run the benchmarks: `python -m tests.bench [NAME ...] [--option=value ...]` (default: every module in BENCHMARKS);
+then print every figure as a table, kept in bench/results.json (tests/bench/results.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 import sys
 
+from tests.bench import results
+
 # Add a module here to add a benchmark to `make bench`: it has main(options) -> int, or an async run().
-BENCHMARKS = ("delivery", "inbox", "pages")
+BENCHMARKS = ("delivery", "inbox", "scaling", "pages")
 
 
 def main(argv: list[str]) -> int:
@@ -25,6 +29,10 @@ def main(argv: list[str]) -> int:
             status |= module.main(options)
         else:
             asyncio.run(module.run())
+        results.save()  # after each benchmark: a long run stopped later keeps what it measured
+    if results.RESULTS.exists():
+        print(f"== figures (also in {results.RESULTS}, with earlier runs' figures this run did not measure)")
+        print(results.table(json.loads(results.RESULTS.read_text())["figures"]))
     return status
 
 

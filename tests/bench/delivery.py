@@ -3,14 +3,16 @@
 For each key type (RSA-2048, what local actors have; Ed25519, where signing is nearly free so the queue's own
 cost shows) and each placement (`circlefed worker` beside a web process with web.run_worker = false, and the
 default in-process worker), every round measures the bare loop and circlefed back to back on the same fresh
-database, with the same page probe (GET /healthz on the web process every 10 ms, from its own process)
-running during both. Options: --database-url=postgres://user@host/db (a fresh database is created next to
+database, with the same page probe (GET of a real thread page, 20 replies, on the web process every 10 ms,
+from its own process) running during both; the database is seeded by `circlefed dev seed`'s code with that one
+thread. Options: --database-url=postgres://user@host/db (a fresh database is created next to
 it), --rounds=N (default 3), --keys=rsa,ed25519."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import statistics
 import sys
 import tempfile
@@ -23,12 +25,15 @@ from pathlib import Path
 import aiohttp
 from tortoise.transactions import in_transaction
 
+from circlefed.cli.seed import SeedSize, seed
 from circlefed.delivery.outbox import activity_body, enqueue_deliveries, store_activity
+from circlefed.domain.site import Site
 from circlefed.protocol.httpsig import sign_cavage
 from circlefed.protocol.keys import generate_rsa_keypair
 from circlefed.storage.db import activated, apply_migrations, open_database
 from circlefed.storage.models import Actor, Delivery, Instance, QueueState
 from tests.bench import procs
+from tests.bench.results import record
 from tests.unit.delivery.support import ed25519_keypair
 
 INBOXES = 1000
@@ -37,6 +42,7 @@ CONCURRENCY = 16
 IDLE_PROBES = 300
 USER_AGENT = "circlefed-bench"
 CONTENT_TYPE = "application/activity+json"
+_state: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -104,15 +110,18 @@ async def bare_loop(urls: list[str], body: bytes, *, key_id: str, private_pem: s
     return len(urls) / elapsed, cpu * 1000 / len(urls)
 
 
-async def prepare_database(url: str, key_type: str, n: int) -> tuple[dict, str, str]:
-    """Migrate, create the sending actor; returns (activity payload, key id, private PEM)."""
+async def prepare_database(url: str, key_type: str, n: int, base: str) -> tuple[dict, str, str]:
+    """Migrate, seed one circle with one thread of 20 replies (the page probed), create the sending actor;
+    returns (activity payload, key id, private PEM)."""
     ctx = await open_database(url)
     try:
         await apply_migrations(ctx)
         with activated(ctx):
+            site = Site.for_base_url(base, base.removeprefix("http://"), "bench")
+            await seed(site, SeedSize(circles=1, threads=1, posts=20, members=5))
             private, public = generate_rsa_keypair() if key_type == "rsa" else ed25519_keypair()
-            instance = await Instance.create(domain="127.0.0.1", is_local=True)
-            uri = "http://127.0.0.1/u/bench"
+            instance = await Instance.get(domain=site.domain)
+            uri = f"{base}/u/bench"
             await Actor.create(
                 uri=uri,
                 type="Person",
@@ -167,22 +176,31 @@ async def delivered(url: str) -> int:
         await ctx.close_connections()
 
 
-async def measure(url: str, key: tuple[dict, str, str], urls: list[str], *, in_process: bool, folder: Path) -> Run:
+async def thread_page(web: procs.Process) -> str:
+    base = web.url.removesuffix("/healthz")
+    async with aiohttp.ClientSession() as session, session.get(f"{base}/c/circle1") as response:
+        return base + re.search(r'href="(/t/[^"#?]+)"', await response.text()).group(1)
+
+
+async def measure(
+    url: str, key: tuple[dict, str, str], urls: list[str], *, in_process: bool, folder: Path, port: int
+) -> Run:
     """Idle page latency, then the bare loop and circlefed's fan-out of the same activity, probed alike."""
     activity, key_id, private = key
     receivers = procs.receivers_port()
-    web = await procs.start_web(url, folder, run_worker=in_process, concurrency=CONCURRENCY)
+    web = await procs.start_web(url, folder, run_worker=in_process, concurrency=CONCURRENCY, port=port)
     worker = None if in_process else await procs.start_worker(url, folder, concurrency=CONCURRENCY)
     sender = web if in_process else worker
     try:
-        idle = await procs.probe_latencies(web.url, count=IDLE_PROBES)
+        page = await thread_page(web)
+        idle = await procs.probe_latencies(page, count=IDLE_PROBES)
         await procs.reset_receivers(receivers)
-        probe = await procs.Probe.start(web.url)
+        probe = await procs.Probe.start(page)
         bare_rate, bare_cpu = await bare_loop(urls, activity_body(activity), key_id=key_id, private_pem=private)
         during_bare = await probe.latencies()
         await procs.reset_receivers(receivers)
         async with enqueuer(url) as enqueue:
-            probe = await procs.Probe.start(web.url)
+            probe = await procs.Probe.start(page)
             started, cpu, web_cpu = time.perf_counter(), sender.cpu_seconds(), web.cpu_seconds()
             await enqueue(activity, urls)
             counts = await procs.wait_for_receivers(receivers, len(urls))
@@ -215,6 +233,7 @@ def p99(latencies: list[float]) -> float:
 async def run(options: list[str]) -> int:
     database = next((o.split("=", 1)[1] for o in options if o.startswith("--database-url=")), "")
     rounds = int(next((o.split("=", 1)[1] for o in options if o.startswith("--rounds=")), "3"))
+    _state["store"] = "PostgreSQL" if database else "SQLite"
     receivers = await procs.start_receivers(HOSTS)
     try:
         urls = inbox_urls(procs.receivers_port())
@@ -238,12 +257,14 @@ async def one_round(key_type: str, urls: list[str], database: str, n: int) -> tu
     for in_process in (False, True):
         with tempfile.TemporaryDirectory() as folder:
             async with procs.fresh_database(database, Path(folder)) as url:
-                key = await prepare_database(url, key_type, n)
-                runs.append(await measure(url, key, urls, in_process=in_process, folder=Path(folder)))
+                port = procs.free_port()
+                key = await prepare_database(url, key_type, n, f"http://127.0.0.1:{port}")
+                runs.append(await measure(url, key, urls, in_process=in_process, folder=Path(folder), port=port))
     return runs[0], runs[1]
 
 
-def report(runs: list[Run], title: str, target: bool) -> None:
+def report(runs: list[Run], title: str, target: bool, figure: str) -> None:
+    """Prints one placement's figures and records them under `figure` (e.g. "RSA, worker process")."""
     best, ratios = max(runs, key=lambda r: r.rate), sorted(r.ratio for r in runs)
     bare = max(r.bare_rate for r in runs)
     idle, during_bare, busy = ([x for r in runs for x in getattr(r, name)] for name in ("idle", "during_bare", "busy"))
@@ -261,18 +282,26 @@ def report(runs: list[Run], title: str, target: bool) -> None:
         f"web process {web_cpu:.2f} ms"
     )
     print(
-        f"    page GET /healthz p99 ({len(idle)}/{len(during_bare)}/{len(busy)} GETs over all rounds): idle "
+        f"    thread page GET p99 ({len(idle)}/{len(during_bare)}/{len(busy)} GETs over all rounds): idle "
         f"{p99(idle):.1f} ms, during the bare loop {p99(during_bare):.1f} ms ({p99(during_bare) / p99(idle):.1f}x), "
         f"during the fan-out {p99(busy):.1f} ms ({p99(busy) / p99(idle):.1f}x{', target <= 2x' if target else ''})"
     )
+    store = _state["store"]
+    record("delivery", store, f"fan-out, {figure}", best.rate, "deliveries/s", ratio=best.rate / bare,
+           target=">= 0.7" if target else "")
+    record("delivery", store, f"thread page p99 idle, {figure}", p99(idle), "ms")
+    record("delivery", store, f"thread page p99 during fan-out, {figure}", p99(busy), "ms",
+           ratio=p99(busy) / p99(idle), target="<= 2" if target else "")
 
 
 async def compare(key_type: str, urls: list[str], database: str, rounds: int) -> None:
     label = {"rsa": "RSA-2048, the key of local actors", "ed25519": "Ed25519: signing nearly free, no target"}
     results = [await one_round(key_type, urls, database, n) for n in range(rounds)]
     print(f"[{label[key_type]}]")
-    report([r[0] for r in results], "`circlefed worker` process, web.run_worker = false", key_type == "rsa")
-    report([r[1] for r in results], "in-process worker, web.run_worker = true (the default)", False)
+    report([r[0] for r in results], "`circlefed worker` process, web.run_worker = false", key_type == "rsa",
+           f"{key_type}, worker process")
+    report([r[1] for r in results], "in-process worker, web.run_worker = true (the default)", False,
+           f"{key_type}, in-process worker")
     duplicates = sum(r.duplicates for pair in results for r in pair)
     print(f"  duplicate deliveries over all rounds: {duplicates}", flush=True)
 

@@ -24,6 +24,7 @@ from circlefed.app import create_app
 from circlefed.protocol.httpsig import parse_signed_request, sign_cavage, verify_signed_request
 from circlefed.storage.db import apply_migrations, open_database
 from tests.bench import procs
+from tests.bench.results import record
 from tests.conftest import settings_for
 from tests.fakes.remote import AS2, FakeRemote, reserved_socket, server_on
 
@@ -111,6 +112,8 @@ async def run(database: str = "", rounds: int = 5) -> dict[str, float]:
         f"bare verifying handler {bare_rate:.0f}/s (best rounds), ratio {ratio:.2f} (target >= {TARGET_RATIO}); "
         f"per round {statistics.median(per_round):.2f} median, {per_round[0]:.2f}-{per_round[-1]:.2f}"
     )
+    store = "PostgreSQL" if database else "SQLite"
+    record("inbox", store, "signed Creates accepted", circlefed_rate, "req/s", ratio=ratio, target=f">= {TARGET_RATIO}")
     return {"circlefed_per_s": circlefed_rate, "bare_per_s": bare_rate, "ratio": ratio}
 
 

@@ -28,6 +28,7 @@ from circlefed.cli.seed import SMALL_CIRCLE, SeedSize, seed
 from circlefed.domain.site import Site
 from circlefed.storage.db import activated, apply_migrations, open_database
 from tests.bench import procs
+from tests.bench.results import record
 from tests.conftest import settings_for
 from tests.fakes.remote import reserved_socket, server_on
 
@@ -210,6 +211,8 @@ def report(results: dict, big: int) -> None:
     for name in small:
         growth = large[name]["p95_ms"] / small[name]["p95_ms"]
         worst = max(worst, growth)
+        record("pages", results["store"], f"{name} p95 at {big:,} posts", large[name]["p95_ms"], "ms",
+               ratio=growth, target=f"<= {TARGET_GROWTH}")
         print(f"  {name:<20} {small[name]['p50_ms']:8.1f} {small[name]['p95_ms']:8.1f} {large[name]['p50_ms']:8.1f} "
               f"{large[name]['p95_ms']:8.1f} {growth:8.2f}")
     met = "met" if worst <= TARGET_GROWTH else "NOT met"
@@ -219,6 +222,8 @@ def report(results: dict, big: int) -> None:
         met = "met" if share >= target else "NOT met"
         rates = f"circlefed {small[name]['per_s']:.0f}/s, bare handler {results['bare'][name]:.0f}/s at 10k"
         print(f"  {name}: {rates}: share {share:.3f} (target >= {target}: {met})")
+        record("pages", results["store"], f"{name} at {SMALL_POSTS:,} posts, share of a bare handler",
+               small[name]["per_s"], "req/s", ratio=share, target=f">= {target}")
     print(json.dumps({"pages": results}, default=str)[:100000])
 
 

@@ -1,7 +1,9 @@
 """Bench: the processes a benchmark runs (receivers, web, worker, page probe) and throwaway databases.
 
 `python -m tests.bench.procs probe URL [COUNT]` GETs URL every 10 ms (COUNT times, or until SIGTERM) and
-prints `ready` after an untimed first GET, then the latencies in seconds as one JSON list."""
+prints `ready` after an untimed first GET, then the latencies in seconds as one JSON list.
+`python -m tests.bench.procs load URL CONNECTIONS (SECONDS|xCOUNT)` GETs URL back to back on CONNECTIONS
+keep-alive connections for SECONDS (or COUNT requests in all) and prints {"requests", "seconds", "errors"}."""
 
 from __future__ import annotations
 
@@ -90,21 +92,25 @@ async def wait_for_receivers(port: int, unique: int, timeout: float = 600) -> di
     raise SystemExit(f"only {counts['unique']} of {unique} deliveries arrived")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-async def start_web(database_url: str, folder: Path, *, run_worker: bool, concurrency: int) -> Process:
-    port = _free_port()
+async def start_web(
+    database_url: str, folder: Path, *, run_worker: bool, concurrency: int, port: int = 0, workers: int = 1
+) -> Process:
+    """`circlefed serve` (with `workers` web processes) on port (default: a free one), once /healthz answers."""
+    port = port or free_port()
     env = _env(
         database_url,
         CIRCLEFED_INSTANCE__BASE_URL=f"http://127.0.0.1:{port}",
         CIRCLEFED_WEB__RUN_WORKER="true" if run_worker else "false",
         CIRCLEFED_DELIVERY__CONCURRENCY=str(concurrency),
     )
-    process = Process(await _spawn(["-m", "circlefed", "serve", "--port", str(port)], env, folder))
+    command = ["-m", "circlefed", "serve", "--port", str(port), "--workers", str(workers)]
+    process = Process(await _spawn(command, env, folder))
     process.url = f"http://127.0.0.1:{port}/healthz"
     async with aiohttp.ClientSession() as session:
         for _ in range(300):
@@ -194,6 +200,49 @@ async def fresh_database(base_url: str, folder: Path) -> AsyncIterator[str]:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
+
+async def _load(url: str, connections: int, until: str) -> None:
+    count = int(until[1:]) if until.startswith("x") else 0
+    deadline = time.perf_counter() + (0 if count else float(until))
+    done, errors = [0], [0]
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        while (done[0] + errors[0] < count) if count else (time.perf_counter() < deadline):
+            try:
+                async with session.get(url) as response:
+                    await response.read()
+                    ok = response.status == 200
+            except aiohttp.ClientError:
+                ok = False
+            done[0] += ok
+            errors[0] += not ok
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(connections)))
+        seconds = time.perf_counter() - started
+    print(json.dumps({"requests": done[0], "seconds": seconds, "errors": errors[0]}), flush=True)
+
+
+async def load(url: str, connections: int, until: str) -> dict:
+    """GETs of url on `connections` connections from a load process, for `until` seconds or "xCOUNT" requests."""
+    process = await _spawn(["-m", "tests.bench.procs", "load", url, str(connections), until], dict(os.environ))
+    out, err = await process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"the load process failed: {err.decode()[-2000:]}")
+    return json.loads(out)
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise SystemExit(f"no VmRSS for process {pid}")
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["load"]:
+    asyncio.run(_load(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
 
 if __name__ == "__main__" and sys.argv[1:2] == ["probe"]:
     asyncio.run(_probe(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 0))
