@@ -95,11 +95,14 @@ class Inbound:
         """SPEC: issue 7 rate limits: a domain sending more than its share of requests or of bytes (issue 20: a
         few padded payloads weigh as much as many small ones; counted after the signature is verified, so that
         nobody spends another domain's tokens) is answered 429 with Retry-After."""
-        for limiter, cost in self._limiters:
-            verdict = limiter.take(domain, cost(body)) if limiter is not None else None
+        budgets = [(limiter, cost(body)) for limiter, cost in self._limiters if limiter is not None]
+        for limiter, amount in budgets:  # every budget checked before any is spent: a refusal costs nothing
+            verdict = limiter.check(domain, amount)
             if isinstance(verdict, Reject):
                 log.info("refused delivery from %s: %s", domain, verdict.reason)
                 raise TooManyRequests(verdict.reason, retry_after=getattr(verdict, "retry_after", None))
+        for limiter, amount in budgets:
+            limiter.take(domain, amount)
 
     async def _check_gate(self, domain: str) -> None:
         verdict = await self._gate(domain)

@@ -43,22 +43,29 @@ class RateLimiter:
         self._what = what
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, when they were counted)
 
-    def take(self, key: str, cost: float = 1.0) -> Allow | Throttled:
-        """Spend `cost` tokens (1: one request; a byte budget spends the request's size)."""
+    def check(self, key: str, cost: float = 1.0) -> Allow | Throttled:
+        """What `take` would answer now, spending nothing (to check several budgets before spending any)."""
         if not self.rate.enabled:
             return ALLOW
-        now = self._clock.monotonic()
-        per_second = self.rate.per_minute / 60.0
-        tokens, last = self._buckets.get(key, (float(self.rate.burst), now))
-        tokens = min(float(self.rate.burst), tokens + max(0.0, now - last) * per_second)
+        tokens = self._tokens(key, self._clock.monotonic())
         if tokens >= cost:
-            self._buckets[key] = (tokens - cost, now)
-            self._forget_idle(now)
             return ALLOW
-        self._buckets[key] = (tokens, now)
-        wait = math.ceil((min(cost, self.rate.burst) - tokens) / per_second)
+        wait = math.ceil((min(cost, self.rate.burst) - tokens) / (self.rate.per_minute / 60.0))
         reason = f"too many {self._what}: at most {self.rate.per_minute:g} a minute; try again in {wait} s"
         return Throttled(reason, status=429, retry_after=wait)
+
+    def take(self, key: str, cost: float = 1.0) -> Allow | Throttled:
+        """Spend `cost` tokens (1: one request; a byte budget spends the request's size), if there are enough."""
+        verdict = self.check(key, cost)
+        if verdict is ALLOW and self.rate.enabled:
+            now = self._clock.monotonic()
+            self._buckets[key] = (self._tokens(key, now) - cost, now)
+            self._forget_idle(now)
+        return verdict
+
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, last = self._buckets.get(key, (float(self.rate.burst), now))
+        return min(float(self.rate.burst), tokens + max(0.0, now - last) * self.rate.per_minute / 60.0)
 
     def _forget_idle(self, now: float) -> None:
         if len(self._buckets) <= MAX_KEYS:

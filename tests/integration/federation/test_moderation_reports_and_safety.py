@@ -110,14 +110,17 @@ async def test_a_remote_post_matching_a_reject_rule_is_refused_with_the_rule_nam
         assert not await Thread.exists(uri=started.thread.uri)
 
 
-async def three_follows(start_instance, remote, http, moderation: dict, padding: int = 0) -> list[tuple]:
-    """(status, Retry-After, text) of three signed Follows from one remote domain to an instance with these limits."""
+async def three_follows(
+    start_instance, remote, http, moderation: dict, padding: int = 0, paddings: tuple[int, ...] = ()
+) -> list[tuple]:
+    """(status, Retry-After, text) of signed Follows from one remote domain to an instance with these limits:
+    three padded with `padding` bytes, or one per entry of `paddings`."""
     a = await start_quiet(start_instance, moderation=moderation)
     await circle(a, "grief", await member(a, "fran"))
     actor = remote.add_actor("lemmy_user")
     ids = {"actor": actor.uri, "origin": remote.base_url, "circle": f"{a.base_url}/c/grief", "circle_host": a.domain}
     answers = []
-    for _ in range(3):
+    for padding in paddings or (padding,) * 3:
         follow = {**payload("lemmy_follow_1", **ids), **({"padding": "x" * padding} if padding else {})}
         body = json.dumps(follow).encode()
         headers = {**signed_post_headers(actor, f"{a.base_url}/inbox", body), "Accept": "application/json"}
@@ -140,3 +143,12 @@ async def test_padded_payloads_from_one_domain_run_out_of_its_byte_budget(start_
     answers = await three_follows(start_instance, remote, http, limits, padding=45_000)
     assert [status for status, _, _ in answers] == [202, 202, 429], "three requests: far under the count limit"
     assert "too many bytes from this domain" in answers[-1][2] and answers[-1][1] is not None
+
+
+async def test_a_delivery_refused_for_its_bytes_spends_none_of_the_domains_request_count(start_instance, remote, http):
+    # Both budgets are checked before either is spent: a padded delivery answered 429 for its bytes leaves the
+    # domain's request count as it was, so the small delivery after it still fits.
+    limits = {"domain_deliveries_per_minute": 1, "domain_delivery_burst": 3,
+              "domain_bytes_per_minute": 60, "domain_bytes_burst": 100_000}
+    answers = await three_follows(start_instance, remote, http, limits, paddings=(45_000, 45_000, 45_000, 0))
+    assert [status for status, _, _ in answers] == [202, 202, 429, 202], [text for _, _, text in answers]
