@@ -74,7 +74,7 @@ class Inbound:
         verified = await self._verifier.verify(signed)
         check_activity_origin(activity, verified.signer.uri)
         if admit is not None and not await admit(verified.signer):
-            raise NotFound()
+            raise NotFound("the signer is not a member of this local circle")  # the caller answers a bare 404
         domain = authority(activity.actor)
         self._check_rate(domain, request.body)
         await self._on_valid_sender(domain)

@@ -44,15 +44,7 @@ async def shared_inbox(request: web.Request) -> web.Response:
 
 
 async def actor_inbox(request: web.Request) -> web.Response:
-    local_only = await _require_inbox_owner(request)
-    if local_only is None:
-        return await _accept(request)
-    try:
-        return await _accept(request, admit=_its_members(local_only))
-    except CirclefedError as exc:
-        # To anyone else, the inbox of a local circle answers as a missing one, whatever was wrong.
-        log.info("inbox of local circle %s refused a delivery: %s (%s)", local_only.id, exc.status, exc)
-        raise NotFound() from None
+    return await _accept(request, local_only=await _require_inbox_owner(request))
 
 
 async def _require_inbox_owner(request: web.Request) -> Circle | None:
@@ -76,16 +68,20 @@ def _its_members(circle: Circle):
     return admit
 
 
-async def _accept(request: web.Request, admit=None) -> web.Response:
+async def _accept(request: web.Request, *, local_only: Circle | None = None) -> web.Response:
     body = await read_body(request)
     inbound = InboundRequest(
         method=request.method, path_qs=request.raw_path, headers=header_lines(request), body=body
     )
+    admit = _its_members(local_only) if local_only is not None else None
     try:
         accepted = await request.app[FEDERATION].inbound.accept(inbound, admit=admit)
     except CirclefedError as exc:
         log.info("inbox refused %s from %s: %s (%s)", request.path, request.remote, exc.status, exc)
         request.app[METRICS].count_inbox(_scheme_of(inbound.headers), f"refused_{exc.status}")
+        if local_only is not None:
+            # To anyone else, the inbox of a local circle answers as a missing one, whatever was wrong.
+            raise NotFound() from None
         raise
     request.app[METRICS].count_inbox(accepted.scheme, "duplicate" if accepted.is_duplicate else "stored")
     log.debug("inbox accepted %s (duplicate=%s)", accepted.activity_id, accepted.is_duplicate)

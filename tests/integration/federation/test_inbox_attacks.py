@@ -1,6 +1,7 @@
 """The inbox against PROTOCOL.md's attack checklist: real signed HTTP from a fake remote server on loopback."""
 
 import dataclasses
+import logging
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -331,7 +332,7 @@ async def test_a_rotated_key_is_refetched_once_and_then_accepted(instance, remot
     assert len(await stored(instance)) == 2
 
 
-async def test_inboxes_of_unknown_or_local_only_actors_do_not_exist(instance, remote, alice, http):
+async def test_inboxes_of_unknown_or_local_only_actors_do_not_exist(instance, remote, alice, http, caplog):
     fran = await member(instance, "fran")
     await circle(instance, "open", fran)
     await circle(instance, "hearth", fran, visibility=Visibility.LOCAL)
@@ -340,9 +341,14 @@ async def test_inboxes_of_unknown_or_local_only_actors_do_not_exist(instance, re
         assert status == 202, (path, text)
     with instance.db():
         assert (await Circle.get(slug="hearth")).visibility is Visibility.LOCAL  # it exists, for this instance only
+    caplog.set_level(logging.INFO)
     for path in ("/u/nobody/inbox", "/c/nothing/inbox", "/c/hearth/inbox"):
+        caplog.clear()
         status, text = await post_signed(http, alice, f"{instance.base_url}{path}", remote.activity(alice))
         assert refusal(status, text) == (404, "Nothing was found here."), path
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refusals) == 1 and "/c/hearth/inbox" in refusals[0], "the local circle's refusal, logged once"
+    assert "not a member of this local circle" in refusals[0], "the log says why; the answer says nothing"
     assert len(await stored(instance)) == 2
 
 
