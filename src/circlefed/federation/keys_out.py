@@ -19,9 +19,8 @@ from circlefed.errors import BadRequest
 from circlefed.federation.audience import follower_inboxes
 from circlefed.federation.domain_policy import enqueue_permitted
 from circlefed.federation.moderation_out import group_update
-from circlefed.protocol.actors import render_person
+from circlefed.protocol.actors import render_person_update
 from circlefed.protocol.keys import generate_rsa_keypair
-from circlefed.protocol.vocab import PUBLIC, format_datetime, with_context
 from circlefed.storage.models import Account, Actor, Circle, Membership, MembershipState, Visibility
 
 
@@ -39,11 +38,8 @@ async def rotate_key(site: Site, actor: Actor, *, now: datetime) -> list[str]:
         inboxes = await follower_inboxes(circle)
     elif await Account.exists(actor_id=actor.id):
         inboxes = await _instances_knowing_member(actor)
-        document = {k: v for k, v in render_person(await get_person(site, actor.local_name or "")).items()
-                    if k != "@context"}
         uri = site.uris.new_activity()
-        payload = with_context({"id": uri, "type": "Update", "actor": actor.uri, "to": [PUBLIC], "cc": [],
-                                "object": document, "published": format_datetime(now)})
+        payload = render_person_update(uri, await get_person(site, actor.local_name or ""), now)
         activity = await store_activity(uri=uri, type="Update", actor=actor, payload=payload, now=now,
                                         object_uri=actor.uri)
     else:

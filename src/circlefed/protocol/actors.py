@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from circlefed.protocol.vocab import format_datetime, with_context
+from circlefed.protocol.vocab import PUBLIC, format_datetime, with_context
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,15 @@ def render_person(card: PersonCard) -> dict:
         }
     )
     return with_context(document)
+
+
+def render_person_update(uri: str, card: PersonCard, published: datetime) -> dict:
+    """Update{object: Person} by the member (a new key, say): public, as the actor document itself is."""
+    person = {key: value for key, value in render_person(card).items() if key != "@context"}
+    return with_context(
+        {"id": uri, "type": "Update", "actor": person["id"], "to": [PUBLIC], "cc": [], "object": person,
+         "published": format_datetime(published)}
+    )
 
 
 def render_group(card: GroupCard) -> dict:

@@ -12,6 +12,7 @@ from circlefed.protocol.actors import (
     render_application,
     render_group,
     render_person,
+    render_person_update,
 )
 from circlefed.protocol.vocab import (
     AS2_CONTENT_TYPES,
@@ -179,6 +180,14 @@ def test_person_has_its_fields_and_is_not_discoverable_by_default():
     assert document["manuallyApprovesFollowers"] is False
     assert document["discoverable"] is False
     assert "summary" in document and "published" in document
+
+
+def test_an_update_of_a_person_embeds_the_whole_document_once_and_is_public():
+    card = PersonCard(basics("/u/alice", "alice", "Alice"), followers_uri=f"{BASE}/u/alice/followers")
+    update = render_person_update(f"{BASE}/activities/1", card, datetime(2026, 12, 7, 12, 0, tzinfo=UTC))
+    assert update["type"] == "Update" and update["actor"] == f"{BASE}/u/alice" and update["to"] == [PUBLIC]
+    assert update["object"] == {k: v for k, v in person_document().items() if k != "@context"}
+    assert update["@context"] == person_document()["@context"] and update["published"] == "2026-12-07T12:00:00Z"
 
 
 def test_application_actor_is_locked_and_named_after_the_host():
