@@ -3,7 +3,8 @@
 `python -m tests.bench.procs probe URL [COUNT]` GETs URL every 10 ms (COUNT times, or until SIGTERM) and
 prints `ready` after an untimed first GET, then the latencies in seconds as one JSON list.
 `python -m tests.bench.procs load URL CONNECTIONS (SECONDS|xCOUNT)` GETs URL back to back on CONNECTIONS
-keep-alive connections for SECONDS (or COUNT requests in all) and prints {"requests", "seconds", "errors"}."""
+keep-alive connections for SECONDS (or COUNT requests in all) and prints {"requests", "seconds", "errors",
+"cpu_seconds"} (its own CPU time)."""
 
 from __future__ import annotations
 
@@ -221,7 +222,8 @@ async def _load(url: str, connections: int, until: str) -> None:
         started = time.perf_counter()
         await asyncio.gather(*(client(session) for _ in range(connections)))
         seconds = time.perf_counter() - started
-    print(json.dumps({"requests": done[0], "seconds": seconds, "errors": errors[0]}), flush=True)
+    figures = {"requests": done[0], "seconds": seconds, "errors": errors[0], "cpu_seconds": time.process_time()}
+    print(json.dumps(figures), flush=True)
 
 
 async def load(url: str, connections: int, until: str) -> dict:
@@ -231,6 +233,34 @@ async def load(url: str, connections: int, until: str) -> dict:
     if process.returncode != 0:
         raise SystemExit(f"the load process failed: {err.decode()[-2000:]}")
     return json.loads(out)
+
+
+def pids_of(program: str) -> list[int]:
+    """The processes of this machine running `program` (e.g. "postgres": the server and its backends, whose
+    process titles start with "postgres:")."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv0 = (entry / "cmdline").read_bytes().split(b"\0", 1)[0].decode(errors="replace")
+        except OSError:  # ended meanwhile, or not ours to read
+            continue
+        if argv0.startswith(f"{program}:") or Path(argv0).name == program:
+            found.append(int(entry.name))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (those that ended meanwhile count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def rss_bytes(pid: int) -> int:
