@@ -1,8 +1,8 @@
 """The inbox against PROTOCOL.md's attack checklist: real signed HTTP from a fake remote server on loopback."""
 
 import dataclasses
-import logging
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest

@@ -120,8 +120,8 @@ async def three_follows(
     actor = remote.add_actor("lemmy_user")
     ids = {"actor": actor.uri, "origin": remote.base_url, "circle": f"{a.base_url}/c/grief", "circle_host": a.domain}
     answers = []
-    for padding in paddings or (padding,) * 3:
-        follow = {**payload("lemmy_follow_1", **ids), **({"padding": "x" * padding} if padding else {})}
+    for size in paddings or (padding,) * 3:
+        follow = {**payload("lemmy_follow_1", **ids), **({"padding": "x" * size} if size else {})}
         body = json.dumps(follow).encode()
         headers = {**signed_post_headers(actor, f"{a.base_url}/inbox", body), "Accept": "application/json"}
         async with http.post(f"{a.base_url}/inbox", data=body, headers=headers) as response:
