@@ -228,6 +228,30 @@ async def until_answers(session: aiohttp.ClientSession, base: str) -> None:
 
 
 @ON_POSTGRESQL
+async def test_metrics_add_up_every_web_process_whichever_answers(database_url, tmp_path):
+    port = free_port()
+    web = WebProcesses(operator_env(database_url, port), port, 2)
+    try:
+        async with aiohttp.ClientSession() as session:
+            assert len(await web.pids(session, 2)) == 2
+            for _ in range(30):  # fresh connections: the kernel spreads them over both processes
+                async with session.get(f"{web.base}/login", headers={"Connection": "close"}) as page:
+                    assert page.status == 200
+            counts = []
+            for _ in range(4):  # whichever process answers /metrics, it counts both processes' pages
+                async with session.get(f"{web.base}/metrics", headers={"Connection": "close"}) as answer:
+                    text = await answer.text()
+                counts.append(sum(
+                    float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                    if line.startswith("circlefed_http_requests_total{") and 'route="/login"' in line
+                ))
+    finally:
+        status, output = web.stop()
+    assert status == 0, output
+    assert counts == [30.0] * 4
+
+
+@ON_POSTGRESQL
 async def test_web_processes_that_keep_failing_at_startup_are_not_restarted_for_ever(database_url):
     with socket.socket() as taken:  # another program holds the port (no SO_REUSEPORT): every bind fails
         taken.bind(("127.0.0.1", 0))

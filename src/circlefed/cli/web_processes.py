@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+
+from prometheus_client import multiprocess
 
 from circlefed.settings import Settings
 
@@ -23,15 +27,16 @@ QUICK_EXIT_SECONDS = 10.0  # a process ending this soon after it started failed 
 QUICK_EXITS_TOLERATED = 3
 STOP_GRACE_SECONDS = 30.0  # each process's own shutdown_timeout is 10 s
 POLL_SECONDS = 0.2
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus_client as it is imported
 
 
 class WebProcess:
     """One `circlefed serve --child-of PARENT` process and when it started."""
 
-    def __init__(self, command: list[str]) -> None:
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
         self.command = command
         # A session of its own: a terminal's Ctrl-C reaches the supervisor only, which stops each child once.
-        self.process = subprocess.Popen(command, start_new_session=True)
+        self.process = subprocess.Popen(command, start_new_session=True, env=env)
         self.started = time.monotonic()
 
     @property
@@ -60,7 +65,11 @@ def run_web_processes(settings: Settings, count: int, *, config: str | None) -> 
 
     previous = {s: signal.signal(s, request_stop) for s in (signal.SIGTERM, signal.SIGINT)}
     command = child_command(settings, os.getpid(), config)
-    processes = [WebProcess(command) for _ in range(count)]
+    # Prometheus's multiprocess mode: each process writes its samples here, and /metrics, whichever process
+    # answers it, adds up all of them (web/metrics.py).
+    metrics_dir = tempfile.mkdtemp(prefix="circlefed-metrics-")
+    env = {**os.environ, METRICS_DIR_VARIABLE: metrics_dir}
+    processes = [WebProcess(command, env) for _ in range(count)]
     print(
         f"circlefed serving {settings.instance.base_url} with {count} web processes "
         f"({', '.join(str(p.pid) for p in processes)}) on {settings.web.host}:{settings.web.port} (Ctrl-C to stop)",
@@ -68,16 +77,17 @@ def run_web_processes(settings: Settings, count: int, *, config: str | None) -> 
     )
     status = 0
     try:
-        status = _supervise(processes, command, stopping)
+        status = _supervise(processes, command, env, stopping)
     finally:
         _stop_all(processes)
+        shutil.rmtree(metrics_dir, ignore_errors=True)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     print("circlefed stopped", flush=True)
     return status
 
 
-def _supervise(processes: list[WebProcess], command: list[str], stopping: list[int]) -> int:
+def _supervise(processes: list[WebProcess], command: list[str], env: dict[str, str], stopping: list[int]) -> int:
     quick_exits = 0
     while not stopping:
         for index, web in enumerate(processes):
@@ -95,7 +105,8 @@ def _supervise(processes: list[WebProcess], command: list[str], stopping: list[i
                 )
                 return 1
             log.warning("web process %d ended with status %s: starting another", web.pid, status)
-            processes[index] = WebProcess(command)
+            multiprocess.mark_process_dead(web.pid, env[METRICS_DIR_VARIABLE])  # its live gauges go
+            processes[index] = WebProcess(command, env)
         time.sleep(POLL_SECONDS)
     return 0
 

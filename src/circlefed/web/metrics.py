@@ -1,8 +1,11 @@
-"""Web: Prometheus metrics of one app (its own registry, so several instances can share a process)."""
+"""Web: Prometheus metrics of one app (its own registry, so several instances can share a process); under
+`serve --workers N` every web process's samples, added up (prometheus_client's multiprocess mode)."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 
@@ -48,4 +51,8 @@ class WebMetrics:
         return child
 
     def render(self) -> bytes:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # set by `serve --workers N` for its web processes
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry)
         return generate_latest(self.registry)
