@@ -156,6 +156,41 @@ def test_every_command_accepts_config(tmp_path):
     assert result.returncode == 0, result.stderr
     result = _subprocess(["users", "list", "--config", str(config)], {}, tmp_path)
     assert result.returncode == 0 and "NAME" in result.stdout
+    # Before the command too, as global options are written (issue 17 item 7), for sub-commands as well.
+    result = _subprocess(["--config", str(config), "circles", "list"], {}, tmp_path)
+    assert result.returncode == 0 and "SLUG" in result.stdout, result.stderr
+    missing = _subprocess(["--config", str(tmp_path / "missing.toml"), "users", "list"], {}, tmp_path)
+    assert missing.returncode == 2 and "missing.toml does not exist" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["deliveries", "list", "--limit", "-5"], "argument --limit: must be at least 1, not -5"),
+        (["deliveries", "retry", "--id", "0"], "argument --id: must be at least 1, not 0"),
+        (["serve", "--port", "70000"], "argument --port: a port is between 1 and 65535, not 70000"),
+        (["serve", "--workers", "0"], "argument --workers: must be at least 1, not 0"),
+        (["worker", "--concurrency", "ten"], "argument --concurrency: 'ten' is not a whole number"),
+        (["dev", "seed", "--posts", "-1"], "argument --posts: must be 0 or more, not -1"),
+        (["moderation", "rules", "remove", "0"], "argument id: must be at least 1, not 0"),
+    ],
+)
+def test_every_numeric_option_is_checked_with_a_clear_message(tmp_path, command, message):
+    result = _subprocess(command, {}, tmp_path)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_database_not_migrated_is_refused_with_what_to_run(tmp_path):
+    env = {"CIRCLEFED_DATABASE__URL": f"sqlite://{tmp_path / 'new.sqlite3'}"}
+    for command in (["circles", "list"], ["users", "list"], ["serve", "--port", "1"], ["worker"]):
+        result = _subprocess(command, env, tmp_path)
+        assert result.returncode == 1, (command, result.stderr)
+        assert "is not up to date" in result.stderr and "run `circlefed migrate`" in result.stderr, command
+        assert "Traceback" not in result.stderr
+    assert _subprocess(["migrate"], env, tmp_path).returncode == 0
+    listed = _subprocess(["circles", "list"], env, tmp_path)
+    assert listed.returncode == 0 and "SLUG" in listed.stdout
 
 
 def test_dev_seed_fills_an_empty_instance_once_and_says_how_to_sign_in(cli_env, capsys):

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+
+from tortoise.context import TortoiseContext
 
 from circlefed.clock import Clock
 from circlefed.domain.safety import safety_from_settings
 from circlefed.domain.site import Site
 from circlefed.errors import BadRequest
 from circlefed.settings import Settings, load_settings
-from circlefed.storage.db import activated, open_database
+from circlefed.storage.db import activated, describe, open_database, unapplied_migrations
 
 EXIT_ERROR = 1
 EXIT_CONFIG = 2
@@ -28,14 +31,58 @@ def site_for(settings: Settings) -> Site:
 
 
 @contextlib.asynccontextmanager
-async def database(settings: Settings) -> AsyncIterator[None]:
-    """Open the configured database, make it current for this task, close it afterwards."""
+async def database(settings: Settings, *, migrated: bool = True) -> AsyncIterator[None]:
+    """Open the configured database, make it current for this task, close it afterwards. `migrated`: refuse, with
+    what to run, a database this version's migrations have not all been applied to (only `migrate` and `setup`
+    take one as it is)."""
     ctx = await open_database(settings.database.url)
     try:
+        if migrated:
+            await require_migrated(ctx, settings.database.url)
         with activated(ctx):
             yield
     finally:
         await ctx.close_connections()
+
+
+async def database_is_migrated(settings: Settings) -> None:
+    """BadRequest naming what to run when the configured database is not up to date (before serving it)."""
+    async with database(settings):
+        pass
+
+
+async def require_migrated(ctx: TortoiseContext, url: str) -> None:
+    missing = await unapplied_migrations(ctx)
+    if missing:
+        raise BadRequest(
+            f"the database {describe(url)} is not up to date: {len(missing)} migration(s) of this version not "
+            f"applied (the newest: {missing[-1]}); run `circlefed migrate` (or `circlefed setup` on a new instance)"
+        )
+
+
+def _whole_number(text: str, lowest: int, highest: int | None, what: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < lowest or (highest is not None and number > highest):
+        raise argparse.ArgumentTypeError(f"{what}, not {number}")
+    return number
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (a count, a limit, an id)."""
+    return _whole_number(text, 1, None, "must be at least 1")
+
+
+def count_int(text: str) -> int:
+    """argparse type: a whole number of at least 0."""
+    return _whole_number(text, 0, None, "must be 0 or more")
+
+
+def port_int(text: str) -> int:
+    """argparse type: a TCP port."""
+    return _whole_number(text, 1, 65535, "a port is between 1 and 65535")
 
 
 def fail(message: str, status: int = EXIT_ERROR) -> int:

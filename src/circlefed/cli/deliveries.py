@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from circlefed.cli.common import database, print_table, settings_from_args
+from circlefed.cli.common import database, positive_int, print_table, settings_from_args
 from circlefed.clock import Clock
 from circlefed.delivery import admin
 
@@ -13,11 +13,11 @@ def register(subparsers) -> None:
     listing = sub.add_parser("list", help="list deliveries, newest first")
     listing.add_argument("--state", help="only this state (pending, sending, retry_wait, delivered, failed, ...)")
     listing.add_argument("--domain", help="only deliveries to this domain")
-    listing.add_argument("--limit", type=int, default=100, help="at most this many rows (default 100)")
+    listing.add_argument("--limit", type=positive_int, default=100, help="at most this many rows (default 100)")
     listing.set_defaults(run=list_command)
     retry = sub.add_parser("retry", help="requeue failed deliveries and make waiting ones due now")
     target = retry.add_mutually_exclusive_group(required=True)
-    target.add_argument("--id", type=int, help="one delivery")
+    target.add_argument("--id", type=positive_int, help="one delivery")
     target.add_argument("--domain", help="every failed or waiting delivery to this domain (resets its backoff)")
     retry.set_defaults(run=retry_command)
     purge = sub.add_parser("purge", help="delete finished deliveries older than an age")

@@ -37,12 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="circlefed", description="A federated forum server for peer-support circles."
     )
     parser.add_argument("--version", action="version", version=f"circlefed {__version__}")
+    config_help = "settings file (default: ./circlefed.toml when present, else defaults + env)"
+    # --config before the command (`circlefed --config F circles list`) or after it (`circlefed circles list
+    # --config F`): the command's copy has no default of its own, so it never erases the one given before.
+    parser.add_argument("--config", metavar="FILE", help=config_help)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config",
-        metavar="FILE",
-        help="settings file (default: ./circlefed.toml when present, else defaults + env)",
-    )
+    common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=config_help)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     subparsers_with_config = _SubparsersWithParent(subparsers, common)
     for module in COMMAND_MODULES:

@@ -28,7 +28,7 @@ def register(subparsers) -> None:
 
 async def migrate(args) -> int:
     settings = settings_from_args(args)
-    async with database(settings):
+    async with database(settings, migrated=False):
         applied = await apply_migrations(get_current_context())
     print(
         f"applied {len(applied)} migration(s){': ' + ', '.join(applied) if applied else ''}; database is up to date"
@@ -38,7 +38,7 @@ async def migrate(args) -> int:
 
 async def setup(args) -> int:
     settings = settings_from_args(args)
-    async with database(settings):
+    async with database(settings, migrated=False):
         applied = await apply_migrations(get_current_context())
         if applied:
             print(f"applied {len(applied)} migration(s)")
@@ -63,7 +63,7 @@ def _print_created(created, settings) -> None:
 
 async def makemigrations(args) -> int:
     settings = settings_from_args(args)
-    async with database(settings):
+    async with database(settings, migrated=False):
         writers = await pending_model_changes(get_current_context())
     if not writers:
         print("no model changes")

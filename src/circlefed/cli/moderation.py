@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from circlefed.cli import review
-from circlefed.cli.common import database, print_table, settings_from_args
+from circlefed.cli.common import database, positive_int, print_table, settings_from_args
 from circlefed.domain import safety_admin
 from circlefed.domain.circles import get_local_circle
 from circlefed.domain.modlog import export_log
@@ -31,7 +31,7 @@ def register(subparsers) -> None:
     add.set_defaults(run=add_rule_command)
     rules_sub.add_parser("list", help="list content rules").set_defaults(run=list_rules_command)
     remove = rules_sub.add_parser("remove", help="remove a content rule by its number")
-    remove.add_argument("id", type=int)
+    remove.add_argument("id", type=positive_int)
     remove.set_defaults(run=remove_rule_command)
     review.register(sub)
 

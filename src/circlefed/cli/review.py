@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from circlefed.cli.common import database, print_table, settings_from_args, site_for
+from circlefed.cli.common import database, positive_int, print_table, settings_from_args, site_for
 from circlefed.clock import Clock
 from circlefed.domain import reports, review
 from circlefed.domain.accounts import get_account
@@ -31,7 +31,7 @@ def register(sub) -> None:
     listing.add_argument("--as", dest="as_user", required=True, metavar="USER")
     listing.set_defaults(run=reports_command)
     resolve = sub.add_parser("resolve", help="close a report with its outcome")
-    resolve.add_argument("id", type=int)
+    resolve.add_argument("id", type=positive_int)
     resolve.add_argument("--outcome", required=True, help="what was done, e.g. 'removed the thread'")
     resolve.add_argument("--as", dest="as_user", required=True, metavar="USER")
     resolve.set_defaults(run=resolve_command)

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from circlefed.cli.common import database, settings_from_args, site_for
+from circlefed.cli.common import count_int, database, positive_int, settings_from_args, site_for
 from circlefed.clock import Clock
 from circlefed.domain import replies, threads
 from circlefed.domain.accounts import create_account
@@ -53,10 +53,12 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("dev", help="development tools (never on a production instance)")
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     seed = sub.add_parser("seed", help="fill an empty instance with realistic circles, threads and replies")
-    seed.add_argument("--circles", type=int, default=2, help="public circles holding the threads (default 2)")
-    seed.add_argument("--threads", type=int, default=500, help="threads in all circles together (default 500)")
-    seed.add_argument("--posts", type=int, default=10_000, help="replies in all threads together (default 10000)")
-    seed.add_argument("--members", type=int, default=300, help="accounts, members of every circle (default 300)")
+    seed.add_argument("--circles", type=positive_int, default=2, help="public circles holding the threads (default 2)")
+    seed.add_argument("--threads", type=positive_int, default=500, help="threads in all circles together (default 500)")
+    seed.add_argument("--posts", type=count_int, default=10_000, help="replies in all threads together (default 10000)")
+    seed.add_argument(
+        "--members", type=positive_int, default=300, help="accounts, members of every circle (default 300)"
+    )
     seed.set_defaults(run=seed_command)
 
 

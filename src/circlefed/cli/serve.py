@@ -13,7 +13,7 @@ import ssl
 from aiohttp import web
 
 from circlefed.app import create_app
-from circlefed.cli.common import settings_from_args
+from circlefed.cli.common import database_is_migrated, port_int, positive_int, settings_from_args
 from circlefed.cli.web_processes import run_web_processes
 from circlefed.errors import ConfigError
 from circlefed.log import configure_logging
@@ -29,10 +29,10 @@ _PARENT_WATCH = web.AppKey("circlefed_parent_watch", asyncio.Task)
 def register(subparsers) -> None:
     serve = subparsers.add_parser("serve", help="run the web server")
     serve.add_argument("--host", help="listen address (default: web.host)")
-    serve.add_argument("--port", type=int, help="listen port (default: web.port)")
+    serve.add_argument("--port", type=port_int, help="listen port (default: web.port)")
     serve.add_argument(
         "--workers",
-        type=int,
+        type=positive_int,
         default=1,
         metavar="N",
         help="web processes sharing the port (default 1; more than 1 needs PostgreSQL)",
@@ -48,8 +48,8 @@ def serve_command(args) -> int:
     if overrides:
         settings = settings.replace(web=overrides)
     configure_logging(settings.logging.level)
-    if args.workers < 1:
-        raise ConfigError("--workers must be at least 1")
+    if args.child_of is None:  # its supervisor checked already
+        asyncio.run(database_is_migrated(settings))
     if args.workers > 1:
         if sqlite_path(settings.database.url) is not None:
             raise ConfigError(

@@ -10,7 +10,7 @@ import signal
 from prometheus_client import CollectorRegistry, start_http_server
 
 from circlefed.app import federation_for, register_jobs
-from circlefed.cli.common import database, settings_from_args, site_for
+from circlefed.cli.common import database, port_int, positive_int, settings_from_args, site_for
 from circlefed.clock import Clock
 from circlefed.delivery.wiring import build_http_client, build_runner
 from circlefed.domain.actors import instance_actor
@@ -24,9 +24,11 @@ log = logging.getLogger(__name__)
 
 def register(subparsers) -> None:
     worker = subparsers.add_parser("worker", help="run the queue worker (deliveries and inbound activities)")
-    worker.add_argument("--concurrency", type=int, help="rows worked at the same time (default: delivery.concurrency)")
     worker.add_argument(
-        "--metrics-port", type=int, help="serve this worker's Prometheus metrics on 127.0.0.1:PORT/metrics"
+        "--concurrency", type=positive_int, help="rows worked at the same time (default: delivery.concurrency)"
+    )
+    worker.add_argument(
+        "--metrics-port", type=port_int, help="serve this worker's Prometheus metrics on 127.0.0.1:PORT/metrics"
     )
     worker.set_defaults(run=worker_command)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import sqlite3
 from collections.abc import Iterator
@@ -146,6 +147,14 @@ async def apply_migrations(ctx: TortoiseContext, *, up_to: str | None = None) ->
         await executor.migrate(None if up_to is None else [MigrationTarget(APP_LABEL, up_to)])
         after = set(await _applied_names(executor))
     return sorted(after - before)
+
+
+async def unapplied_migrations(ctx: TortoiseContext) -> list[str]:
+    """Names of this version's migrations the database has not applied yet, oldest first."""
+    with activated(ctx):
+        applied = set(await _applied_names(MigrationExecutor(ctx.db(), _apps_config(ctx))))
+    folder = Path(importlib.import_module(MIGRATIONS_MODULE).__file__).parent
+    return sorted(path.stem for path in folder.glob("[0-9]*.py") if path.stem not in applied)
 
 
 async def _applied_names(executor: MigrationExecutor) -> list[str]:
