@@ -7,10 +7,10 @@ from circlefed.clock import Clock
 from circlefed.domain import reports, review
 from circlefed.domain.accounts import get_account
 from circlefed.domain.circles import get_local_circle, list_local_circles
-from circlefed.errors import NotFound
+from circlefed.errors import Forbidden, NotFound
 from circlefed.federation.actions import perform
 from circlefed.federation.lookup import find_post
-from circlefed.storage.models import Actor, Report
+from circlefed.storage.models import Actor, Circle, Report
 
 
 def register(sub) -> None:
@@ -41,16 +41,30 @@ async def _acting(username: str) -> Actor:
     return await (await get_account(username)).actor
 
 
+async def _reviewed_by(viewer: Actor, username: str, slug: str | None) -> list[Circle]:
+    """The circles (all, or the one named) whose held posts and reports `viewer` reviews; Forbidden, saying why,
+    when there are none: an empty table would read as "nothing to do"."""
+    circles = [await get_local_circle(slug)] if slug else await list_local_circles()
+    reviewed = [circle for circle in circles if await review.may_review(circle, viewer)]
+    if not reviewed:
+        where = f"circle {slug}" if slug else "any circle here"
+        raise Forbidden(f"{username} does not facilitate {where}: only a circle's facilitators and the instance's "
+                        "admins review its held posts and reports")
+    return reviewed
+
+
 async def held_command(args) -> int:
     settings = settings_from_args(args)
     async with database(settings):
         viewer = await _acting(args.as_user)
-        circles = [await get_local_circle(args.circle)] if args.circle else await list_local_circles()
+        circles = await _reviewed_by(viewer, args.as_user, args.circle)
         rows = []
         for circle in circles:
-            if args.circle or await review.may_review(circle, viewer):
-                held = await review.held_posts(circle, viewer)
-                rows += [[circle.slug, row.uri, row.review_reason or ""] for row in held]
+            held = await review.held_posts(circle, viewer)
+            rows += [[circle.slug, row.uri, row.review_reason or ""] for row in held]
+    if not rows:
+        print(f"nothing is held for review in {', '.join(circle.slug for circle in circles)}")
+        return 0
     print_table(["circle", "post", "why"], rows)
     return 0
 
@@ -75,12 +89,16 @@ async def reports_command(args) -> int:
     settings = settings_from_args(args)
     async with database(settings):
         viewer = await _acting(args.as_user)
-        circle = await get_local_circle(args.circle) if args.circle else None
+        circles = await _reviewed_by(viewer, args.as_user, args.circle)
+        circle = circles[0] if args.circle else None
         rows = [
             [report.id, report.created_at.strftime("%Y-%m-%d"), report.reporter.uri, report.object_uri,
              report.category.value, report.reason]
             for report in await reports.list_reports(viewer, circle=circle)
         ]
+    if not rows:
+        print(f"no open reports in {', '.join(circle.slug for circle in circles)}")
+        return 0
     print_table(["id", "date", "reporter", "reported", "category", "reason"], rows)
     return 0
 
