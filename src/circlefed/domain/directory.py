@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from tortoise.exceptions import IntegrityError
 
 from circlefed.domain.actors import INSTANCE_ACTOR_NAME, instance_actor
+from circlefed.domain.instance_identity import instance_identity
 from circlefed.domain.site import Site
 from circlefed.errors import NotFound
 from circlefed.protocol.actors import ActorBasics, ApplicationCard, GroupCard, PersonCard
@@ -85,7 +86,8 @@ async def get_instance_actor(site: Site) -> ApplicationCard:
     except IntegrityError:
         # Two first requests raced to create it; the other one won.
         actor = await Actor.get(local_name=INSTANCE_ACTOR_NAME)
-    return ApplicationCard(basics=_basics(actor, site.name, preferred_username=instance_host(site)))
+    name, _ = await instance_identity(site.name, "")
+    return ApplicationCard(basics=_basics(actor, name, preferred_username=instance_host(site)))
 
 
 def instance_host(site: Site) -> str:

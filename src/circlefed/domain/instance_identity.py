@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from circlefed.domain.instance_policy import update_instance_policy
+from circlefed.domain.instance_policy import read_instance_policy, update_instance_policy
 from circlefed.errors import BadRequest
 from circlefed.storage.models import InstancePolicy
 
@@ -23,3 +23,9 @@ async def set_instance_identity(name: str, description: str) -> InstancePolicy:
     row = await update_instance_policy(instance_name=name or None, instance_description=description or None)
     log.info("instance name and description updated")
     return row
+
+
+async def instance_identity(default_name: str, default_description: str) -> tuple[str, str]:
+    """(name, description) the instance shows everywhere: the admin's, else the settings file's."""
+    policy = await read_instance_policy()
+    return policy.instance_name or default_name, policy.instance_description or default_description

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from circlefed import __version__
 from circlefed.domain.directory import find_webfinger_target
+from circlefed.domain.instance_identity import instance_identity
 from circlefed.errors import BadRequest, NotFound
 from circlefed.protocol.nodeinfo import (
     NODEINFO_21_CONTENT_TYPE,
@@ -70,12 +71,8 @@ async def nodeinfo_links(request: web.Request) -> web.Response:
 async def nodeinfo(request: web.Request) -> web.Response:
     instance = request.app[SETTINGS].instance
     usage = await nodeinfo_usage(request.app[CLOCK].now())
-    document = render_nodeinfo(
-        SoftwareInfo(version=__version__),
-        usage,
-        node_name=instance.name,
-        node_description=instance.description,
-    )
+    name, description = await instance_identity(instance.name, instance.description)
+    document = render_nodeinfo(SoftwareInfo(version=__version__), usage, node_name=name, node_description=description)
     return _json(document, NODEINFO_21_CONTENT_TYPE, CORS_HEADERS)
 
 

@@ -98,6 +98,26 @@ async def test_crisis_text_name_and_switches_are_saved_and_shown(client, setting
     assert not row.forward_reports_to_author_instance and not row.members_circles_to_untrusted_software
 
 
+async def test_the_instance_name_and_description_saved_by_the_admin_show_everywhere(
+    client, settings, aiohttp_client, clock
+):
+    await signed_in_admin(client, settings)
+    await follow(client, await _save_settings(
+        client, instance_name="Quiet Harbour", instance_description="Peer support for carers in the valley."
+    ))
+    visitor = await aiohttp_client(create_app(settings, clock=clock))  # someone who is not signed in
+    home = await (await visitor.get("/", headers=HTML)).text()
+    assert "<title>Quiet Harbour</title>" in home and '<a class="brand" href="/">Quiet Harbour</a>' in home
+    assert "<h1>Quiet Harbour</h1>" in home and "Peer support for carers in the valley." in home
+    assert "circlefed" not in home.lower(), "the software's name is not the instance's"
+    nodeinfo = await (await visitor.get("/nodeinfo/2.1")).json()
+    assert nodeinfo["metadata"] == {
+        "nodeName": "Quiet Harbour", "nodeDescription": "Peer support for carers in the valley."
+    }
+    actor = await (await visitor.get("/actor", headers={"Accept": "application/activity+json"})).json()
+    assert actor["name"] == "Quiet Harbour"
+
+
 async def test_a_bad_settings_form_is_shown_again_with_the_error_next_to_its_field(client, settings):
     await signed_in_admin(client, settings)
     response = await _save_settings(client, registration_mode="everyone", crisis_resources="keep me")

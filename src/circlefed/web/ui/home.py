@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from circlefed.storage.models import Circle, Visibility
-from circlefed.web.keys import SETTINGS
+from circlefed.web.ui.render import render
 
 
 async def home(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
+    """The instance's name and description as its admin set them (page_base), else the settings file's."""
     circles = await Circle.filter(is_local=True, visibility=Visibility.PUBLIC).order_by("name")
-    context = {"instance": settings.instance, "circles": circles}
-    return aiohttp_jinja2.render_template("home.html", request, context)
+    return await render(request, "home.html", {"circles": circles})
 
 
 def add_routes(app: web.Application) -> None:
