@@ -70,6 +70,12 @@ def test_users_create_list_disable(cli_env, capsys, monkeypatch):
     rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
     assert rows["robin"][1:3] == ["member", "disabled"]
     assert rows["sam"][1:3] == ["admin", "active"]
+    status, out, _ = run(capsys, "users", "enable", "robin")
+    assert status == 0 and "enabled account 'robin': it can log in again" in out
+    _, out, _ = run(capsys, "users", "list")
+    assert {line.split()[0]: line.split() for line in out.splitlines()[1:]}["robin"][1:3] == ["member", "active"]
+    status, _, err = run(capsys, "users", "enable", "ghost")
+    assert status == 1 and "no account named 'ghost'" in err
 
 
 @pytest.mark.parametrize(

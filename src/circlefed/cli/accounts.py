@@ -25,6 +25,9 @@ def register(subparsers) -> None:
     disable = sub.add_parser("disable", help="disable an account (it can no longer log in)")
     disable.add_argument("name")
     disable.set_defaults(run=disable_user)
+    enable = sub.add_parser("enable", help="enable a disabled account (it can log in again)")
+    enable.add_argument("name")
+    enable.set_defaults(run=enable_user)
 
 
 async def create_user(args) -> int:
@@ -64,4 +67,12 @@ async def disable_user(args) -> int:
     async with database(settings):
         await accounts.disable_account(args.name)
     print(f"disabled account '{args.name}'")
+    return 0
+
+
+async def enable_user(args) -> int:
+    settings = settings_from_args(args)
+    async with database(settings):
+        await accounts.enable_account(args.name)
+    print(f"enabled account '{args.name}': it can log in again")
     return 0

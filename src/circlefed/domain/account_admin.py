@@ -1,10 +1,10 @@
-"""Domain: an admin's actions on other accounts: grant or remove admin rights, disable (never oneself)."""
+"""Domain: an admin's actions on other accounts: grant or remove admin rights, disable, enable (never oneself)."""
 
 from __future__ import annotations
 
 import logging
 
-from circlefed.domain.accounts import disable_account
+from circlefed.domain.accounts import disable_account, enable_account
 from circlefed.errors import BadRequest, NotFound
 from circlefed.storage.models import Account
 
@@ -35,4 +35,12 @@ async def disable(account_id: int, *, by: Account) -> Account:
     account = await _other_account(account_id, by, "disable")
     account = await disable_account(account.username)  # the same step as `circlefed users disable`
     log.info("account %s disabled account %s", by.id, account.id)
+    return account
+
+
+async def enable(account_id: int, *, by: Account) -> Account:
+    """A disabled account can sign in again."""
+    account = await _other_account(account_id, by, "enable")
+    account = await enable_account(account.username)  # the same step as `circlefed users enable`
+    log.info("account %s enabled account %s", by.id, account.id)
     return account

@@ -73,6 +73,15 @@ async def disable_account(username: str) -> Account:
     return account
 
 
+async def enable_account(username: str) -> Account:
+    """A disabled account can sign in again (with its password as it was; its sessions ended when disabled)."""
+    account = await get_account(username)
+    if account.is_disabled:
+        account.is_disabled = False
+        await account.save(update_fields=["is_disabled"])
+    return account
+
+
 async def authenticate(username: str, password: str) -> Account | None:
     """The account if the password matches and the account is enabled, else None (no hint which failed)."""
     account = await Account.get_or_none(username=username)

@@ -127,7 +127,9 @@ async def test_a_bad_settings_form_is_shown_again_with_the_error_next_to_its_fie
     assert (await InstancePolicy.all().first()) is None or (await InstancePolicy.get()).crisis_resources == ""
 
 
-async def test_an_admin_approves_or_declines_accounts_waiting_and_disables_others(client, settings, clock):
+async def test_an_admin_approves_or_declines_accounts_waiting_and_disables_others(
+    client, settings, clock, aiohttp_client
+):
     await signed_in_admin(client, settings)
     site = site_of(settings)
     waiting = await register(site, "newcomer", PASSWORD, now=clock.now(), join_reason="I lost my dad")
@@ -140,6 +142,13 @@ async def test_an_admin_approves_or_declines_accounts_waiting_and_disables_other
     assert not await Account.exists(username="spammer")
     page = await follow(client, await admin_post(client, f"/admin/users/{waiting.id}/disable"))
     assert "Disabled newcomer" in page and (await Account.get(id=waiting.id)).is_disabled
+    # The page that showed "Disable" now offers "Enable" for that account: its form is what the admin sends.
+    enable_form = f'action="/admin/users/{waiting.id}/enable"'
+    assert enable_form in page and f'action="/admin/users/{waiting.id}/disable"' not in page
+    page = await follow(client, await admin_post(client, f"/admin/users/{waiting.id}/enable"))
+    assert "Enabled newcomer: they can sign in again." in page and not (await Account.get(id=waiting.id)).is_disabled
+    newcomer = await aiohttp_client(create_app(settings, clock=clock))
+    await sign_in(newcomer, "newcomer", PASSWORD)  # answers 303: the password works again
 
 
 async def test_an_admin_grants_admin_rights_but_cannot_remove_their_own(client, settings, member):

@@ -79,6 +79,16 @@ async def disable(request: web.Request) -> web.StreamResponse:
 
 
 @admin_required
+async def enable(request: web.Request) -> web.StreamResponse:
+    admin = await signed_in_account(request)
+    try:
+        account = await account_admin.enable(_account_id(request), by=admin)
+    except BadRequest as exc:
+        return redirect(request, PAGE, exc.message, kind="error")
+    return redirect(request, PAGE, f"Enabled {account.username}: they can sign in again.")
+
+
+@admin_required
 async def set_admin(request: web.Request) -> web.StreamResponse:
     admin = await signed_in_account(request)
     form = await read_form(request)
@@ -98,4 +108,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(PAGE + r"/{id:\d+}/approve", approve)
     app.router.add_post(PAGE + r"/{id:\d+}/reject", reject)
     app.router.add_post(PAGE + r"/{id:\d+}/disable", disable)
+    app.router.add_post(PAGE + r"/{id:\d+}/enable", enable)
     app.router.add_post(PAGE + r"/{id:\d+}/admin", set_admin)
