@@ -11,7 +11,7 @@ from circlefed.errors import CirclefedError
 from circlefed.federation.follows import join_remote_circle
 from circlefed.federation.handles import parse_handle
 from circlefed.storage.models import Account, Circle, Membership, MembershipState, Visibility
-from circlefed.web.keys import FEDERATION
+from circlefed.web.keys import FEDERATION, REQUEST_ID
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.guards import login_required, viewer_actor
 from circlefed.web.ui.member_access import circle_path
@@ -97,7 +97,7 @@ async def join_elsewhere(request: web.Request) -> web.StreamResponse:
         outcome = await join_remote_circle(request.app[FEDERATION], actor, handle)
     except CirclefedError as exc:
         log.info("refused joining a circle by handle for actor %s: %s", actor.id, exc.message)
-        form.error("handle", _join_problem(exc))
+        form.error("handle", _join_problem(exc, request[REQUEST_ID]))
         return await _page(request, form, status=exc.status if exc.status < 500 else 502)
     circle = await Circle.get(id=outcome.membership.circle_id)  # type: ignore[attr-defined]
     return redirect(
@@ -105,14 +105,17 @@ async def join_elsewhere(request: web.Request) -> web.StreamResponse:
     )
 
 
-def _join_problem(exc: CirclefedError) -> str:
+def _join_problem(exc: CirclefedError, request_id: str) -> str:
+    """What the member reads: plain words, and a reference the admin finds in the log beside the technical
+    cause (the exception's text names hosts, addresses and library errors: not for this page)."""
     if exc.status == 404:
         return "We could not find a circle with that handle. Check the spelling and the instance."
     if exc.status == 403:
-        return f"This instance does not connect with that one: {exc.message}."
+        return "This instance does not connect with that one."
+    reference = f"If it keeps happening, give your instance's admin this request reference: {request_id}."
     if exc.status >= 500:
-        return "We could not reach that instance just now. Try again later."
-    return f"We could not join that circle: {exc.message}."
+        return f"We could not reach that instance just now. Try again later. {reference}"
+    return f"We could not join a circle with that handle: check it, or try another instance. {reference}"
 
 
 def add_routes(app: web.Application) -> None:
