@@ -65,6 +65,17 @@ def test_trusted_instances_and_the_policy_switches(cli_env, capsys):
     assert status == 1 and "not a trusted instance" in err
 
 
+def test_an_ip_address_is_trusted_only_where_this_instance_may_reach_it(cli_env, capsys, monkeypatch):
+    status, _, err = run(capsys, "trusted", "add", "203.0.113.5")
+    assert status == 1 and "203.0.113.5 is an IP address" in err and "federation.private_address_allowlist" in err
+    assert "partner by its domain name" in err
+    monkeypatch.setenv("CIRCLEFED_FEDERATION__PRIVATE_ADDRESS_ALLOWLIST", "10.0.0.0/8")
+    status, _, err = run(capsys, "trusted", "add", "10.1.2.3:8443")
+    assert status == 0, err  # a lab partner the allowlist lets this instance reach
+    _, out, _ = run(capsys, "trusted", "list")
+    assert "10.1.2.3:8443" in out and "203.0.113.5" not in out
+
+
 def test_retention_and_refederation_commands(circle, capsys):
     status, out, _ = run(capsys, "circles", "set-retention", circle, "30")
     assert status == 0 and "deleted after 30 days" in out

@@ -8,6 +8,7 @@ from circlefed.cli.common import database, print_table, settings_from_args
 from circlefed.clock import Clock
 from circlefed.domain import confidentiality
 from circlefed.federation.withdraw import cancel_refused
+from circlefed.netguard import Allowlist
 from circlefed.storage.models import Circle, Instance, Visibility
 
 
@@ -45,7 +46,8 @@ async def _cancel_for_members_circles() -> int:
 async def trust_command(args) -> int:
     settings = settings_from_args(args)
     async with database(settings):
-        row = await confidentiality.trust_instance(args.domain, note=args.note)
+        addresses = Allowlist(settings.federation.private_address_allowlist)
+        row = await confidentiality.trust_instance(args.domain, note=args.note, addresses=addresses)
         instance = await Instance.get_or_none(domain=row.domain)
     print(f"trusted {row.domain}: members circles federate to it where it hosts an approved member")
     if instance is None or instance.software is None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from circlefed.domain.instance_policy import read_instance_policy, update_instance_policy
 from circlefed.domain.memberships import can_moderate, is_local_admin
 from circlefed.errors import BadRequest, Forbidden, NotFound
+from circlefed.netguard import Allowlist, parse_address
 from circlefed.policy.confidentiality import (
     ConfidentialityPolicy,
     check_retention_days,
@@ -53,14 +54,27 @@ async def set_members_to_untrusted_software(value: bool) -> None:
     log.info("confidentiality: members circles to untrusted software is now %s", value)
 
 
-async def trust_instance(domain: str, *, note: str = "") -> TrustedInstance:
-    """A partner instance that members circles may federate to (when it also hosts an approved member)."""
+async def trust_instance(domain: str, *, note: str = "", addresses: Allowlist | None = None) -> TrustedInstance:
+    """A partner instance that members circles may federate to (when it also hosts an approved member).
+    `addresses`: federation.private_address_allowlist, the only IP-literal hosts this instance talks to."""
     domain, note = normalize_domain(domain), (note or "").strip()
+    _refuse_unreachable_address(domain, addresses or Allowlist())
     if len(note) > MAX_NOTE_CHARS:
         raise BadRequest(f"the note is longer than {MAX_NOTE_CHARS} characters")
     row, _ = await TrustedInstance.update_or_create(defaults={"note": note}, domain=domain)
     log.info("confidentiality: %s is now a trusted instance", domain)
     return row
+
+
+def _refuse_unreachable_address(domain: str, addresses: Allowlist) -> None:
+    host = domain.rsplit(":", 1)[0] if domain.count(":") == 1 else domain
+    address = parse_address(host.strip("[]"))
+    if address is not None and not addresses.allows_address(address):
+        raise BadRequest(
+            f"{domain} is an IP address, and this instance federates with no IP-literal host outside the setting "
+            "federation.private_address_allowlist: trusting it would reach nothing. Trust the partner by its "
+            "domain name (the one in its members' handles)"
+        )
 
 
 async def distrust_instance(domain: str) -> TrustedInstance:

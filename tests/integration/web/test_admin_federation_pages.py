@@ -110,3 +110,6 @@ async def test_trusted_partner_instances_are_added_listed_and_removed(client, se
     assert "partner.example is no longer trusted." in page and not await TrustedInstance.exists()
     missing = await admin_post(client, "/admin/federation/trusted/remove", {"trusted_domain": "nobody.example"})
     assert "nobody.example is not on the trusted list" in await follow(client, missing)
+    address = await admin_post(client, "/admin/federation/trusted", {"trusted_domain": "198.51.100.7"})
+    assert address.status == 400 and "198.51.100.7 is an IP address" in await address.text()
+    assert not await TrustedInstance.exists()

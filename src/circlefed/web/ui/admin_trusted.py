@@ -7,7 +7,8 @@ from tortoise.transactions import in_transaction
 
 from circlefed.domain import confidentiality
 from circlefed.errors import BadRequest, NotFound
-from circlefed.web.keys import CLOCK
+from circlefed.netguard import Allowlist
+from circlefed.web.keys import CLOCK, SETTINGS
 from circlefed.web.ui.admin_federation import PAGE, federation_page
 from circlefed.web.ui.admin_settings import cancel_for_members_circles
 from circlefed.web.ui.forms import read_form
@@ -22,7 +23,8 @@ async def trust(request: web.Request) -> web.StreamResponse:
     note = form.text("note", label="Note", max_length=confidentiality.MAX_NOTE_CHARS)
     if form.ok:
         try:
-            row = await confidentiality.trust_instance(domain, note=note)
+            addresses = Allowlist(request.app[SETTINGS].federation.private_address_allowlist)
+            row = await confidentiality.trust_instance(domain, note=note, addresses=addresses)
         except BadRequest as exc:
             form.error("trusted_domain", exc.message[:1].upper() + exc.message[1:] + ".")
     if not form.ok:
