@@ -36,8 +36,9 @@ class Duration(float):
 @dataclass(frozen=True)
 class InstanceSettings:
     base_url: str = setting(
-        "http://127.0.0.1:8080",
-        "Public URL of this instance; its authority (host[:port]) is the instance domain used in handles.",
+        "",
+        "Public URL of this instance; its authority (host[:port]) is the instance domain used in handles. Empty:"
+        " http://WEB.HOST:WEB.PORT, the address served (for trying it out; set it for production).",
     )
     name: str = setting("circlefed", "Display name of the instance.")
     description: str = setting("A circlefed instance.", "One-line description shown on the home page.")
@@ -188,9 +189,16 @@ class Settings:
     media: MediaSettings = field(default_factory=MediaSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 
+    @property
+    def base_url_derived(self) -> bool:
+        """instance.base_url was not set: it is the address served (settings.served_url)."""
+        return getattr(self, "_derived_base_url", False)
+
     def replace(self, **sections: Mapping[str, object]) -> Settings:
         """A copy with some keys changed, validated like the file: replace(web={"port": 9000})."""
         merged = {name: dataclasses.asdict(getattr(self, name)) for name in _section_types()}
+        if self.base_url_derived and "base_url" not in sections.get("instance", {}):
+            merged["instance"]["base_url"] = ""  # derived again from the address the copy serves
         for name, values in sections.items():
             merged.setdefault(name, {}).update(values)
         return _build(merged, origin="override")
@@ -262,9 +270,19 @@ def _build(raw: Mapping[str, Mapping[str, object]], *, origin: str) -> Settings:
             raise ConfigError(f"unknown setting section '{section}' ({where}); known: {', '.join(sections)}")
     for section, cls in sections.items():
         built[section] = _build_section(section, cls, raw.get(section, {}), origin)
+    derived = not built["instance"].base_url
+    if derived:
+        built["instance"] = dataclasses.replace(built["instance"], base_url=served_url(built["web"]))
     settings = Settings(**built)
+    object.__setattr__(settings, "_derived_base_url", derived)  # replace() derives it again from the new address
     _validate(settings)
     return settings
+
+
+def served_url(web: WebSettings) -> str:
+    """http://host:port of the address served (a wildcard address is reached on this machine at 127.0.0.1)."""
+    host = "127.0.0.1" if web.host in ("", "0.0.0.0") else "[::1]" if web.host == "::" else web.host  # noqa: S104 - compared, not bound
+    return f"http://{f'[{host}]' if ':' in host and not host.startswith('[') else host}:{web.port}"
 
 
 def _build_section(section: str, cls: type, values: Mapping[str, object], origin: str):

@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from circlefed.cli.main import main
+from tests.fakes.remote import free_port
 
 pytestmark = pytest.mark.storage
 
@@ -33,7 +34,7 @@ def test_setup_creates_the_first_admin_and_sample_circle_once(cli_env, capsys):
     status, out, _ = run(capsys, "setup")
     assert status == 0
     password_lines = [line for line in out.splitlines() if "password" in line]
-    assert len(password_lines) == 1 and len(password_lines[0].rsplit(" ", 1)[1]) >= 16
+    assert len(password_lines) == 1 and len(password_lines[0].split(": ", 1)[1].split()[0]) >= 16
     status, out, _ = run(capsys, "setup")
     assert status == 0 and "password" not in out and "nothing to set up" in out
     _, out, _ = run(capsys, "users", "list")
@@ -185,6 +186,34 @@ def test_every_numeric_option_is_checked_with_a_clear_message(tmp_path, command,
     result = _subprocess(command, {}, tmp_path)
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_setup_names_the_port_served_and_ends_with_the_password_in_a_box(tmp_path):
+    setup = _subprocess(["setup"], {"CIRCLEFED_WEB__PORT": "18080"}, tmp_path)
+    assert setup.returncode == 0, setup.stderr
+    assert "created sample circle 'welcome' (http://127.0.0.1:18080/c/welcome)" in setup.stdout
+    assert "8080/" not in setup.stdout.replace("18080/", ""), "nothing links to the port not served"
+    box = setup.stdout.rstrip("\n").splitlines()[-4:]
+    assert box[0] == box[3] and set(box[0]) == {"+", "-"}, box
+    assert box[1].startswith("| created admin account 'admin': sign in at http://127.0.0.1:18080/login")
+    assert box[2].startswith("| admin password (shown once, store it now): ") and box[2].endswith(" |")
+    assert "warning" not in (setup.stdout + setup.stderr).lower()
+
+
+def test_serve_warns_when_the_base_url_names_another_port_of_this_machine(tmp_path):
+    env = {"CIRCLEFED_INSTANCE__BASE_URL": "http://127.0.0.1:8080"}
+    assert _subprocess(["setup"], env, tmp_path).returncode == 0
+    port = str(free_port())
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CIRCLEFED_")}
+    server = subprocess.Popen([sys.executable, "-m", "circlefed", "serve", "--port", port], cwd=tmp_path,
+                              env={**clean, **env}, stderr=subprocess.PIPE, text=True)
+    try:
+        warning = server.stderr.readline()
+    finally:
+        server.kill()
+        server.wait()
+    assert warning.startswith("circlefed: warning: instance.base_url is http://127.0.0.1:8080 but this server")
+    assert f"Leave instance.base_url unset to use the address served (http://127.0.0.1:{port})" in warning
 
 
 def test_a_database_not_migrated_is_refused_with_what_to_run(tmp_path):

@@ -101,3 +101,15 @@ def test_every_setting_has_help_text_and_is_in_the_example_file():
 
 def test_the_example_file_is_valid(tmp_path):
     load_settings(REPO / "deploy" / "circlefed.example.toml", environ={})
+
+
+def test_an_unset_base_url_is_the_address_served_and_follows_it():
+    derived = load_settings(REPO / "tests" / "empty.toml", environ={"CIRCLEFED_WEB__PORT": "18080"})
+    assert derived.instance.base_url == "http://127.0.0.1:18080" and derived.base_url_derived
+    assert derived.replace(web={"port": 9000}).instance.base_url == "http://127.0.0.1:9000"  # `serve --port 9000`
+    every_address = "0.0.0.0"  # noqa: S104 - a setting read, nothing bound
+    wildcard = load_settings(REPO / "tests" / "empty.toml", environ={"CIRCLEFED_WEB__HOST": every_address})
+    assert wildcard.instance.base_url == "http://127.0.0.1:8080"
+    chosen = load_settings(REPO / "tests" / "empty.toml", environ={"CIRCLEFED_INSTANCE__BASE_URL": "https://c.example"})
+    assert not chosen.base_url_derived
+    assert chosen.replace(web={"port": 9000}).instance.base_url == "https://c.example", "a chosen URL is kept"

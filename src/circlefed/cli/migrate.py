@@ -47,18 +47,23 @@ async def setup(args) -> int:
     if created is None:
         print("existing database: nothing to set up")
     else:
-        _print_created(created, settings)
+        print(f"created sample circle '{created.circle_slug}' ({settings.instance.base_url}/c/{created.circle_slug})")
     if not resources_set:
         print(CRISIS_RESOURCES_PROMPT)
+    if created is not None:
+        print(password_box(created.admin_name, created.admin_password, settings.instance.base_url))
     return 0
 
 
-def _print_created(created, settings) -> None:
-    print(f"created admin account '{created.admin_name}'")
-    print(f"admin password (shown once, store it now): {created.admin_password}")
-    print(
-        f"created sample circle '{created.circle_slug}' ({settings.instance.base_url}/c/{created.circle_slug})"
-    )
+def password_box(name: str, password: str, base_url: str) -> str:
+    """The first admin's one-time password, last and framed, so that it is not lost among other lines."""
+    lines = [
+        f"created admin account '{name}': sign in at {base_url}/login",
+        f"admin password (shown once, store it now): {password}",
+    ]
+    width = max(len(line) for line in lines)
+    rule = "+" + "-" * (width + 2) + "+"
+    return "\n".join(["", rule, *(f"| {line.ljust(width)} |" for line in lines), rule])
 
 
 async def makemigrations(args) -> int:

@@ -9,6 +9,8 @@ import logging
 import os
 import signal
 import ssl
+import sys
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -17,7 +19,7 @@ from circlefed.cli.common import database_is_migrated, port_int, positive_int, s
 from circlefed.cli.web_processes import run_web_processes
 from circlefed.errors import ConfigError
 from circlefed.log import configure_logging
-from circlefed.settings import Settings
+from circlefed.settings import Settings, served_url
 from circlefed.storage import sqlite_roles
 from circlefed.storage.db import sqlite_path
 
@@ -50,6 +52,7 @@ def serve_command(args) -> int:
     configure_logging(settings.logging.level)
     if args.child_of is None:  # its supervisor checked already
         asyncio.run(database_is_migrated(settings))
+        warn_if_base_url_elsewhere(settings)
     if args.workers > 1:
         if sqlite_path(settings.database.url) is not None:
             raise ConfigError(
@@ -63,6 +66,23 @@ def serve_command(args) -> int:
     with sqlite_roles.sole_process(settings.database.url, sqlite_roles.WEB), _queue_role(settings):
         run_server(settings)
     return 0
+
+
+def warn_if_base_url_elsewhere(settings: Settings) -> None:
+    """instance.base_url names this machine but another port than the one served: every link, handle and id
+    would point there (behind a proxy, a base URL naming the public host is right and nothing is said)."""
+    base = urlsplit(settings.instance.base_url)
+    served = urlsplit(served_url(settings.web))
+    same_machine = base.hostname in (served.hostname, "localhost", "127.0.0.1", "::1")
+    base_port = base.port or (443 if base.scheme == "https" else 80)
+    if same_machine and base_port != settings.web.port:
+        print(
+            f"circlefed: warning: instance.base_url is {settings.instance.base_url} but this server listens on port "
+            f"{settings.web.port}: links, handles and ids will name port {base_port}. Leave instance.base_url unset "
+            f"to use the address served ({served.geturl()}), or set it to the public URL.",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _queue_role(settings: Settings) -> contextlib.AbstractContextManager:
