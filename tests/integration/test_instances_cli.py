@@ -105,3 +105,19 @@ def test_bad_input_is_a_clear_error_and_exit_1(cli_env, capsys, argv, message):
     assert status == 1 and out == ""
     assert err.startswith("circlefed: error: ") and message in err
     assert rules(capsys) == {}
+
+
+def test_policy_changes_say_what_they_replace_and_what_now_contradicts(cli_env, capsys):
+    # A rule replaced keeps its reason unless a new one is given, and the output names what it replaced.
+    assert run(capsys, "instances", "silence", "noisy.example", "--reason", "spam waves")[0] == 0
+    status, out, _ = run(capsys, "instances", "block", "noisy.example")
+    assert status == 0 and out == "blocked noisy.example; replaced its earlier rule: silence (spam waves)\n"
+    assert rules(capsys)["noisy.example"] == ("block", "spam waves")
+    # A trusted partner that the federation policy keeps out: the change is made, and the warning names both.
+    status, _, err = run(capsys, "trusted", "add", "noisy.example")
+    assert status == 0 and "warning: noisy.example is a trusted partner but its domain is blocked" in err
+    assert run(capsys, "instances", "clear", "noisy.example")[0] == 0
+    status, _, err = run(capsys, "federation", "mode", "allowlist")
+    assert status == 0 and "noisy.example is a trusted partner but not on the allowlist" in err
+    status, _, err = run(capsys, "instances", "allow", "noisy.example")
+    assert status == 0 and "warning" not in err

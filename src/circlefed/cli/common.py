@@ -85,6 +85,12 @@ def port_int(text: str) -> int:
     return _whole_number(text, 1, 65535, "a port is between 1 and 65535")
 
 
+def warn(warnings: list[str]) -> None:
+    """Say what the change left contradictory (the change is made: the admin decides what to undo)."""
+    for warning in warnings:
+        print(f"circlefed: warning: {warning}", file=sys.stderr)
+
+
 def fail(message: str, status: int = EXIT_ERROR) -> int:
     print(f"circlefed: error: {message}", file=sys.stderr)
     return status

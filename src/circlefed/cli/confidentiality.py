@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
-from circlefed.cli.common import database, print_table, settings_from_args
+from circlefed.cli.common import database, print_table, settings_from_args, warn
 from circlefed.clock import Clock
 from circlefed.domain import confidentiality
+from circlefed.domain.policy_guards import policy_conflicts
 from circlefed.federation.withdraw import cancel_refused
 from circlefed.netguard import Allowlist
 from circlefed.storage.models import Circle, Instance, Visibility
@@ -49,7 +50,9 @@ async def trust_command(args) -> int:
         addresses = Allowlist(settings.federation.private_address_allowlist)
         row = await confidentiality.trust_instance(args.domain, note=args.note, addresses=addresses)
         instance = await Instance.get_or_none(domain=row.domain)
+        conflicts = await policy_conflicts()
     print(f"trusted {row.domain}: members circles federate to it where it hosts an approved member")
+    warn(conflicts)
     if instance is None or instance.software is None:
         print(
             "its software is not known yet: members circles reach it once its NodeInfo has been read "

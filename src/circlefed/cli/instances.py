@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from circlefed.cli.common import database, print_table, read_text_file, settings_from_args
+from circlefed.cli.common import database, print_table, read_text_file, settings_from_args, warn
 from circlefed.clock import Clock
 from circlefed.domain import federation_policy
+from circlefed.domain.policy_guards import policy_conflicts
 from circlefed.errors import BadRequest
 from circlefed.federation.domain_policy import CancelRefused
 from circlefed.policy.domains import FEDERATION_MODES
@@ -60,7 +61,9 @@ async def mode_command(args) -> int:
             return 0
         enforce = _CancelCounter()
         await federation_policy.set_mode(args.mode, now=Clock().now(), enforce=enforce)
+        conflicts = await policy_conflicts()
     print(f"federation mode is now {args.mode}{enforce.report()}")
+    warn(conflicts)
     return 0
 
 
@@ -69,10 +72,13 @@ async def rule_command(args) -> int:
     action, _, verb = RULE_COMMANDS[args.command_name]
     enforce = _CancelCounter()
     async with database(settings):
-        rule = await federation_policy.set_rule(
+        change = await federation_policy.set_rule(
             args.domain, action, reason=args.reason, now=Clock().now(), enforce=enforce
         )
-    print(f"{verb} {rule.domain}{enforce.report()}")
+        conflicts = await policy_conflicts()
+    replaced = change.replaced_text()
+    print(f"{verb} {change.rule.domain}{'; ' + replaced if replaced else ''}{enforce.report()}")
+    warn(conflicts)
     return 0
 
 

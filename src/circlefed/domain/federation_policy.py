@@ -58,16 +58,34 @@ async def set_mode(mode: str, *, now: datetime, enforce: Enforce) -> DomainPolic
         return await _enforce(enforce, now)
 
 
-async def set_rule(domain: str, action: str, *, reason: str = "", now: datetime, enforce: Enforce) -> DomainRule:
-    """Give a domain (and its subdomains) a rule, replacing any it had; blocking it cancels its queued deliveries."""
+@dataclass(frozen=True)
+class RuleChange:
+    """A rule as set, and the one it replaced (None: the domain had none)."""
+
+    rule: DomainRule
+    replaced: tuple[str, str] | None  # (action, reason)
+
+    def replaced_text(self) -> str:
+        if self.replaced is None or self.replaced[0] == self.rule.action.value:
+            return ""
+        action, reason = self.replaced
+        return f"replaced its earlier rule: {action.replace('_', ' ')}" + (f" ({reason})" if reason else "")
+
+
+async def set_rule(domain: str, action: str, *, reason: str = "", now: datetime, enforce: Enforce) -> RuleChange:
+    """Give a domain (and its subdomains) a rule, replacing any it had (whose reason stays unless a new one is
+    given: a reason is the admin's memory of why); blocking it cancels its queued deliveries."""
     domain, action, reason = normalize_domain(domain), check_action(action), _check_reason(reason)
     async with in_transaction():
+        before = await DomainRule.get_or_none(domain=domain)
+        replaced = (before.action.value, before.reason) if before is not None else None
+        reason = reason or (before.reason if before is not None else "")
         rule, _ = await DomainRule.update_or_create(
             defaults={"action": DomainAction(action), "reason": reason}, domain=domain
         )
         await _enforce(enforce, now)
     log.info("domain rule: %s is now %s (%s)", domain, action, reason or "no reason given")
-    return rule
+    return RuleChange(rule, replaced)
 
 
 async def clear_rule(domain: str, *, now: datetime, enforce: Enforce) -> DomainRule:

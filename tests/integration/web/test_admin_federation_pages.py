@@ -113,3 +113,23 @@ async def test_trusted_partner_instances_are_added_listed_and_removed(client, se
     address = await admin_post(client, "/admin/federation/trusted", {"trusted_domain": "198.51.100.7"})
     assert address.status == 400 and "198.51.100.7 is an IP address" in await address.text()
     assert not await TrustedInstance.exists()
+
+
+async def test_a_blocked_partner_is_named_as_a_contradiction_until_one_setting_gives_way(client, settings):
+    await signed_in_admin(client, settings)
+    await follow(client, await admin_post(
+        client, "/admin/federation/rules", {"domain": "partner.example", "action": "silence", "reason": "noisy week"}
+    ))
+    page = await follow(client, await admin_post(
+        client, "/admin/federation/rules", {"domain": "partner.example", "action": "block", "reason": ""}
+    ))
+    assert "partner.example: block; replaced its earlier rule: silence (noisy week)." in page
+    assert "<td>noisy week</td>" in page, "the reason stays when none is given"
+    trusted = await follow(client, await admin_post(
+        client, "/admin/federation/trusted", {"trusted_domain": "partner.example", "note": ""}
+    ))
+    contradiction = "partner.example is a trusted partner but its domain is blocked"
+    assert 'class="flash flash-error"' in trusted and contradiction in trusted
+    assert "Settings that contradict each other" in trusted
+    page = await follow(client, await admin_post(client, "/admin/federation/rules/clear", {"domain": "partner.example"}))
+    assert contradiction not in page and "Settings that contradict each other" not in page

@@ -8,11 +8,13 @@ from typing import Any
 from aiohttp import web
 
 from circlefed.domain import confidentiality, federation_policy
+from circlefed.domain.policy_guards import policy_conflicts
 from circlefed.errors import BadRequest, NotFound
 from circlefed.federation.domain_policy import CancelRefused
 from circlefed.policy.domains import FEDERATION_MODES
 from circlefed.storage.models import DomainAction, DomainRule
 from circlefed.web.keys import CLOCK, FEDERATION
+from circlefed.web.ui.flash import flash
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.guards import admin_required
 from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
@@ -48,9 +50,16 @@ async def federation_page(request: web.Request, *, status: int = 200, **extra: A
         "rule_form": Form({}),
         "trust_form": Form({}),
         "import_errors": [],
+        "conflicts": await policy_conflicts(),
         **extra,
     }
     return await render(request, "ui/admin/federation.html", context, status=status)
+
+
+async def flash_conflicts(request: web.Request) -> None:
+    """After a change: each trusted partner the federation policy now keeps out, as an error to act on."""
+    for conflict in await policy_conflicts():
+        flash(request, conflict + ".", kind="error")
 
 
 @admin_required
@@ -68,6 +77,7 @@ async def set_mode(request: web.Request) -> web.StreamResponse:
     await federation_policy.set_mode(mode, now=request.app[CLOCK].now(), enforce=enforce)
     policy_changed(request)
     log.info("federation mode set to %s from the admin pages", mode)
+    await flash_conflicts(request)
     return redirect(request, PAGE, f"Federation mode is now {mode}.{enforce.report()}")
 
 
@@ -80,7 +90,7 @@ async def add_rule(request: web.Request) -> web.StreamResponse:
     enforce = CancelCounter()
     if form.ok:
         try:
-            rule = await federation_policy.set_rule(
+            change = await federation_policy.set_rule(
                 domain, action, reason=reason, now=request.app[CLOCK].now(), enforce=enforce
             )
         except BadRequest as exc:
@@ -88,7 +98,10 @@ async def add_rule(request: web.Request) -> web.StreamResponse:
     if not form.ok:
         return await federation_page(request, status=400, rule_form=form)
     policy_changed(request)
-    return redirect(request, PAGE, f"{rule.domain}: {action.replace('_', ' ')}.{enforce.report()}")
+    await flash_conflicts(request)
+    replaced = change.replaced_text()
+    done = f"{change.rule.domain}: {action.replace('_', ' ')}{'; ' + replaced if replaced else ''}."
+    return redirect(request, PAGE, done + enforce.report())
 
 
 @admin_required

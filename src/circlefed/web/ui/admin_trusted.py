@@ -9,7 +9,7 @@ from circlefed.domain import confidentiality
 from circlefed.errors import BadRequest, NotFound
 from circlefed.netguard import Allowlist
 from circlefed.web.keys import CLOCK, SETTINGS
-from circlefed.web.ui.admin_federation import PAGE, federation_page
+from circlefed.web.ui.admin_federation import PAGE, federation_page, flash_conflicts
 from circlefed.web.ui.admin_settings import cancel_for_members_circles
 from circlefed.web.ui.forms import read_form
 from circlefed.web.ui.guards import admin_required
@@ -29,6 +29,7 @@ async def trust(request: web.Request) -> web.StreamResponse:
             form.error("trusted_domain", exc.message[:1].upper() + exc.message[1:] + ".")
     if not form.ok:
         return await federation_page(request, status=400, trust_form=form)
+    await flash_conflicts(request)
     return redirect(
         request, PAGE, f"{row.domain} is now trusted: members circles reach it where it hosts an approved member."
     )
