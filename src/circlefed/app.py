@@ -24,6 +24,7 @@ from circlefed.federation.process import inbox_handler
 from circlefed.federation.retention_job import periodic_jobs
 from circlefed.federation.services import Federation, build_federation
 from circlefed.http_client import SafeHttpClient, trust_store_context
+from circlefed.policy.domains import domain_label
 from circlefed.settings import Settings
 from circlefed.storage.db import activated, describe, open_database
 from circlefed.web import actors, health, inbox, objects, wellknown
@@ -75,6 +76,7 @@ def _setup_templates(app: web.Application, settings: Settings) -> None:
     # A global rather than a context processor: processors add a middleware to every request, HTML or not.
     environment.globals["instance_name"] = settings.instance.name
     environment.filters["resource_links"] = resource_links
+    environment.filters["domain_label"] = domain_label
     environment.globals["report_categories"] = list(CATEGORY_LABELS.items())  # (value, label) for the forms
 
 

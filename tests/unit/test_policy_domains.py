@@ -5,6 +5,7 @@ import pytest
 from circlefed.errors import BadRequest
 from circlefed.policy.domains import (
     DomainPolicy,
+    domain_label,
     content_verdict,
     fetch_verdict,
     inbound_verdict,
@@ -159,3 +160,16 @@ def test_silenced_content_is_held_and_rejected_media_dropped(rules, domain, cont
     policy = DomainPolicy(rules=rules)
     assert isinstance(content_verdict(policy, domain), content)
     assert isinstance(media_verdict(policy, domain), media)
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("xn--bcher-kva.example", "bücher.example (xn--bcher-kva.example)"),
+        ("xn--bcher-kva.example:8443", "bücher.example:8443 (xn--bcher-kva.example:8443)"),
+        ("evil.example", "evil.example"),
+        ("xn--zz.example", "xn--zz.example"),  # not valid punycode: shown as stored
+    ],
+)
+def test_an_idn_is_shown_in_unicode_beside_its_punycode(stored, shown):
+    assert domain_label(stored) == shown

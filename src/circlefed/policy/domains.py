@@ -42,6 +42,19 @@ def normalize_domain(domain: str) -> str:
     return f"{host}:{port}" if sep and port not in DEFAULT_PORTS else host
 
 
+def domain_label(domain: str) -> str:
+    """How an admin reads a canonical domain: an IDN in Unicode beside the punycode stored and matched
+    ("bücher.example (xn--bcher-kva.example)"); any other domain as it is."""
+    host, sep, port = domain.rpartition(":") if domain.count(":") == 1 else (domain, "", "")
+    if "xn--" not in host:
+        return domain
+    try:
+        readable = host.encode("ascii").decode("idna")
+    except UnicodeError:  # not valid punycode after all: show what is stored
+        return domain
+    return f"{readable}{sep}{port} ({domain})"
+
+
 def check_mode(mode: str) -> str:
     if mode not in FEDERATION_MODES:
         raise BadRequest(f"invalid federation mode {mode!r}: use {', '.join(FEDERATION_MODES)}")

@@ -133,3 +133,11 @@ async def test_a_blocked_partner_is_named_as_a_contradiction_until_one_setting_g
     assert "Settings that contradict each other" in trusted
     page = await follow(client, await admin_post(client, "/admin/federation/rules/clear", {"domain": "partner.example"}))
     assert contradiction not in page and "Settings that contradict each other" not in page
+
+
+async def test_an_idn_rule_is_listed_in_unicode_beside_its_punycode(client, settings):
+    await signed_in_admin(client, settings)
+    page = await follow(client, await admin_post(
+        client, "/admin/federation/rules", {"domain": "Bücher.example", "action": "silence", "reason": ""}
+    ))
+    assert "<td>bücher.example (xn--bcher-kva.example)</td>" in page
