@@ -148,6 +148,10 @@ async def _worker(app: web.Application) -> AsyncIterator[None]:
     await runner.stop()
 
 
+async def _favicon(request: web.Request) -> web.Response:
+    raise web.HTTPMovedPermanently("/static/favicon.svg")
+
+
 def _add_routes(app: web.Application) -> None:
     setup_ui(app)  # sessions, CSRF and page-context middlewares, then the UI routes
     inbox.add_routes(app)
@@ -156,3 +160,4 @@ def _add_routes(app: web.Application) -> None:
     actors.add_routes(app)
     objects.add_routes(app)
     app.router.add_static("/static", TEMPLATES_DIR / "static", name="static")
+    app.router.add_get("/favicon.ico", _favicon)  # asked for by browsers and tools whatever the page links

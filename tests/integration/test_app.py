@@ -91,6 +91,15 @@ async def test_errors_are_a_plain_page_for_browsers(client):
     assert "Traceback" not in page
 
 
+async def test_every_page_has_an_icon_and_the_usual_icon_address_leads_to_it(client):
+    home = await (await client.get("/", headers={"Accept": "text/html"})).text()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in home
+    icon = await client.get("/static/favicon.svg")
+    assert icon.status == 200 and icon.content_type == "image/svg+xml" and b"<svg" in await icon.read()
+    asked = await client.get("/favicon.ico", allow_redirects=False)  # what browsers ask for unprompted
+    assert asked.status == 301 and asked.headers["Location"] == "/static/favicon.svg"
+
+
 async def test_security_headers_on_pages_and_on_errors(client):
     for path in ("/", "/nowhere"):
         response = await client.get(path)
