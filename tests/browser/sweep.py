@@ -6,6 +6,7 @@ from playwright.sync_api import Page
 
 from circlefed.app import create_app
 from circlefed.settings import Settings
+from tests.browser import screens
 from tests.browser.accessibility import assert_accessible
 
 # Pages the sweep does not open, and why (every other GET page of the web UI must be swept).
@@ -22,6 +23,18 @@ NOT_SWEPT = {
     "/messages/new": "test_pages_accessible.py opens every message page with content on it",
     "/messages/{conversation_id}": "test_pages_accessible.py opens every message page with content on it",
 }
+WIDTHS = (390, 768, 1280)  # a phone, a tablet, a laptop
+WIDTH_SHOTS = screens.ARTIFACTS / "widths"
+# Wider than the window: the page, and the first few elements sticking out (tables scroll inside their own box).
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return null;
+  const out = [...document.querySelectorAll("body *")]
+    .filter((e) => e.getBoundingClientRect().right > width + 1 && e.children.length === 0)
+    .slice(0, 3)
+    .map((e) => `${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}${e.className ? "." + e.className : ""}`);
+  return `${document.documentElement.scrollWidth} px wide (${out.join(", ")})`;
+}"""
 HTML_OUTSIDE_UI = {"/u/{name}", "/c/{slug}", "/t/{token}", "/p/{token}"}  # AS2 for servers, HTML for browsers
 
 
@@ -52,4 +65,20 @@ class Sweep:
             assert_accessible(page)
         except AssertionError as exc:
             self.failures.append(str(exc))
+        self.failures += fits_every_width(page, route)
         self.checked.setdefault(route, page.url)
+
+
+def fits_every_width(page: Page, route: str) -> list[str]:
+    """At each of WIDTHS the page is no wider than the window (a screenshot of each is kept); the problems."""
+    before, problems = page.viewport_size, []
+    try:
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=WIDTH_SHOTS / str(width) / f"{screens.slug(route) or 'page'}.png")
+            wide = page.evaluate(OVERFLOW)
+            if wide:
+                problems.append(f"{route} ({page.url}) at {width} px: the page is {wide}")
+    finally:
+        page.set_viewport_size(before)
+    return problems

@@ -185,6 +185,8 @@ def test_every_page_passes_axe_core_with_content_on_it(start_server, open_page):
     log_in(admin, base, server.admin_name, server.admin_password)
 
     sweep.check(admin, "/admin/settings", "/admin/settings")
+    radios = admin.eval_on_selector_all("input[type=radio]", "els => els.map(e => e.getBoundingClientRect().width)")
+    assert radios and max(radios) < 48, f"radio buttons as wide as text fields: {radios}"
     admin.get_by_label("Crisis resources").fill("Samaritans: call 116 123, day or night.\nEmergency: 112")
     press(admin, admin.get_by_role("button", name="Save settings"))
     sweep.check(admin, "/c/{slug}/facilitate/settings", "/c/welcome/facilitate/settings")
