@@ -30,19 +30,21 @@ async def set_registration_mode(mode: RegistrationMode) -> None:
 async def register(
     site: Site, username: str, password: str, *, now: datetime, invite_token: str = "", join_reason: str = ""
 ) -> Account:
-    """A new member account as the registration mode allows; in `approval` mode it waits for an admin."""
+    """A new member account as the registration mode allows; in `approval` mode it waits for an admin, unless it
+    comes with an invitation (an admin vouched for the person already)."""
     mode = await registration_mode()
     if mode is RegistrationMode.CLOSED:
         raise Forbidden("This instance is not taking new members at the moment.")
-    if mode is RegistrationMode.INVITE:
+    invited = mode is RegistrationMode.INVITE or bool(invite_token)
+    if invited:
         await find_usable_invite(invite_token, now)  # refuse early, before any row is written
     if len(join_reason) > MAX_JOIN_REASON:
         raise BadRequest(f"the note to the admins can be at most {MAX_JOIN_REASON} characters long")
     async with in_transaction():
         account = await create_account(site, username, password)
-        if mode is RegistrationMode.INVITE:
+        if invited:
             await redeem_invite(invite_token, account, now)
-        if mode is RegistrationMode.APPROVAL:
+        elif mode is RegistrationMode.APPROVAL:
             account.is_approved = False
             account.join_reason = join_reason
             await account.save(update_fields=["is_approved", "join_reason"])

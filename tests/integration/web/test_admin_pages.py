@@ -195,6 +195,34 @@ async def test_an_invitation_link_is_shown_once_and_lets_one_person_join(client,
     assert "There are no unused invitations." in await (await client.get("/admin/invites", headers=HTML)).text()
 
 
+async def test_an_invited_person_does_not_wait_for_approval(client, settings, aiohttp_client, clock):
+    await signed_in_admin(client, settings)
+    await _save_settings(client, registration_mode="approval")  # the default: strangers wait for an admin
+    page = await (await admin_post(client, "/admin/invites", {"note": "for Ana", "days": "7"})).text()
+    token = re.search(r'value="http://127\.0\.0\.1:8080/register\?invite=([^"]+)"', page).group(1)
+    visitor = await aiohttp_client(create_app(settings, clock=clock))
+    form_page = await (await visitor.get(f"/register?invite={token}", headers=HTML)).text()
+    assert "You were invited" in form_page and "A few words for the admins" not in form_page
+    assert f'name="invite" value="{token}"' in form_page, "the page sends the invitation with the form"
+    joined = await post_form(
+        visitor, "/register", {"username": "ana", "password": PASSWORD, "password_again": PASSWORD, "invite": token},
+        page=f"/register?invite={token}",
+    )
+    assert joined.status == 303 and joined.headers["Location"] == "/account"
+    assert (await Account.get(username="ana")).is_approved
+    stranger = await aiohttp_client(create_app(settings, clock=clock))
+    asked = await post_form(
+        stranger, "/register", {"username": "lee", "password": PASSWORD, "password_again": PASSWORD},
+        page="/register",
+    )
+    assert asked.status == 200 and not (await Account.get(username="lee")).is_approved  # no invitation: waits
+    reused = await post_form(
+        stranger, "/register", {"username": "max", "password": PASSWORD, "password_again": PASSWORD, "invite": token},
+        page="/register",
+    )
+    assert reused.status == 400 and not await Account.exists(username="max"), "an invitation works once"
+
+
 async def test_a_revoked_invitation_no_longer_works(client, settings):
     await signed_in_admin(client, settings)
     await admin_post(client, "/admin/invites", {"days": "3"})
