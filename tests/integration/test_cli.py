@@ -77,6 +77,10 @@ def test_users_create_list_disable(cli_env, capsys, monkeypatch):
     assert {line.split()[0]: line.split() for line in out.splitlines()[1:]}["robin"][1:3] == ["member", "active"]
     status, _, err = run(capsys, "users", "enable", "ghost")
     assert status == 1 and "no account named 'ghost'" in err
+    status, out, _ = run(capsys, "users", "reset-password", "robin")
+    assert status == 0 and "give robin this link to set a new password" in out
+    assert out.splitlines()[-1].startswith("http://127.0.0.1:8080/reset/") and len(out.splitlines()[-1]) > 60
+    assert run(capsys, "users", "reset-password", "ghost")[0] == 1
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 from circlefed.cli.common import database, print_table, settings_from_args, site_for
-from circlefed.domain import accounts
+from circlefed.clock import Clock
+from circlefed.domain import accounts, password_resets
 from circlefed.domain.passwords import random_password
 
 
@@ -25,6 +26,11 @@ def register(subparsers) -> None:
     disable = sub.add_parser("disable", help="disable an account (it can no longer log in)")
     disable.add_argument("name")
     disable.set_defaults(run=disable_user)
+    reset = sub.add_parser(
+        "reset-password", help="print a one-time link (24 hours) with which the member sets a new password"
+    )
+    reset.add_argument("name")
+    reset.set_defaults(run=reset_password_command)
     enable = sub.add_parser("enable", help="enable a disabled account (it can log in again)")
     enable.add_argument("name")
     enable.set_defaults(run=enable_user)
@@ -75,4 +81,14 @@ async def enable_user(args) -> int:
     async with database(settings):
         await accounts.enable_account(args.name)
     print(f"enabled account '{args.name}': it can log in again")
+    return 0
+
+
+async def reset_password_command(args) -> int:
+    settings = settings_from_args(args)
+    async with database(settings):
+        account = await accounts.get_account(args.name)
+        token = await password_resets.issue_reset(account, now=Clock().now())
+    print(f"give {account.username} this link to set a new password (once, within 24 hours; earlier links stop "
+          f"working):\n{settings.instance.base_url}/reset/{token}")
     return 0

@@ -247,6 +247,20 @@ class Invite(Model):
         table = "invites"
 
 
+class PasswordReset(Model):
+    """A one-time link an admin gave a member to set a new password (only a hash of the token is kept)."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name="password_resets", on_delete=fields.CASCADE)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "password_resets"
+
+
 class LoginFailure(Model):
     """One failed sign-in, keyed by username and by client address bucket: the shared rate-limit record."""
 

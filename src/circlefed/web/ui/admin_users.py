@@ -1,14 +1,14 @@
-"""Web UI: /admin/users: accounts (search, keyset paging), approving new ones, disabling, admin rights, and the
-sign-in limits reached recently."""
+"""Web UI: /admin/users: accounts (search, keyset paging), approving new ones, disabling and enabling, admin rights,
+password reset links, and the sign-in limits reached recently."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from circlefed.domain import account_admin, login_limits, registration
+from circlefed.domain import account_admin, login_limits, password_resets, registration
 from circlefed.errors import BadRequest, NotFound
 from circlefed.storage.models import Account
-from circlefed.web.keys import CLOCK
+from circlefed.web.keys import CLOCK, SETTINGS
 from circlefed.web.ui.forms import read_form
 from circlefed.web.ui.guards import admin_required, signed_in_account
 from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
@@ -32,6 +32,10 @@ LOCKOUT_TEXT = {
 
 @admin_required
 async def users_page(request: web.Request) -> web.StreamResponse:
+    return await _users_page(request)
+
+
+async def _users_page(request: web.Request, *, reset: dict | None = None) -> web.Response:
     query = request.query.get("q", "").strip().lower()[:MAX_QUERY]
     accounts = Account.filter(is_approved=True)
     if query:
@@ -45,6 +49,7 @@ async def users_page(request: web.Request) -> web.StreamResponse:
         "lockouts": await login_limits.recent_lockouts(request.app[CLOCK].now()),
         "lockout_text": LOCKOUT_TEXT,
         "keep_days": login_limits.KEEP_LOCKOUTS.days,
+        "reset": reset,
     }
     return await render(request, "ui/admin/users.html", context)
 
@@ -89,6 +94,20 @@ async def enable(request: web.Request) -> web.StreamResponse:
 
 
 @admin_required
+async def reset_link(request: web.Request) -> web.StreamResponse:
+    """A one-time link to set a new password, shown once on this page for the admin to pass on."""
+    admin = await signed_in_account(request)
+    account = await Account.get_or_none(id=_account_id(request))
+    if account is None:
+        raise NotFound("No account with that number.")
+    if account.id == admin.id:
+        return redirect(request, PAGE, "Change your own password on your account page.", kind="error")
+    token = await password_resets.issue_reset(account, now=request.app[CLOCK].now())
+    link = f"{request.app[SETTINGS].instance.base_url}/reset/{token}"
+    return await _users_page(request, reset={"username": account.username, "link": link})
+
+
+@admin_required
 async def set_admin(request: web.Request) -> web.StreamResponse:
     admin = await signed_in_account(request)
     form = await read_form(request)
@@ -109,4 +128,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(PAGE + r"/{id:\d+}/reject", reject)
     app.router.add_post(PAGE + r"/{id:\d+}/disable", disable)
     app.router.add_post(PAGE + r"/{id:\d+}/enable", enable)
+    app.router.add_post(PAGE + r"/{id:\d+}/reset", reset_link)
     app.router.add_post(PAGE + r"/{id:\d+}/admin", set_admin)
