@@ -5,8 +5,8 @@ import pytest
 from circlefed.errors import BadRequest
 from circlefed.policy.domains import (
     DomainPolicy,
-    domain_label,
     content_verdict,
+    domain_label,
     fetch_verdict,
     inbound_verdict,
     media_verdict,
