@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -239,6 +240,10 @@ def test_every_page_passes_axe_core_with_content_on_it(start_server, open_page):
     admin.goto(f"{base}/admin/invites")
     press(admin, admin.get_by_role("button", name="Create invitation link"))
     sweep.check(admin, "/admin/invites")
+    # The link shown once: a Copy button (JavaScript) beside the field, which stays selectable without it.
+    admin.get_by_role("button", name="Copy the invitation link").click()
+    expect(admin.locator("#invite-link ~ [role=status]")).to_have_text(re.compile(r"Copied\.|Selected: press"))
+    assert admin.locator("#invite-link").get_attribute("readonly") is not None
     admin.goto(f"{base}/admin/content-rules")
     admin.get_by_label("Word or pattern").fill("miracle cure")
     press(admin, admin.get_by_role("button", name="Add rule"))
