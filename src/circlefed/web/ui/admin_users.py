@@ -73,24 +73,24 @@ async def reject(request: web.Request) -> web.StreamResponse:
     return redirect(request, PAGE, f"Declined the request of {account.username}; the account is removed.")
 
 
-@admin_required
-async def disable(request: web.Request) -> web.StreamResponse:
+async def _change_access(request: web.Request, change, verb: str, done: str) -> web.StreamResponse:
+    """Disable or enable another account (`change`: account_admin.disable or .enable), saying "<verb> <name><done>"."""
     admin = await signed_in_account(request)
     try:
-        account = await account_admin.disable(_account_id(request), by=admin)
+        account = await change(_account_id(request), by=admin)
     except BadRequest as exc:
         return redirect(request, PAGE, exc.message, kind="error")
-    return redirect(request, PAGE, f"Disabled {account.username}: they can no longer sign in.")
+    return redirect(request, PAGE, f"{verb} {account.username}{done}")
+
+
+@admin_required
+async def disable(request: web.Request) -> web.StreamResponse:
+    return await _change_access(request, account_admin.disable, "Disabled", ": they can no longer sign in.")
 
 
 @admin_required
 async def enable(request: web.Request) -> web.StreamResponse:
-    admin = await signed_in_account(request)
-    try:
-        account = await account_admin.enable(_account_id(request), by=admin)
-    except BadRequest as exc:
-        return redirect(request, PAGE, exc.message, kind="error")
-    return redirect(request, PAGE, f"Enabled {account.username}: they can sign in again.")
+    return await _change_access(request, account_admin.enable, "Enabled", ": they can sign in again.")
 
 
 @admin_required

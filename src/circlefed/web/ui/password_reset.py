@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from aiohttp import web
 
 from circlefed.domain import password_resets
@@ -14,7 +12,6 @@ from circlefed.web.ui.auth import read_new_password
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.render import redirect, render
 
-log = logging.getLogger(__name__)
 TEMPLATE = "ui/account/reset.html"
 
 
@@ -41,11 +38,10 @@ async def reset_submit(request: web.Request) -> web.StreamResponse:
     if status != 200 or not form.ok:
         return await render(request, TEMPLATE, context, status=status if status != 200 else 400)
     try:
-        account = await password_resets.reset_password(context["token"], password, now=request.app[CLOCK].now())
+        await password_resets.reset_password(context["token"], password, now=request.app[CLOCK].now())
     except BadRequest as exc:
         form.error("password", exc.message)
         return await render(request, TEMPLATE, context, status=400)
-    log.info("account %s set a new password from its reset link", account.id)
     return redirect(request, "/login", "Your new password is saved. Sign in with it.")
 
 
