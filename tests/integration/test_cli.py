@@ -128,7 +128,24 @@ def test_circles_create_with_visibility_and_facilitator(cli_env, capsys):
     assert status == 0 and "members circle 'grief'" in out
     _, out, _ = run(capsys, "circles", "list")
     row = next(line for line in out.splitlines() if line.startswith("grief"))
-    assert row.split()[-2:] == ["members", "1"]
+    assert row.split()[-5:] == ["members", "1", "approval", "-", "-"]
+
+
+def test_circles_create_with_rules_approval_and_retention_then_an_invitation(cli_env, capsys, tmp_path):
+    run(capsys, "users", "create", "fran")
+    rules = tmp_path / "rules.md"
+    rules.write_text("1. What is said here stays here.\n", encoding="utf-8")
+    made = ["circles", "create", "walk", "--name", "Walkers", "--rules-file", str(rules), "--approval"]
+    status, _, err = run(capsys, *made, "--retention-days", "30")
+    assert status == 1 and "ground rules need a facilitator" in err
+    assert run(capsys, *made, "--retention-days", "30", "--facilitator", "fran")[0] == 0
+    row = next(line for line in run(capsys, "circles", "list")[1].splitlines() if line.startswith("walk"))
+    assert row.split()[-5:] == ["public", "1", "approval", "30", "v1"]
+    run(capsys, "users", "create", "robin")
+    status, _, err = run(capsys, "circles", "invite", "walk", "--as", "robin")
+    assert status == 1 and "only the circle's facilitators or an admin" in err
+    status, out, _ = run(capsys, "circles", "invite", "walk", "--as", "fran", "--days", "3", "--note", "for Sam")
+    assert status == 0 and "works once for 3 days" in out and "/invite/" in out.splitlines()[-1]
 
 
 def _subprocess(args, env_extra, cwd):
@@ -184,6 +201,8 @@ def test_every_command_accepts_config(tmp_path):
         (["worker", "--concurrency", "ten"], "argument --concurrency: 'ten' is not a whole number"),
         (["dev", "seed", "--posts", "-1"], "argument --posts: must be 0 or more, not -1"),
         (["moderation", "rules", "remove", "0"], "argument id: must be at least 1, not 0"),
+        (["circles", "create", "c", "--name", "C", "--retention-days", "0"], "--retention-days: must be at least 1"),
+        (["circles", "invite", "c", "--as", "ada", "--days", "-1"], "argument --days: must be at least 1, not -1"),
     ],
 )
 def test_every_numeric_option_is_checked_with_a_clear_message(tmp_path, command, message):

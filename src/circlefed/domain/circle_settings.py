@@ -1,5 +1,5 @@
-"""Domain: facilitators changing a circle's settings (visibility, retention, join approval, messages between
-members), each one logged."""
+"""Domain: facilitators changing a circle's settings (name and description, visibility, retention, join approval,
+messages between members), each one logged."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from circlefed.domain import modlog
+from circlefed.domain.circles import check_profile
 from circlefed.domain.confidentiality import VisibilityChanged, set_retention, set_visibility
+from circlefed.domain.events import CircleDescribed
 from circlefed.domain.moderation import check_moderator
 from circlefed.errors import BadRequest
 from circlefed.storage.models import Actor, Circle, Visibility
@@ -17,6 +19,25 @@ SET_VISIBILITY = "set_visibility"
 SET_RETENTION = "set_retention"
 SET_JOIN_APPROVAL = "set_join_approval"
 SET_MEMBER_MESSAGES = "set_member_messages"
+SET_DESCRIPTION = "set_description"
+
+
+async def describe_circle(
+    circle: Circle, name: str, description: str, by: Actor, *, now: datetime
+) -> CircleDescribed | None:
+    """A moderator renames the circle or rewrites its description (its Group's name and summary), logged; None
+    when unchanged. The slug stays: it is in every handle and link to the circle."""
+    await check_moderator(circle, by)
+    if not circle.is_local:
+        raise BadRequest("a remote circle's name is chosen at its own instance")
+    name, description = check_profile(name, description)
+    if (name, description) == (circle.name, circle.description):
+        return None
+    circle.name, circle.description = name, description
+    await circle.save(update_fields=["name", "description", "updated_at"])
+    await Actor.filter(id=circle.actor_id).update(display_name=name, summary=description)
+    await modlog.record(circle, by, SET_DESCRIPTION, target_uri=await _group_uri(circle), reason=name, now=now)
+    return CircleDescribed(circle, by)
 
 
 async def change_visibility(

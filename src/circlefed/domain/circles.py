@@ -10,6 +10,19 @@ from circlefed.domain.site import Site
 from circlefed.errors import BadRequest, NotFound
 from circlefed.storage.models import Actor, Circle, Membership, MembershipState, Role, Visibility
 
+MAX_NAME = 255
+MAX_DESCRIPTION = 2000
+
+
+def check_profile(name: str, description: str) -> tuple[str, str]:
+    """A circle's name (1-255 characters) and description (up to 2,000), trimmed; BadRequest otherwise."""
+    name, description = name.strip(), description.strip()
+    if not name or len(name) > MAX_NAME:
+        raise BadRequest(f"a circle needs a name of 1-{MAX_NAME} characters")
+    if len(description) > MAX_DESCRIPTION:
+        raise BadRequest(f"a circle's description is at most {MAX_DESCRIPTION} characters")
+    return name, description
+
 
 def parse_visibility(value: str) -> Visibility:
     try:
@@ -28,9 +41,7 @@ async def create_circle(
     facilitator: Actor | None = None,
 ) -> Circle:
     check_name(slug, "circle slug")
-    name = name.strip()
-    if not name or len(name) > 255:
-        raise BadRequest("a circle needs a name of 1-255 characters")
+    name, description = check_profile(name, description)
     await ensure_name_free(slug, "circle slug")
     async with in_transaction():
         actor = await create_local_actor(

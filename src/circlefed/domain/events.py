@@ -269,6 +269,14 @@ class RulesChanged:
     by: Actor
 
 
+@dataclass(frozen=True)
+class CircleDescribed:
+    """A facilitator renamed a circle hosted here or changed its description."""
+
+    circle: Circle
+    by: Actor
+
+
 Event = (
     ThreadStarted
     | ThreadEdited
@@ -288,4 +296,5 @@ Event = (
     | ReportFiled
     | ReportResolved
     | RulesChanged
+    | CircleDescribed
 )

@@ -1,4 +1,4 @@
-"""Domain: single-use invitations to register (registration mode `invite`); only a hash of the token is stored."""
+"""Domain: single-use invitations to register or to join one circle; only a hash of the token is stored."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from circlefed.errors import BadRequest
-from circlefed.storage.models import Account, Invite
+from circlefed.storage.models import Account, Circle, Invite
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +28,31 @@ def hash_token(token: str) -> str:
 
 
 async def create_invite(
-    by: Account | None, *, now: datetime, expires_in: timedelta = DEFAULT_LIFETIME, note: str = ""
+    by: Account | None,
+    *,
+    now: datetime,
+    expires_in: timedelta = DEFAULT_LIFETIME,
+    note: str = "",
+    circle: Circle | None = None,
 ) -> CreatedInvite:
-    """A new invitation; the plain token goes into the /register?invite=TOKEN link and nowhere else."""
+    """A new invitation (to the instance, or to `circle`); the plain token goes into the link and nowhere else."""
     if expires_in <= timedelta(0):
         raise BadRequest("an invitation must be valid for some time")
     token = secrets.token_urlsafe(24)
     invite = await Invite.create(
-        token_hash=hash_token(token), created_by=by, note=note[:255], created_at=now, expires_at=now + expires_in
+        token_hash=hash_token(token),
+        created_by=by,
+        note=note[:255],
+        created_at=now,
+        expires_at=now + expires_in,
+        circle=circle,
     )
-    log.info("invite %d created by %s", invite.id, f"account {by.id}" if by else "the CLI")
+    log.info(
+        "invite %d created by %s%s",
+        invite.id,
+        f"account {by.id}" if by else "the CLI",
+        f" for circle {circle.id}" if circle else "",
+    )
     return CreatedInvite(invite=invite, token=token)
 
 
@@ -57,10 +72,15 @@ async def redeem_invite(token: str, account: Account, now: datetime) -> None:
         raise BadRequest(INVALID)
 
 
-async def list_invites(now: datetime) -> list[Invite]:
-    """Invitations still usable, newest first (for the admin page)."""
-    return await Invite.filter(used_at__isnull=True, expires_at__gt=now).order_by("-created_at")
+async def list_invites(now: datetime, circle: Circle | None = None) -> list[Invite]:
+    """Invitations still usable, newest first: to the instance (the admin page), or to `circle`."""
+    query = Invite.filter(used_at__isnull=True, expires_at__gt=now)
+    query = query.filter(circle_id=circle.id) if circle else query.filter(circle_id__isnull=True)
+    return await query.order_by("-created_at")
 
 
-async def revoke_invite(invite_id: int, now: datetime) -> None:
-    await Invite.filter(id=invite_id, used_at__isnull=True).update(expires_at=now)
+async def revoke_invite(invite_id: int, now: datetime, circle: Circle | None = None) -> None:
+    """End an unused invitation at once (one of `circle`'s only, when a circle's page asks)."""
+    query = Invite.filter(id=invite_id, used_at__isnull=True)
+    query = query.filter(circle_id=circle.id) if circle else query.filter(circle_id__isnull=True)
+    await query.update(expires_at=now)

@@ -36,7 +36,8 @@ PERSON_ACTIONS = frozenset({modlog.BAN, modlog.UNBAN, modlog.ADD_FACILITATOR, mo
 
 async def publish_moderation(
     site: Site,
-    event: ev.Moderated | ev.PostApproved | ev.ReportFiled | ev.ReportResolved | ev.RulesChanged | VisibilityChanged,
+    event: ev.Moderated | ev.PostApproved | ev.ReportFiled | ev.ReportResolved | ev.RulesChanged | ev.CircleDescribed
+    | VisibilityChanged,
     *,
     now: datetime,
     received: dict | None,
@@ -45,7 +46,7 @@ async def publish_moderation(
         await publish_visibility(site, event, now=now)
     elif isinstance(event, ev.Moderated):
         await publish_moderated(site, event, now=now, received=received)
-    elif isinstance(event, ev.RulesChanged):
+    elif isinstance(event, ev.RulesChanged | ev.CircleDescribed):
         await publish_rules(site, event, now=now)
     elif isinstance(event, ev.PostApproved):
         await publish_approved(site, event, now=now)
@@ -112,8 +113,9 @@ async def _ban_inboxes(circle: Circle, person: Actor | None) -> list[str] | None
     return own
 
 
-async def publish_rules(site: Site, event: ev.RulesChanged, *, now: datetime) -> None:
-    """New ground rules: the Group sends Update(Group) to its members' instances, which refetch it."""
+async def publish_rules(site: Site, event: ev.RulesChanged | ev.CircleDescribed, *, now: datetime) -> None:
+    """New ground rules, name or description: the Group sends Update(Group) to its members' instances, which
+    refetch it."""
     circle = event.circle
     if not circle.is_local or circle.visibility is Visibility.LOCAL:
         return

@@ -37,7 +37,8 @@ from circlefed.storage.models import Actor, Circle, OutboxActivity, Post, Review
 log = logging.getLogger(__name__)
 
 MODERATION_EVENTS = (
-    ev.Moderated, ev.PostApproved, ev.ReportFiled, ev.ReportResolved, ev.RulesChanged, VisibilityChanged
+    ev.Moderated, ev.PostApproved, ev.ReportFiled, ev.ReportResolved, ev.RulesChanged, ev.CircleDescribed,
+    VisibilityChanged,
 )
 ContentEvent = ev.ThreadStarted | ev.ThreadEdited | ev.ThreadDeleted | ev.ReplyPosted | ev.ReplyEdited | ev.ReplyDeleted
 CONTENT_EVENTS = (ev.ThreadStarted, ev.ThreadEdited, ev.ThreadDeleted, ev.ReplyPosted, ev.ReplyEdited, ev.ReplyDeleted)

@@ -87,6 +87,14 @@ class RegistrationMode(StrEnum):
     CLOSED = "closed"
 
 
+class CircleCreators(StrEnum):
+    """Who may start a new circle from the web: the admins only (the default), facilitators too, or any member."""
+
+    ADMINS = "admins"
+    FACILITATORS = "facilitators"
+    MEMBERS = "members"
+
+
 class QueueState(StrEnum):
     """States of queued work (deliveries and inbox items); legal moves live in delivery/states.py."""
 
@@ -230,7 +238,7 @@ class AccountSession(Model):
 
 
 class Invite(Model):
-    """A single-use invitation to register (registration mode `invite`), stored as a hash of its token."""
+    """A single-use invitation to register, or to one circle, stored as a hash of its token."""
 
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
@@ -242,6 +250,8 @@ class Invite(Model):
     expires_at = fields.DatetimeField()
     used_by = fields.ForeignKeyField("models.Account", related_name="invite_used", null=True, on_delete=fields.SET_NULL)
     used_at = fields.DatetimeField(null=True)
+    # An invitation to one circle: whoever uses it joins that circle at once (and may register to do so).
+    circle = fields.ForeignKeyField("models.Circle", related_name="invites", null=True, on_delete=fields.CASCADE)
 
     class Meta:
         table = "invites"
@@ -600,6 +610,7 @@ class InstancePolicy(Model):
     # Shown on the pages instead of the settings file's instance.name/description when set by an admin.
     instance_name = fields.CharField(max_length=255, null=True)
     instance_description = fields.TextField(null=True)
+    circle_creators = fields.CharEnumField(CircleCreators, default=CircleCreators.ADMINS, max_length=16)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

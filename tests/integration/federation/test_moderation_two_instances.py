@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from circlefed.domain import moderation, replies, rules, threads
+from circlefed.domain import circle_settings, moderation, replies, rules, threads
 from circlefed.errors import Forbidden
-from circlefed.storage.models import Actor, CircleBan, Membership, Role, Thread
+from circlefed.storage.models import Actor, Circle, CircleBan, Membership, Role, Thread
 from circlefed.web.keys import SITE
 
 from .circles import act, inbox_states, settle
@@ -138,3 +138,16 @@ async def test_new_ground_rules_reach_the_member_instance_as_an_update_of_the_gr
     with net.b.db():
         group = await Actor.get(uri=f"{net.a.base_url}/c/grief")
     assert "<li>Be kind.</li>" in group.summary
+
+
+async def test_a_renamed_circle_reaches_the_member_instance_with_its_new_name_and_description(net):
+    # SPEC: PROTOCOL.md actors (the Group's name and summary) / issue 17 circles edited from the web
+    renamed = circle_settings.describe_circle(net.grief, "Grief and loss", "For anyone grieving.", net.fran, now=now())
+    await act(net.a, renamed)
+    await settle(net.a, net.b)
+    assert (await inbox_states(net.b))[-1] == ("Update", "delivered", None)
+    with net.b.db():
+        group = await Actor.get(uri=f"{net.a.base_url}/c/grief")
+        circle = await Circle.get(actor_id=group.id)
+    assert (group.display_name, circle.name) == ("Grief and loss", "Grief and loss")
+    assert "For anyone grieving." in circle.description + group.summary

@@ -53,7 +53,8 @@ async def test_the_overview_counts_accounts_waiting_for_approval(client, setting
 
 
 async def _save_settings(client, **changes):
-    data = {"registration_mode": "approval", "crisis_resources": "", "instance_name": "", "instance_description": ""}
+    data = {"registration_mode": "approval", "circle_creators": "admins", "crisis_resources": ""}
+    data |= {"instance_name": "", "instance_description": ""}
     return await admin_post(client, "/admin/settings", {**data, **changes})
 
 

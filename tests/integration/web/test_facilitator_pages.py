@@ -294,20 +294,20 @@ async def test_visibility_is_limited_to_allowed_levels_and_retention_is_set(clie
     await as_fran(client)
     page = await (await client.get(BASE + "/settings", headers=HTML)).text()
     assert 'value="members"' in page and 'value="public"' in page  # the current level stays offered
-    response = await act(client, "/settings", {"visibility": "members", "retention_days": "30"})
+    response = await act(client, "/settings", {"name": "Grief", "visibility": "members", "retention_days": "30"})
     assert response.status == 303
     await world.circle.refresh_from_db()
     assert world.circle.visibility is Visibility.MEMBERS and world.circle.retention_days == 30
     assert world.circle.requires_approval
-    refused = await act(client, "/settings", {"visibility": "public", "retention_days": "30"})
+    refused = await act(client, "/settings", {"name": "Grief", "visibility": "public", "retention_days": "30"})
     text = await refused.text()
     assert refused.status == 400 and "Facilitators may not make a circle public" in text
     assert 'aria-describedby="visibility-help visibility-error"' in text
-    bad = await act(client, "/settings", {"visibility": "members", "retention_days": "-3"})
+    bad = await act(client, "/settings", {"name": "Grief", "visibility": "members", "retention_days": "-3"})
     assert bad.status == 400 and 'id="retention_days-error"' in await bad.text()
     await world.circle.refresh_from_db()
     assert world.circle.visibility is Visibility.MEMBERS
-    await act(client, "/settings", {"visibility": "members", "retention_days": ""})
+    await act(client, "/settings", {"name": "Grief", "visibility": "members", "retention_days": ""})
     await world.circle.refresh_from_db()
     assert world.circle.retention_days is None
     assert await log_actions(world) == ["set_visibility", "set_retention", "set_retention"]
@@ -323,7 +323,8 @@ async def test_every_action_appears_in_the_circle_log_page(client, world):
     await act(client, "/facilitator", {"actor_id": world.robin.id, "facilitator": "1"})
     await act(client, "/facilitator", {"actor_id": world.robin.id, "facilitator": "0"})
     await act(client, "/rules", {"rules": "Be kind."})
-    await act(client, "/settings", {"visibility": "public", "retention_days": "90", "requires_approval": "on"})
+    opened = {"name": "Grief", "visibility": "public", "retention_days": "90", "requires_approval": "on"}
+    await act(client, "/settings", opened)
     await act(client, "/remove", {"thread_id": thread.id, "reason": "closing"})
     await act(client, "/ban", {"actor_id": world.robin.id, "reason": "spam"})
     page = await (await client.get(BASE + "/log", headers=HTML)).text()

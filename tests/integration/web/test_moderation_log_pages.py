@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from circlefed.domain import circle_settings, modlog
+from circlefed.domain import circle_founding, circle_invites, circle_settings, modlog
 from circlefed.domain.pseudonyms import generated_display_name, pseudonym_name
 from circlefed.domain.replies import reply, tombstone_reply
 from circlefed.domain.threads import tombstone_thread
@@ -33,6 +33,9 @@ CASES = {
     circle_settings.SET_RETENTION: ("group", "fran", f"{F} changed how long posts are kept."),
     circle_settings.SET_JOIN_APPROVAL: ("group", "fran", f"{F} changed how joining works."),
     circle_settings.SET_MEMBER_MESSAGES: ("group", "fran", f"{F} changed whether members may write to each other."),
+    circle_settings.SET_DESCRIPTION: ("group", "fran", f"{F} renamed or described the circle."),
+    circle_founding.CREATE_CIRCLE: ("group", "fran", f"{F} started the circle."),
+    circle_invites.INVITE_TO_CIRCLE: ("group", "fran", f"{F} made an invitation link."),
     modlog.PIN: ("thread", "fran", f"{F} pinned the thread “Evenings”."),
     modlog.UNPIN: ("thread", "fran", f"{F} unpinned the thread “Evenings”."),
     modlog.LOCK: ("thread", "fran", f"{F} locked the thread “Evenings”."),
@@ -100,13 +103,21 @@ def read_sentences(text: str, row: str, cell: str) -> dict[str, tuple[str, str]]
             for action, inner in found}
 
 
+async def every_page(client, path: str) -> str:
+    """The log page and the older pages its pager leads to, one after the other."""
+    text = await page(client, path)
+    while older := re.search(r'<a href="([^"]+)" rel="next">', text[-3000:]):
+        text += await page(client, html.unescape(older.group(1)))
+    return text
+
+
 def test_every_kind_of_entry_has_a_sentence():
-    assert set(CASES) == action_kinds(modlog, circle_settings)
+    assert set(CASES) == action_kinds(modlog, circle_settings, circle_founding, circle_invites)
 
 
 async def test_the_facilitators_log_reads_every_entry_as_a_sentence_with_its_target(client, logged):
     await sign_in(client, "fran")
-    shown = read_sentences(await page(client, "/c/quiet/facilitate/log"), "li", "span")
+    shown = read_sentences(await every_page(client, "/c/quiet/facilitate/log"), "li", "span")
     assert {action: text for action, (text, _) in shown.items()} == expected(logged)
     _check_links(shown, logged)
 
@@ -115,7 +126,7 @@ async def test_the_admins_log_reads_every_entry_as_a_sentence_with_a_readable_li
     client, settings, logged
 ):
     await signed_in_admin(client, settings)
-    shown = read_sentences(await page(client, "/admin/log"), "tr", "td")
+    shown = read_sentences(await every_page(client, "/admin/log"), "tr", "td")
     assert {action: text for action, (text, _) in shown.items()} == expected(logged)
     _check_links(shown, logged)
 

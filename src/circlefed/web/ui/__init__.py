@@ -12,6 +12,8 @@ from circlefed.web.ui import (
     account_devices,
     admin,
     auth,
+    circle_invite,
+    circle_new,
     facilitate,
     home,
     media_proxy,
@@ -32,7 +34,7 @@ from circlefed.web.ui.session import sessions_middleware
 MODULES = [home, auth, account, account_data, account_devices, password_reset, admin, facilitate]
 # Member pages (circles, circle page, threads, writing, post actions).
 MODULES += [member_circles, member_circle_page, member_threads, member_compose, member_posts, member_report]
-MODULES += [media_proxy]
+MODULES += [media_proxy, circle_invite, circle_new]
 # Private messages between facilitators and members.
 MODULES += [messages]
 

@@ -15,7 +15,7 @@ from circlefed.policy.domains import FEDERATION_MODES
 from circlefed.storage.models import DomainAction, DomainRule
 from circlefed.web.keys import CLOCK, FEDERATION
 from circlefed.web.ui.flash import flash
-from circlefed.web.ui.forms import Form, read_form
+from circlefed.web.ui.forms import Form, as_sentence, read_form
 from circlefed.web.ui.guards import admin_required
 from circlefed.web.ui.paging import cursor_param, keyset_page, page_url
 from circlefed.web.ui.render import redirect, render
@@ -94,7 +94,7 @@ async def add_rule(request: web.Request) -> web.StreamResponse:
                 domain, action, reason=reason, now=request.app[CLOCK].now(), enforce=enforce
             )
         except BadRequest as exc:
-            form.error("domain", _sentence(exc.message))
+            form.error("domain", as_sentence(exc.message))
     if not form.ok:
         return await federation_page(request, status=400, rule_form=form)
     policy_changed(request)
@@ -112,14 +112,9 @@ async def clear_rule(request: web.Request) -> web.StreamResponse:
     try:
         rule = await federation_policy.clear_rule(domain, now=request.app[CLOCK].now(), enforce=enforce)
     except (BadRequest, NotFound) as exc:
-        return redirect(request, PAGE, _sentence(exc.message), kind="error")
+        return redirect(request, PAGE, as_sentence(exc.message), kind="error")
     policy_changed(request)
     return redirect(request, PAGE, f"Removed the {rule.action.value.replace('_', ' ')} rule for {rule.domain}.")
-
-
-def _sentence(message: str) -> str:
-    message = message[:1].upper() + message[1:]
-    return message if message.endswith(".") else message + "."
 
 
 def add_routes(app: web.Application) -> None:

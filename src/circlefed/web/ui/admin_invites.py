@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from aiohttp import web
 
 from circlefed.domain.invites import create_invite, list_invites, revoke_invite
-from circlefed.web.keys import CLOCK, SITE
+from circlefed.web.keys import CLOCK
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.guards import admin_required
+from circlefed.web.ui.invite_links import DEFAULT_FORM, MAX_DAYS, read_invitation, registration_link
 from circlefed.web.ui.render import redirect, render
 from circlefed.web.ui.session import current_account
 
 PAGE = "/admin/invites"
-MAX_DAYS = 90
 
 
 async def _page(request: web.Request, form: Form, *, status: int = 200, link: str | None = None) -> web.Response:
@@ -25,23 +23,19 @@ async def _page(request: web.Request, form: Form, *, status: int = 200, link: st
 
 @admin_required
 async def invites_page(request: web.Request) -> web.StreamResponse:
-    return await _page(request, Form({"days": "7"}))
+    return await _page(request, Form(DEFAULT_FORM))
 
 
 @admin_required
 async def create(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
-    note = form.text("note", label="Note", max_length=255)
-    days_text = form.text("days", label="Valid for", required=True, max_length=3)
-    if days_text and not (days_text.isdigit() and 1 <= int(days_text) <= MAX_DAYS):
-        form.error("days", f"Valid for must be a whole number of days from 1 to {MAX_DAYS}.")
+    note, expires_in = read_invitation(form)
     if not form.ok:
         return await _page(request, form, status=400)
-    by, expires_in = await current_account(request), timedelta(days=int(days_text))
+    by = await current_account(request)
     created = await create_invite(by, now=request.app[CLOCK].now(), expires_in=expires_in, note=note)
-    link = f"{request.app[SITE].uris.base}/register?invite={created.token}"
     # Rendered, not redirected: the token is never stored, so this page is the only place it is shown.
-    return await _page(request, Form({"days": "7"}), link=link)
+    return await _page(request, Form(DEFAULT_FORM), link=registration_link(request, created.token))
 
 
 @admin_required

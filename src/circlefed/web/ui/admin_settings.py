@@ -1,4 +1,5 @@
-"""Web UI: /admin/settings: name, registration mode, crisis resources, safety switches and confidentiality."""
+"""Web UI: /admin/settings: name, registration mode, who starts circles, crisis resources, safety switches and
+confidentiality."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from aiohttp import web
 from tortoise.transactions import in_transaction
 
 from circlefed.domain import confidentiality, safety_admin
+from circlefed.domain.circle_founding import set_circle_creators
 from circlefed.domain.instance_identity import MAX_DESCRIPTION, MAX_NAME, set_instance_identity
 from circlefed.domain.instance_policy import read_instance_policy
 from circlefed.domain.registration import set_registration_mode
 from circlefed.domain.safety import FALLBACK_RESOURCES
 from circlefed.federation.withdraw import cancel_refused
-from circlefed.storage.models import Circle, InstancePolicy, RegistrationMode, Visibility
+from circlefed.storage.models import Circle, CircleCreators, InstancePolicy, RegistrationMode, Visibility
 from circlefed.web.keys import CLOCK, SETTINGS
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.guards import admin_required
@@ -22,6 +24,7 @@ from circlefed.web.ui.render import redirect, render
 
 log = logging.getLogger(__name__)
 MODES = tuple(mode.value for mode in RegistrationMode)
+CREATORS = tuple(who.value for who in CircleCreators)
 SWITCHES = ("hold_first_posts", "forward_reports_to_author_instance")
 
 
@@ -30,6 +33,7 @@ def _values(row: InstancePolicy) -> dict[str, object]:
         "instance_name": row.instance_name or "",
         "instance_description": row.instance_description or "",
         "registration_mode": row.registration_mode.value,
+        "circle_creators": row.circle_creators.value,
         "crisis_resources": row.crisis_resources,
         "hold_first_posts": row.hold_first_posts,
         "forward_reports_to_author_instance": row.forward_reports_to_author_instance,
@@ -68,6 +72,7 @@ def _read(form: Form) -> dict[str, object]:
         "instance_name": form.text("instance_name", label="Instance name", max_length=MAX_NAME),
         "instance_description": form.text("instance_description", label="Description", max_length=MAX_DESCRIPTION),
         "registration_mode": form.choice("registration_mode", MODES, label="Who may join"),
+        "circle_creators": form.choice("circle_creators", CREATORS, label="Who may start circles"),
         "crisis_resources": form.text(
             "crisis_resources", label="Crisis resources", max_length=safety_admin.MAX_RESOURCES
         ),
@@ -88,6 +93,8 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
     async with in_transaction():
         await set_instance_identity(str(values["instance_name"]), str(values["instance_description"]))
         await set_registration_mode(RegistrationMode(values["registration_mode"]))
+        if values["circle_creators"] != before.circle_creators.value:
+            await set_circle_creators(CircleCreators(values["circle_creators"]))
         await safety_admin.set_crisis_resources(str(values["crisis_resources"]))
         for name in SWITCHES:
             await safety_admin.set_switch(name, bool(values[name]))

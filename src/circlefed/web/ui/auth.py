@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from aiohttp import web
 
 from circlefed.domain.accounts import authenticate, check_name
+from circlefed.domain.circle_invites import invited_circle
 from circlefed.domain.login_limits import (
     Attempt,
     address_bucket,
@@ -15,13 +17,16 @@ from circlefed.domain.login_limits import (
     record_failure,
 )
 from circlefed.domain.passwords import MIN_PASSWORD_LENGTH
-from circlefed.domain.registration import MAX_JOIN_REASON, register, registration_mode
+from circlefed.domain.registration import MAX_JOIN_REASON, registration_mode
 from circlefed.errors import BadRequest, Conflict, TooManyRequests
-from circlefed.storage.models import RegistrationMode
+from circlefed.federation.invitations import register_member
+from circlefed.storage.models import Circle, RegistrationMode
 from circlefed.web.keys import CLOCK, SITE
+from circlefed.web.ui.circle_invite import RULES_FIELD, read_rules_acceptance
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.guards import safe_next
 from circlefed.web.ui.known_devices import known_device, remember_device
+from circlefed.web.ui.member_access import circle_path
 from circlefed.web.ui.render import redirect, render
 from circlefed.web.ui.session import current_account, log_in, log_out
 
@@ -74,12 +79,22 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 async def register_page(request: web.Request) -> web.StreamResponse:
+    invite = request.query.get("invite", "")[:100]
     if await current_account(request) is not None:
-        return redirect(request, "/account")
+        return redirect(request, f"/invite/{invite}" if invite else "/account")
     mode = await registration_mode()
-    context = {"mode": mode.value, "invite": request.query.get("invite", ""), "form": Form({})}
+    context = {"mode": mode.value, "invite": invite, "form": Form({}), "rules_field": RULES_FIELD}
+    try:
+        context["circle"] = await _invited_circle(invite, request.app[CLOCK].now())
+    except BadRequest as exc:
+        context["refusal"] = exc.message
     status = 403 if mode is RegistrationMode.CLOSED else 200
     return await render(request, "ui/account/register.html", context, status=status)
+
+
+async def _invited_circle(invite: str, now: datetime) -> Circle | None:
+    """The circle an invitation leads to (shown with its ground rules), None without one or for the instance."""
+    return await invited_circle(invite, now) if invite else None
 
 
 async def register_submit(request: web.Request) -> web.StreamResponse:
@@ -91,12 +106,25 @@ async def register_submit(request: web.Request) -> web.StreamResponse:
     invite = form.text("invite", max_length=100)
     if username and "username" not in form.errors:
         _check_username(form, username)
-    context = {"mode": mode.value, "invite": invite, "form": form}
+    context = {"mode": mode.value, "invite": invite, "form": form, "rules_field": RULES_FIELD}
+    now = request.app[CLOCK].now()
+    try:
+        circle = context["circle"] = await _invited_circle(invite, now)
+    except BadRequest as exc:  # an invitation that is used up or expired
+        log.info("registration refused: %s", exc.message)
+        return await render(request, "ui/account/register.html", {**context, "refusal": exc.message}, status=400)
+    version = read_rules_acceptance(form, circle) if circle else None
     if not form.ok:
         return await render(request, "ui/account/register.html", context, status=400)
     try:
-        account = await register(
-            request.app[SITE], username, password, now=request.app[CLOCK].now(), invite_token=invite, join_reason=reason
+        account = await register_member(
+            request.app[SITE],
+            username,
+            password,
+            now=now,
+            invite_token=invite,
+            join_reason=reason,
+            rules_version=version,
         )
     except Conflict as exc:
         form.error("username", "That name is already taken. Please choose another.")
@@ -108,6 +136,8 @@ async def register_submit(request: web.Request) -> web.StreamResponse:
     if not account.is_approved:
         return await render(request, "ui/account/registered.html", {"username": account.username})
     await log_in(request, account)
+    if circle is not None:
+        return redirect(request, circle_path(circle), f"Welcome, {account.username}. You are in {circle.name}.")
     return redirect(request, "/account", f"Welcome, {account.username}. Your account is ready.")
 
 

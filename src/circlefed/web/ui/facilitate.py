@@ -9,6 +9,7 @@ from circlefed.storage.models import Circle, Membership, MembershipState, Role
 from circlefed.web.ui import (
     facilitate_circle,
     facilitate_content,
+    facilitate_invites,
     facilitate_log,
     facilitate_members,
     facilitate_queue,
@@ -22,6 +23,7 @@ SUBPAGES = [
     facilitate_queue,
     facilitate_reports,
     facilitate_content,
+    facilitate_invites,
     facilitate_members,
     facilitate_circle,
     facilitate_log,

@@ -1,5 +1,5 @@
-"""Web UI: facilitators edit a circle's ground rules and settings (visibility, retention, join approval, messages
-between members)."""
+"""Web UI: facilitators edit a circle's ground rules and settings (name and description, visibility, retention,
+join approval, messages between members)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from aiohttp import web
 from tortoise.transactions import in_transaction
 
 from circlefed.domain import circle_settings
+from circlefed.domain.circles import MAX_DESCRIPTION, MAX_NAME
 from circlefed.domain.memberships import is_local_admin
 from circlefed.domain.rules import MAX_RULES_LENGTH, set_rules
+from circlefed.federation.actions import perform
 from circlefed.federation.circle_changes import change_level
 from circlefed.storage.models import Visibility
 from circlefed.web.keys import SETTINGS, SITE
@@ -54,7 +56,12 @@ async def allowed_levels(request: web.Request, mod: Moderating) -> tuple[str, ..
 
 
 async def _settings_page(request: web.Request, mod: Moderating, form: Form | None = None) -> web.Response:
-    context = {"form": form, "levels": await allowed_levels(request, mod)}
+    context = {
+        "form": form,
+        "levels": await allowed_levels(request, mod),
+        "max_name": MAX_NAME,
+        "max_description": MAX_DESCRIPTION,
+    }
     return await page(request, mod, "ui/facilitate/settings.html", context, status=400 if form else 200)
 
 
@@ -63,7 +70,8 @@ async def settings_page(request: web.Request, mod: Moderating) -> web.Response:
     return await _settings_page(request, mod)
 
 
-def _retention(form: Form) -> int | None:
+def read_retention(form: Form) -> int | None:
+    """The "keep posts for how many days" field: None (keep until deleted) or 1 to 36,500 days."""
     text = form.text("retention_days", label="Days")
     if not text:
         return None
@@ -83,7 +91,9 @@ async def _visibility(request: web.Request, mod: Moderating, form: Form) -> str:
 @facilitator_page
 async def save_settings(request: web.Request, mod: Moderating) -> web.Response:
     form = await read_form(request)
-    level, days = await _visibility(request, mod, form), _retention(form)
+    name = form.text("name", label="Name", required=True, max_length=MAX_NAME)
+    description = form.text("description", label="Description", max_length=MAX_DESCRIPTION)
+    level, days = await _visibility(request, mod, form), read_retention(form)
     approval, member_messages = form.checkbox("requires_approval"), form.checkbox("members_may_message")
     if not form.ok:
         log.info("circle %s: settings refused for actor %s: %s", mod.circle.id, mod.viewer.id, ", ".join(form.errors))
@@ -91,6 +101,9 @@ async def save_settings(request: web.Request, mod: Moderating) -> web.Response:
     circle, by, moment = mod.circle, mod.viewer, now(request)
     choices = request.app[SETTINGS].confidentiality.facilitator_visibilities
     async with in_transaction():
+        await perform(
+            request.app[SITE], circle_settings.describe_circle(circle, name, description, by, now=moment), now=moment
+        )
         change = await change_level(request.app[SITE], circle, level, by, facilitator_choices=choices, now=moment)
         moved, cancelled = change.changed, change.cancelled
         await circle_settings.change_retention(circle, days, by, now=moment)

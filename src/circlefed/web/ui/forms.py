@@ -65,3 +65,9 @@ class Form:
 
 async def read_form(request: web.Request) -> Form:
     return Form(await request.post())
+
+
+def as_sentence(message: str) -> str:
+    """A domain refusal ("the name is taken") as a sentence for a page ("The name is taken.")."""
+    message = message.strip()
+    return (message[:1].upper() + message[1:]).rstrip(".") + "."

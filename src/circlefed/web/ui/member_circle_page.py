@@ -15,7 +15,7 @@ from circlefed.federation.actions import perform
 from circlefed.storage.models import Actor, MembershipState, ReviewState, Thread, Visibility
 from circlefed.storage.visibility import visible_threads
 from circlefed.web.keys import CLOCK, SITE
-from circlefed.web.ui.forms import read_form
+from circlefed.web.ui.forms import as_sentence, read_form
 from circlefed.web.ui.guards import login_required
 from circlefed.web.ui.member_access import (
     Access,
@@ -118,7 +118,7 @@ async def join(request: web.Request) -> web.StreamResponse:
         )
     except CirclefedError as exc:
         log.info("refused join of actor %s to circle %s: %s", access.actor.id, circle.id, exc.message)
-        return await _render(request, access, errors={RULES_FIELD: _sentence(exc.message)}, status=exc.status)
+        return await _render(request, access, errors={RULES_FIELD: as_sentence(exc.message)}, status=exc.status)
     if outcome.state is MembershipState.APPROVED:
         return redirect(request, access.path, f"Welcome to {circle.name}.")
     return redirect(request, access.path, "Your request to join was sent. A facilitator will look at it.")
@@ -137,7 +137,7 @@ async def leave(request: web.Request) -> web.StreamResponse:
         await perform(request.app[SITE], leave_circle(circle, access.actor), now=now)
     except CirclefedError as exc:
         log.info("refused leaving circle %s for actor %s: %s", circle.id, access.actor.id, exc.message)
-        return redirect(request, access.path, _sentence(exc.message), kind="error")
+        return redirect(request, access.path, as_sentence(exc.message), kind="error")
     if was_pending:
         return redirect(request, "/circles", f"You withdrew your request to join {circle.name}.")
     return redirect(request, "/circles", f"You left {circle.name}. You are welcome back any time.")
@@ -160,17 +160,12 @@ async def acknowledge(request: web.Request) -> web.StreamResponse:
             circle, access.actor, version=_int(form.raw("rules_version")) or 0, now=request.app[CLOCK].now()
         )
     except CirclefedError as exc:
-        return await _render(request, access, errors={RULES_FIELD: _sentence(exc.message)}, status=exc.status)
+        return await _render(request, access, errors={RULES_FIELD: as_sentence(exc.message)}, status=exc.status)
     return redirect(request, access.path, "Thank you. You can post in this circle again.")
 
 
 def _int(raw: str) -> int | None:
     return int(raw) if raw.isdigit() else None
-
-
-def _sentence(message: str) -> str:
-    message = message.strip()
-    return (message[:1].upper() + message[1:]).rstrip(".") + "."
 
 
 def add_routes(app: web.Application) -> None:

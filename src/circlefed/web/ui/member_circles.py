@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from circlefed.domain.circle_founding import may_create_circles
 from circlefed.errors import CirclefedError
 from circlefed.federation.follows import join_remote_circle
 from circlefed.federation.handles import parse_handle
@@ -71,6 +72,7 @@ async def _page(request: web.Request, form: Form, *, status: int = 200) -> web.R
         "next_url": page_url(request, page.next_cursor),
         "form": form,
         "max_handle": MAX_HANDLE,
+        "may_start": account is not None and await may_create_circles(await account.actor),
     }
     return await render(request, "ui/member/circles.html", context, status=status)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from circlefed.domain import circle_settings, modlog
+from circlefed.domain import circle_founding, circle_invites, circle_settings, modlog
 from circlefed.storage.models import Actor, Circle, ModerationLogEntry, Post, Thread
 from circlefed.web.ui.member_access import names, thread_path
 
@@ -45,6 +45,9 @@ SENTENCES: dict[str, tuple[str, str]] = {
     circle_settings.SET_VISIBILITY: ("{who} changed who can see the circle", "{who} changed who can see the circle"),
     circle_settings.SET_RETENTION: ("{who} changed how long posts are kept", "{who} changed how long posts are kept"),
     circle_settings.SET_JOIN_APPROVAL: ("{who} changed how joining works", "{who} changed how joining works"),
+    circle_settings.SET_DESCRIPTION: ("{who} renamed or described the circle", "{who} renamed or described the circle"),
+    circle_founding.CREATE_CIRCLE: ("{who} started the circle", "{who} started the circle"),
+    circle_invites.INVITE_TO_CIRCLE: ("{who} made an invitation link", "{who} made an invitation link"),
     circle_settings.SET_MEMBER_MESSAGES: (
         "{who} changed whether members may write to each other",
         "{who} changed whether members may write to each other",
