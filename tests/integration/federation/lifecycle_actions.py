@@ -2,11 +2,14 @@
 page is read, its fields and CSRF token posted as a browser would) or, where a real person uses no page (a peer's
 Follow, the admin's command line), through the signed inbox and the CLI itself: join, decide on requests, leave,
 ban, unban, visibility, names, real names and trust (posts: lifecycle_posting.py). Each returns what happened, as
-the product answered: True (done), False (the page offered no such form or refused it)."""
+the product answered: True (done), False (the page offered no such form or refused it). A circle invitation is
+made on its facilitator's page and used by the person it is for."""
 
 from __future__ import annotations
 
+import html
 import itertools
+import re
 from argparse import Namespace
 
 from circlefed.cli.main import build_parser
@@ -35,6 +38,17 @@ def _ok(answer) -> bool:
 
 async def join_here(world: World, person: str, path: str) -> bool:
     return _ok(await world.submit(person, path, f"{path}/join"))
+
+
+async def join_by_invitation(world: World, facilitator: str, person: str, slug: str) -> bool:
+    """The facilitator makes a link on the circle's invitations page; the person opens it and joins."""
+    page = f"/c/{slug}/facilitate/invites"
+    made = await world.submit(facilitator, page, page)
+    found = re.search(r'id="invite-link" value="[^"]*(/invite/[^"]+)"', made.text) if made is not None else None
+    if found is None:
+        return False
+    path = html.unescape(found.group(1))
+    return _ok(await world.submit(person, path, path))
 
 
 async def join_by_handle(world: World, person: str, handle: str) -> bool:

@@ -1,5 +1,6 @@
 """The state machine of the stateful leak test (issue 14): circles x1 and x2 hosted on A (fran and fay facilitate),
-y1 hosted on B (bea facilitates); people join, leave, are approved, rejected, banned and unbanned, circles change
+y1 hosted on B (bea facilitates); people join (on the circle's page, by handle or with a facilitator's
+invitation), leave, are approved, rejected, banned and unbanned, circles change
 visibility, people choose names, A's admin trusts and distrusts B and C and shares real names or not, members post,
 reply, edit and delete, facilitators lock, pin and remove, members report.
 
@@ -45,6 +46,7 @@ class LifecycleMachine(Steps):
         always have a target, so a step always does something."""
         return [
             (lambda pair, _: self.do_join(*pair), self.joinable()),
+            (lambda pair, _: self.do_join_by_invitation(*pair), self.invitable()),
             (lambda circle, _: self.do_recorder_follows(circle), self.followable()),
             (lambda pair, d: self.do_decide(*pair, VERDICTS[d % 2]), self.in_state("pending")),
             (lambda pair, _: self.do_leave(*pair), self.leavable()),

@@ -73,6 +73,11 @@ class Steps(RuleBasedStateMachine):
     def joinable(self):
         return self.pairs(lambda c, p: p != CIRCLES[c][1] and self.state(c, p) not in ("pending", "approved"))
 
+    def invitable(self):
+        """Local people a circle's facilitator may invite: not in it yet, or waiting (the link lets them in)."""
+        return self.pairs(lambda c, p: p != CIRCLES[c][1] and not self.oracle.is_remote(c, p)
+                          and self.state(c, p) != "approved")
+
     def followable(self):
         return [c for c, m in self.oracle.circles.items()
                 if m.level == PUBLIC and self.state(c, RECORDER) not in ("pending", "approved")]
@@ -178,6 +183,13 @@ class Steps(RuleBasedStateMachine):
             happened = self.run(do.join_here(self.world, person, f"/c/{c.slug}"))
         if self._did(happened, f"do_join({circle!r}, {person!r})", members={circle}, viewers={person}):
             self.oracle.join(circle, person)
+
+    def do_join_by_invitation(self, circle: str, person: str) -> None:
+        c = self.oracle.circles[circle]
+        happened = self.run(do.join_by_invitation(self.world, c.facilitator, person, c.slug))
+        if self._did(happened, f"do_join_by_invitation({circle!r}, {person!r})", members={circle},
+                     viewers={person}):
+            self.oracle.approve(circle, person)
 
     def do_recorder_follows(self, circle: str) -> None:
         happened = self.run(do.recorder_follows(self.world, self.groups[circle]))
