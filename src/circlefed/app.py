@@ -75,6 +75,7 @@ def _setup_templates(app: web.Application, settings: Settings) -> None:
     )
     # A global rather than a context processor: processors add a middleware to every request, HTML or not.
     environment.globals["instance_name"] = settings.instance.name
+    environment.globals["password_links_by_mail"] = settings.mail.configured  # /login and /reset offer /reset
     environment.filters["resource_links"] = resource_links
     environment.filters["domain_label"] = domain_label
     environment.globals["report_categories"] = list(CATEGORY_LABELS.items())  # (value, label) for the forms

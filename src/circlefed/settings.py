@@ -11,6 +11,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,11 +23,12 @@ _DURATION_RE = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def setting(default, help: str):
-    """A dataclass field carrying its help text (shown in docs and checked by tests)."""
+def setting(default, help: str, *, secret: bool = False):
+    """A dataclass field carrying its help text (shown in docs and checked by tests); a secret is left out of
+    the settings' repr, so that printing or logging them never shows it."""
     if isinstance(default, (list, tuple)):
         return field(default_factory=lambda: tuple(default), metadata={"help": help})
-    return field(default=default, metadata={"help": help})
+    return field(default=default, metadata={"help": help, "secret": secret}, repr=not secret)
 
 
 class Duration(float):
@@ -172,6 +174,34 @@ class MediaSettings:
     max_bytes: int = setting(8_388_608, "Largest image the media proxy passes on; larger ones stay links.")
 
 
+MAIL_TLS_MODES = ("starttls", "tls", "none")
+_MAIL_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str = setting("", "SMTP server that sends this instance's e-mail (empty: no e-mail is sent).")
+    port: int = setting(0, "SMTP port; 0: by tls (587 for starttls, 465 for tls, 25 for none).")
+    username: str = setting("", "SMTP user name (empty: no authentication).")
+    password: str = setting("", "SMTP password for username (never logged or shown).", secret=True)
+    from_address: str = setting(
+        "", 'Sender of the instance\'s e-mail, e.g. "circlefed <noreply@clinic.example>" (empty: no e-mail is sent).'
+    )
+    tls: str = setting(
+        "starttls", "starttls (upgrade a plain connection), tls (TLS from the start) or none (loopback hosts only)."
+    )
+    timeout: Duration = setting(30.0, "Total time allowed to hand one message to the SMTP server.")
+
+    @property
+    def configured(self) -> bool:
+        """E-mail is sent (password links by e-mail) only when both the server and the sender are set."""
+        return bool(self.host and self.from_address)
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or _MAIL_DEFAULT_PORTS.get(self.tls, 587)
+
+
 @dataclass(frozen=True)
 class LoggingSettings:
     level: str = setting("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
@@ -187,6 +217,7 @@ class Settings:
     moderation: ModerationSettings = field(default_factory=ModerationSettings)
     confidentiality: ConfidentialitySettings = field(default_factory=ConfidentialitySettings)
     media: MediaSettings = field(default_factory=MediaSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
 
     @property
@@ -379,10 +410,43 @@ def _validate(settings: Settings) -> None:
             "setting 'confidentiality.facilitator_visibilities' may list public, members and local, "
             f"got {sorted(unknown)}"
         )
+    _validate_mail(settings.mail)
     if settings.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(
             f"setting 'logging.level' must be DEBUG, INFO, WARNING or ERROR, got {settings.logging.level!r}"
         )
+
+
+def _validate_mail(mail: MailSettings) -> None:
+    if mail.tls not in MAIL_TLS_MODES:
+        raise ConfigError(f"setting 'mail.tls' must be starttls, tls or none, got {mail.tls!r}")
+    if not 0 <= mail.port < 65536:
+        raise ConfigError(f"setting 'mail.port' must be between 0 and 65535, got {mail.port}")
+    if mail.timeout <= 0:
+        raise ConfigError("setting 'mail.timeout' must be longer than 0 seconds")
+    if bool(mail.host) != bool(mail.from_address):
+        raise ConfigError("settings 'mail.host' and 'mail.from_address' must be set together (or neither: no e-mail)")
+    if bool(mail.username) != bool(mail.password):
+        raise ConfigError("settings 'mail.username' and 'mail.password' must be set together")  # never the value
+    if mail.from_address and "@" not in parseaddr(mail.from_address)[1]:
+        raise ConfigError(
+            f"setting 'mail.from_address' must be an e-mail address (name@example.org, optionally \"Name <...>\"),"
+            f" got {mail.from_address!r}"
+        )
+    if mail.host and mail.tls == "none" and not _is_loopback(mail.host):
+        raise ConfigError(
+            f"setting 'mail.tls' = \"none\" sends the SMTP password and every message in clear: it is allowed only"
+            f" for a server on this machine (localhost, 127.0.0.1, ::1), not {mail.host!r}; use starttls or tls"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _validate_base_url(url: str, allow_http: bool) -> None:

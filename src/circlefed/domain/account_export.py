@@ -19,6 +19,7 @@ async def export_account(account: Account, *, now: datetime) -> dict[str, Any]:
         "exported_at": _when(now),
         "account": {
             "username": account.username,
+            "email": account.email,  # private: only the member sees it (password links by e-mail)
             "created_at": _when(account.created_at),
             "is_admin": account.is_admin,
         },

@@ -1,4 +1,4 @@
-"""Domain: what a member changes about their own account: password and per-circle display names."""
+"""Domain: what a member changes about their own account: password, e-mail address and per-circle display names."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ from circlefed.storage.models import Account, Actor, CircleName, Membership, Mem
 log = logging.getLogger(__name__)
 MAX_PSEUDONYM = 40
 GENERATED_NAME = re.compile(r"member [0-9a-f]{6}", re.IGNORECASE)
+MAX_EMAIL = 255
+# name@domain.tld: no spaces, quotes, brackets or separators, at most 64 characters before the @, a dot after it.
+_EMAIL = re.compile(r"[^\s@\"(),:;<>\[\\\]]{1,64}@[^\s@\"(),:;<>\[\\\]]+\.[^\s@\"(),:;<>\[\\\].]{2,}")
+BAD_EMAIL = "That does not look like an e-mail address. It should look like name@example.org."
 
 
 async def change_password(account: Account, current: str, new: str) -> Account:
@@ -29,6 +33,26 @@ async def change_password(account: Account, current: str, new: str) -> Account:
     await account.save(update_fields=["password_hash"])
     await end_all_sessions(account)
     log.info("account %s changed its password", account.id)
+    return account
+
+
+def clean_email(value: str) -> str | None:
+    """An e-mail address as typed, trimmed (None: no address); BadRequest saying what is wrong with it."""
+    address = value.strip()
+    if not address:
+        return None
+    if len(address) > MAX_EMAIL:
+        raise BadRequest(f"The e-mail address can be at most {MAX_EMAIL} characters long (it has {len(address)}).")
+    if not _EMAIL.fullmatch(address) or any(unicodedata.category(char).startswith("C") for char in address):
+        raise BadRequest(BAD_EMAIL)
+    return address
+
+
+async def set_email(account: Account, value: str) -> Account:
+    """Save (or, empty, remove) the account's private e-mail address, used only to send it password links."""
+    account.email = clean_email(value)
+    await account.save(update_fields=["email"])
+    log.info("account %s %s its e-mail address", account.id, "saved" if account.email else "removed")
     return account
 
 

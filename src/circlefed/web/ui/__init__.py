@@ -24,6 +24,7 @@ from circlefed.web.ui import (
     member_report,
     member_threads,
     messages,
+    password_forgot,
     password_reset,
 )
 from circlefed.web.ui.csrf import csrf_protect, is_signed_route
@@ -31,7 +32,7 @@ from circlefed.web.ui.render import page_context
 from circlefed.web.ui.session import sessions_middleware
 
 # Every UI module with add_routes(app); add yours here.
-MODULES = [home, auth, account, account_data, account_devices, password_reset, admin, facilitate]
+MODULES = [home, auth, account, account_data, account_devices, password_reset, password_forgot, admin, facilitate]
 # Member pages (circles, circle page, threads, writing, post actions).
 MODULES += [member_circles, member_circle_page, member_threads, member_compose, member_posts, member_report]
 MODULES += [media_proxy, circle_invite, circle_new]

@@ -1,16 +1,16 @@
-"""Web UI: a member's own account: overview (per-circle names, signed-in devices), and changing the password."""
+"""Web UI: a member's own account: overview (per-circle names, e-mail address, signed-in devices), the password."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from circlefed.domain.account_sessions import sessions_of
-from circlefed.domain.account_settings import MAX_PSEUDONYM, change_password, set_circle_pseudonym
+from circlefed.domain.account_settings import MAX_EMAIL, MAX_PSEUDONYM, change_password, set_circle_pseudonym, set_email
 from circlefed.domain.pseudonyms import default_display_name, display_names
 from circlefed.errors import BadRequest, Conflict, Forbidden
 from circlefed.federation.actions import perform
 from circlefed.storage.models import Account, Actor, Membership, MembershipState
-from circlefed.web.keys import CLOCK, SITE
+from circlefed.web.keys import CLOCK, SETTINGS, SITE
 from circlefed.web.ui.auth import MAX_PASSWORD_LENGTH, read_new_password
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.guards import login_required, signed_in_account
@@ -35,6 +35,9 @@ async def overview_context(
         "errors": errors or {},
         "values": values or {},
         "max_pseudonym": MAX_PSEUDONYM,
+        "max_email": MAX_EMAIL,
+        "email": account.email or "",
+        "mail_configured": request.app[SETTINGS].mail.configured,
         "sessions": await sessions_of(account, now=request.app[CLOCK].now()),
         "this_session_id": None if this_session is None else this_session.id,
     }
@@ -75,6 +78,24 @@ async def pseudonym(request: web.Request) -> web.StreamResponse:
 
 
 @login_required
+async def email_submit(request: web.Request) -> web.StreamResponse:
+    """The private e-mail address where a forgotten password's link is sent (empty: none)."""
+    account = await signed_in_account(request)
+    form = await read_form(request)
+    typed = form.text("email", label="E-mail address", max_length=MAX_EMAIL)
+    try:
+        if not form.ok:
+            raise BadRequest(form.errors["email"])
+        account = await set_email(account, typed)
+    except BadRequest as exc:
+        context = await overview_context(request, account, errors={"email": exc.message}, values={"email": typed})
+        return await render(request, "ui/account/overview.html", context, status=400)
+    if account.email:
+        return redirect(request, "/account", "Your e-mail address is saved.")
+    return redirect(request, "/account", "Your e-mail address is removed.")
+
+
+@login_required
 async def password_page(request: web.Request) -> web.StreamResponse:
     return await render(request, "ui/account/password.html", {"form": Form({})})
 
@@ -101,5 +122,6 @@ async def password_submit(request: web.Request) -> web.StreamResponse:
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/account", overview, name="account")
     app.router.add_post("/account/pseudonym", pseudonym, name="account_pseudonym")
+    app.router.add_post("/account/email", email_submit, name="account_email")
     app.router.add_get("/account/password", password_page, name="account_password")
     app.router.add_post("/account/password", password_submit)
