@@ -245,6 +245,12 @@ def test_every_page_passes_axe_core_with_content_on_it(start_server, open_page):
     admin.get_by_role("button", name="Copy the invitation link").click()
     expect(admin.locator("#invite-link ~ [role=status]")).to_have_text(re.compile(r"Copied\.|Selected: press"))
     assert admin.locator("#invite-link").get_attribute("readonly") is not None
+    admin.goto(f"{base}/c/welcome/facilitate/invites")
+    press(admin, admin.get_by_role("button", name="Create invitation link"))
+    sweep.check(admin, "/c/{slug}/facilitate/invites")
+    circle_link = admin.locator("#invite-link").input_value()
+    sweep.check(visitor, "/invite/{token}", circle_link.removeprefix(base))
+    sweep.check(admin, "/circles/new", "/circles/new")
     admin.goto(f"{base}/admin/content-rules")
     admin.get_by_label("Word or pattern").fill("miracle cure")
     press(admin, admin.get_by_role("button", name="Add rule"))
