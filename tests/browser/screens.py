@@ -73,8 +73,13 @@ class ScreenshotRecorder:
         name = slug(parts.path + ("-" + parts.query if parts.query else "")) or "home"
         path = self.folder / f"{self.count:02d}-{name}{suffix}.png"
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(path), full_page=True)
-        return path
+        for attempt in (1, 2):
+            try:
+                self.page.screenshot(path=str(path), full_page=True)
+                return path
+            except PlaywrightError as exc:  # a record of the journey, not a check: a busy browser may refuse one
+                print(f"screenshot {path.name} not taken (attempt {attempt}): {exc.message}")
+        return None
 
     def finish(self, failed: bool) -> None:
         """The last page (always when the test failed: it shows what went wrong); nothing if the browser died."""
