@@ -217,7 +217,9 @@ async def test_a_reply_posted_in_the_ui_is_queued_for_a_remote_member(client, gr
     assert await Delivery.filter(domain="remote.example").count() > before
 
 
-async def test_posting_too_fast_gets_the_429_page(aiohttp_client, database_url, db, clock, member):
+async def test_posting_too_fast_answers_429_with_the_form_and_the_typed_text(
+    aiohttp_client, database_url, db, clock, member
+):
     settings = settings_for(database_url, moderation={"account_post_burst": 1, "account_posts_per_minute": 1})
     fran = await person(settings, "fran")
     made = await circle(settings, "grief", facilitator=fran)
@@ -225,9 +227,12 @@ async def test_posting_too_fast_gets_the_429_page(aiohttp_client, database_url, 
     client = await aiohttp_client(create_app(settings, clock=clock))
     await sign_in(client)
     assert (await _start(client, title="First")).status == 303
-    throttled = await _start(client, title="Second")
-    assert throttled.status == 429 and "Retry-After" in throttled.headers
-    assert "<h1>We could not do that</h1>" in await throttled.text()
+    throttled = await _start(client, title="Second", body="What I wrote *before* the limit.")
+    page = await throttled.text()
+    assert throttled.status == 429 and int(throttled.headers["Retry-After"]) > 0
+    assert "send it again in a moment" in page, "the form comes back, saying why"
+    assert 'value="Second"' in page and "What I wrote *before* the limit.</textarea>" in page, "nothing typed is lost"
+    assert await Thread.filter(title="Second").count() == 0
 
 
 async def _remote_circle(visibility: Visibility) -> Circle:

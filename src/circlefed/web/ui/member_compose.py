@@ -15,11 +15,11 @@ from circlefed.domain.directory import not_found
 from circlefed.domain.replies import edit_reply, reply
 from circlefed.domain.safety import Screening, crisis_resources_text
 from circlefed.domain.threads import edit_thread, start_thread
-from circlefed.errors import BadRequest, Conflict, Forbidden
+from circlefed.errors import BadRequest, Conflict, Forbidden, TooManyRequests
 from circlefed.federation.actions import perform
 from circlefed.storage.models import Thread
 from circlefed.web.keys import CLOCK, SITE
-from circlefed.web.ui.forms import Form, read_form
+from circlefed.web.ui.forms import Form, as_sentence, read_form
 from circlefed.web.ui.guards import login_required, safe_next
 from circlefed.web.ui.member_access import Access, circle_access, circle_of_request, thread_path, thread_with_access
 from circlefed.web.ui.member_posts import own_post, own_thread
@@ -249,6 +249,12 @@ async def _submit(
     except (BadRequest, Forbidden, Conflict) as exc:
         log.info("refused %s: %s", refused, exc.message)
         return await _form_page(request, access, form, status=exc.status, problem=_refusal(form, exc), **page)
+    except TooManyRequests as exc:  # the text comes back in the form: nothing typed is lost to the limit
+        log.info("refused %s: %s", refused, exc.message)
+        problem = f"{as_sentence(exc.message)} Your text is still here: send it again in a moment."
+        response = await _form_page(request, access, form, status=exc.status, problem=problem, **page)
+        response.headers["Retry-After"] = str(exc.retry_after or 60)
+        return response
     return await done(result)
 
 
