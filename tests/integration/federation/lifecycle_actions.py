@@ -74,7 +74,8 @@ async def decide(world: World, facilitator: str, slug: str, person_uri: str, ver
 
 
 async def leave(world: World, person: str, path: str) -> bool:
-    return _ok(await world.submit(person, path, f"{path}/leave"))
+    """"Leave this circle", and "Leave" again on the page that asks (a circle one cannot simply rejoin)."""
+    return _ok(await world.confirm(person, await world.submit(person, path, f"{path}/leave"), "/leave"))
 
 
 async def ban(

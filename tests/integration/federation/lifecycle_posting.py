@@ -106,4 +106,5 @@ async def under_post(
         return False
     if action == "/report":  # its text field is named after the post
         choices = {next((f.name for f in form.fields if f.kind == "textarea"), "reason"): "this worries me"}
-    return _ok(await world.submit(person, page, action, choices, after=words, until=NEXT_POST))
+    answer = await world.submit(person, page, action, choices, after=words, until=NEXT_POST)
+    return _ok(await world.confirm(person, answer, action))  # deleting a thread others replied in asks again

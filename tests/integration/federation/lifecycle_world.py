@@ -218,6 +218,17 @@ class World:
         ) as response:
             return Answer(response.status, await response.text(), dict(response.headers))
 
+    async def confirm(self, person: str, answer: Answer | None, action: str) -> Answer | None:
+        """When `answer` is a confirmation page (a destructive action asks once more), press its button; else
+        `answer` as it is."""
+        form = find_form(answer.text, action, confirmed="yes") if answer is not None and answer.status == 200 else None
+        if form is None:
+            return answer
+        home = self.home_of[person]
+        target = form.action if form.action.startswith("http") else self.base(home) + form.action
+        async with self.browsers[person].post(target, data=form.data(), headers=HTML, allow_redirects=False) as sent:
+            return Answer(sent.status, await sent.text(), dict(sent.headers))
+
     async def close(self) -> None:
         for browser in self.browsers.values():
             await browser.close()

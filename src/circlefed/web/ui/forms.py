@@ -71,3 +71,11 @@ def as_sentence(message: str) -> str:
     """A domain refusal ("the name is taken") as a sentence for a page ("The name is taken.")."""
     message = message.strip()
     return (message[:1].upper() + message[1:]).rstrip(".") + "."
+
+
+CONFIRMED = "confirmed"  # the hidden field of a confirmation page (templates/ui/member/confirm.html)
+
+
+def confirmed(form: Form) -> bool:
+    """Whether the form was sent from its confirmation page (a destructive action asks once, on a page)."""
+    return form.raw(CONFIRMED) == "yes"

@@ -12,10 +12,10 @@ from circlefed.domain.rules import acknowledge_rules
 from circlefed.domain.standing import has_rules
 from circlefed.errors import CirclefedError, Forbidden
 from circlefed.federation.actions import perform
-from circlefed.storage.models import Actor, MembershipState, ReviewState, Thread, Visibility
+from circlefed.storage.models import Actor, Circle, MembershipState, ReviewState, Thread, Visibility
 from circlefed.storage.visibility import visible_threads
 from circlefed.web.keys import CLOCK, SITE
-from circlefed.web.ui.forms import as_sentence, read_form
+from circlefed.web.ui.forms import as_sentence, confirmed, read_form
 from circlefed.web.ui.guards import login_required
 from circlefed.web.ui.member_access import (
     Access,
@@ -132,6 +132,8 @@ async def leave(request: web.Request) -> web.StreamResponse:
         return redirect(request, access.path, "You are not in this circle.")
     assert access.actor is not None
     was_pending = access.is_pending
+    if not was_pending and _coming_back_needs_approval(circle) and not confirmed(await read_form(request)):
+        return await _confirm_leaving(request, circle, access)
     now = request.app[CLOCK].now()
     try:
         await perform(request.app[SITE], leave_circle(circle, access.actor), now=now)
@@ -141,6 +143,27 @@ async def leave(request: web.Request) -> web.StreamResponse:
     if was_pending:
         return redirect(request, "/circles", f"You withdrew your request to join {circle.name}.")
     return redirect(request, "/circles", f"You left {circle.name}. You are welcome back any time.")
+
+
+def _coming_back_needs_approval(circle: Circle) -> bool:
+    return circle.visibility is not Visibility.PUBLIC or circle.requires_approval
+
+
+async def _confirm_leaving(request: web.Request, circle: Circle, access: Access) -> web.Response:
+    """Leaving a circle one cannot simply rejoin is asked once more, on a page of its own."""
+    explanation = [
+        f"You will no longer read {circle.name}, and coming back means asking to join again: a facilitator decides.",
+        "What you wrote stays in the circle. You can delete your posts first if you want them gone.",
+    ]
+    context = {
+        "heading": f"Leave {circle.name}?",
+        "explanation": explanation,
+        "action": f"{access.path}/leave",
+        "confirm": f"Leave {circle.name}",
+        "cancel": access.path,
+        "cancel_label": "Stay in the circle",
+    }
+    return await render(request, "ui/member/confirm.html", context)
 
 
 @login_required

@@ -10,12 +10,13 @@ from circlefed.domain.replies import delete_reply
 from circlefed.domain.threads import delete_thread
 from circlefed.errors import Forbidden
 from circlefed.federation.actions import perform
-from circlefed.storage.models import Post, Reaction, ReactionKind, ReviewState, Thread
+from circlefed.storage.models import Actor, Post, Reaction, ReactionKind, ReviewState, Thread
 from circlefed.storage.visibility import is_hidden_author
 from circlefed.web.keys import CLOCK, SITE
+from circlefed.web.ui.forms import confirmed, read_form
 from circlefed.web.ui.guards import login_required
 from circlefed.web.ui.member_access import Access, may_see_row, thread_path, thread_with_access
-from circlefed.web.ui.render import redirect
+from circlefed.web.ui.render import redirect, render
 
 
 async def row_for_path(request: web.Request) -> tuple[Thread | Post, Thread, Access]:
@@ -86,10 +87,36 @@ async def delete(request: web.Request) -> web.StreamResponse:
     assert access.actor is not None
     now = request.app[CLOCK].now()
     if isinstance(row, Thread):
+        others = await _replies_by_others(row, access.actor)
+        if others and not confirmed(await read_form(request)):
+            return await _confirm_deleting(request, row, others)
         await perform(request.app[SITE], delete_thread(row, access.actor, now=now), now=now)
         return redirect(request, access.path, "Your thread was deleted.")
     await perform(request.app[SITE], delete_reply(row, access.actor, now=now), now=now)
     return redirect(request, thread_path(request, thread), "Your reply was deleted.")
+
+
+async def _replies_by_others(thread: Thread, author: Actor) -> int:
+    return await Post.filter(thread_id=thread.id, deleted_at__isnull=True).exclude(author_id=author.id).count()
+
+
+async def _confirm_deleting(request: web.Request, thread: Thread, others: int) -> web.Response:
+    """Deleting a thread others replied in takes their replies out of view too: asked once more, on a page."""
+    replies = "1 reply" if others == 1 else f"{others} replies"
+    explanation = [
+        f"Other members wrote {replies} in it. Deleting the thread takes them out of view too: its page will only "
+        "say that it was deleted, here and on the other instances that have it.",
+        "If you only want to take back what you wrote, you can edit your opening post instead.",
+    ]
+    context = {
+        "heading": f"Delete your thread “{thread.title}”?",
+        "explanation": explanation,
+        "action": f"/threads/{thread.id}/delete",
+        "confirm": "Delete the thread",
+        "cancel": thread_path(request, thread),
+        "cancel_label": "Keep the thread",
+    }
+    return await render(request, "ui/member/confirm.html", context)
 
 
 def add_routes(app: web.Application) -> None:
