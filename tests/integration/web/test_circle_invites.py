@@ -14,7 +14,17 @@ from circlefed.app import create_app
 from circlefed.domain.circle_founding import CirclePlan, found_circle
 from circlefed.domain.invites import hash_token
 from circlefed.domain.moderation import ban_member
-from circlefed.storage.models import Account, Actor, Invite, Membership, MembershipState, Role, Visibility
+from circlefed.domain.registration import set_registration_mode
+from circlefed.storage.models import (
+    Account,
+    Actor,
+    Invite,
+    Membership,
+    MembershipState,
+    RegistrationMode,
+    Role,
+    Visibility,
+)
 from tests.integration.web.admin_support import signed_in_admin
 from tests.integration.web.conftest import HTML, PASSWORD, sign_in, site_of
 from tests.integration.web.page_forms import submit
@@ -89,7 +99,10 @@ async def test_a_member_joins_with_the_link_and_the_facilitator_is_logged_as_app
     path = await invitation(client)
     robin = await visitor(aiohttp_client, settings, clock)
     signed_out = await (await robin.get(path, headers=HTML)).text()
-    assert "sign in to join" in signed_out
+    assert "sign in to join" in signed_out and f'href="/register?invite={path.rsplit("/", 1)[1]}"' in signed_out
+    await set_registration_mode(RegistrationMode.CLOSED)
+    closed = await (await robin.get(path, headers=HTML)).text()
+    assert "sign in to join" in closed and "/register?invite=" not in closed and "not taking new members" in closed
     await sign_in(robin)
     unticked = await submit(robin, path, "Join Quiet room")
     assert unticked.status == 400 and "tick the box" in await unticked.text()

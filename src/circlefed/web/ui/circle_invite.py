@@ -8,10 +8,11 @@ import logging
 from aiohttp import web
 
 from circlefed.domain.circle_invites import invited_circle
+from circlefed.domain.registration import registration_mode
 from circlefed.domain.standing import has_rules
 from circlefed.errors import BadRequest, Conflict, Forbidden
 from circlefed.federation.invitations import accept_circle_invite
-from circlefed.storage.models import Circle
+from circlefed.storage.models import Circle, RegistrationMode
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.forms import Form, as_sentence, read_form
 from circlefed.web.ui.member_access import circle_path
@@ -49,7 +50,9 @@ async def invitation_page(request: web.Request) -> web.StreamResponse:
         return await _render(request, {"refusal": exc.message}, status=400)
     if circle is None:  # an invitation to the instance
         return redirect(request, f"/register?invite={token}")
-    return await _render(request, {"circle": circle, "signed_in": await current_account(request) is not None})
+    signed_in = await current_account(request) is not None
+    closed = await registration_mode() is RegistrationMode.CLOSED
+    return await _render(request, {"circle": circle, "signed_in": signed_in, "registration_closed": closed})
 
 
 async def accept(request: web.Request) -> web.StreamResponse:
