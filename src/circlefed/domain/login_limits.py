@@ -69,12 +69,11 @@ async def check_login_allowed(attempt: Attempt, now: datetime) -> None:
     """TooManyRequests (429, with Retry-After) while this name from this address (or device), or this address,
     has too many recent failures, or while the name's short wait after failures from anywhere is running."""
     for kind, key, limit in attempt.limits():
-        oldest = await LoginFailure.filter(key=key, failed_at__gt=now - WINDOW).order_by("failed_at").limit(limit)
-        if len(oldest) >= limit:
-            wait = _seconds(oldest[0].failed_at + WINDOW - now)
+        wait = await window_wait(key, limit, now)
+        if wait:
             log.info("sign-in refused: %d failures (%s limit) in %s", limit, kind, WINDOW)
             raise TooManyRequests(
-                f"Too many attempts to sign in. Please wait {_minutes(wait)} and try again.", retry_after=wait
+                f"Too many attempts to sign in. Please wait {minutes_phrase(wait)} and try again.", retry_after=wait
             )
     if attempt.device is None:
         wait = await _username_wait(attempt, now)
@@ -85,6 +84,12 @@ async def check_login_allowed(attempt: Attempt, now: datetime) -> None:
                 f"{wait} seconds and try again.",
                 retry_after=wait,
             )
+
+
+async def window_wait(key: str, limit: int, now: datetime) -> int:
+    """Seconds until the counter `key` is under `limit` again (its oldest count in WINDOW leaves it), 0 if it is."""
+    oldest = await LoginFailure.filter(key=key, failed_at__gt=now - WINDOW).order_by("failed_at").limit(limit)
+    return _seconds(oldest[0].failed_at + WINDOW - now) if len(oldest) >= limit else 0
 
 
 async def _username_wait(attempt: Attempt, now: datetime) -> int:
@@ -137,6 +142,7 @@ def _seconds(delta: timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds()))
 
 
-def _minutes(seconds: int) -> str:
+def minutes_phrase(seconds: int) -> str:
+    """A wait as a person reads it: "a minute" or "N minutes", rounded up."""
     minutes = math.ceil(seconds / 60)
     return "a minute" if minutes <= 1 else f"{minutes} minutes"

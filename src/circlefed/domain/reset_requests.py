@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.expressions import Q
 
-from circlefed.domain.login_limits import WINDOW
+from circlefed.domain.login_limits import WINDOW, minutes_phrase, window_wait
 from circlefed.domain.password_resets import issue_reset
 from circlefed.errors import TooManyRequests
 from circlefed.storage.models import Account, LoginFailure
@@ -46,14 +45,12 @@ async def request_reset_links(typed: str, address: str, now: datetime) -> list[R
     limits = [("address", f"reset-addr:{address}", MAX_PER_ADDRESS), ("name", _name_key(name), MAX_PER_NAME)]
     await LoginFailure.filter(failed_at__lt=now - WINDOW).delete()  # older requests no longer count
     for kind, key, limit in limits:
-        recent = await LoginFailure.filter(key=key, failed_at__gt=now - WINDOW).order_by("failed_at").limit(limit)
-        if len(recent) >= limit:
-            wait = max(1, math.ceil((recent[0].failed_at + WINDOW - now).total_seconds()))
+        wait = await window_wait(key, limit, now)
+        if wait:
             log.info("password link request refused: %d requests (%s limit) in %s", limit, kind, WINDOW)
-            minutes = math.ceil(wait / 60)
             raise TooManyRequests(
-                "Too many requests for a link to set a new password. Please wait "
-                f"{'a minute' if minutes <= 1 else f'{minutes} minutes'} and try again.",
+                "Too many requests for a link to set a new password. "
+                f"Please wait {minutes_phrase(wait)} and try again.",
                 retry_after=wait,
             )
     await LoginFailure.bulk_create([LoginFailure(key=key, failed_at=now) for _, key, _ in limits])
