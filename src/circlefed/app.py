@@ -32,6 +32,7 @@ from circlefed.web.forwarded import forwarded_client, proxy_networks
 from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS, PERIODIC_JOBS, RUNNER, SETTINGS, SITE
 from circlefed.web.metrics import WebMetrics
 from circlefed.web.middleware import errors, metrics, request_context, security_headers
+from circlefed.web.page_cache import PAGE_CACHE, PageCache, anonymous_pages
 from circlefed.web.signed_fetch import authorized_fetch
 from circlefed.web.ui import setup_ui
 from circlefed.web.ui.resource_links import resource_links
@@ -47,7 +48,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         client_max_size=settings.web.max_body_bytes,
         middlewares=[
             *([forwarded_client(proxies)] if proxies else []),
-            request_context, security_headers, metrics, errors, authorized_fetch,
+            request_context, security_headers, metrics, errors, authorized_fetch, anonymous_pages,
         ],
     )
     app[SETTINGS] = settings
@@ -59,6 +60,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         safety=safety_from_settings(settings.moderation, app[CLOCK]),  # rate limits are per process
     )
     app[METRICS] = WebMetrics()
+    app[PAGE_CACHE] = PageCache(settings.web.page_cache_entries)
     _setup_templates(app, settings)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_federation)

@@ -76,6 +76,10 @@ class WebSettings:
     metrics_token: str = setting(
         "", "Bearer token /metrics and the detailed /healthz ask for; empty: they answer only this machine (loopback)."
     )
+    page_cache_entries: int = setting(
+        1000, "Pages of public circles kept for readers who are not signed in, served again until anything on them"
+        " changes (0: none kept).",
+    )
     trusted_proxies: tuple[str, ...] = setting(
         (),
         "Addresses or CIDRs of the reverse proxies in front (e.g. 127.0.0.1 for nginx on the same machine): the"
@@ -393,6 +397,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"setting 'web.port' must be between 1 and 65535, got {settings.web.port}")
     if settings.web.max_body_bytes < 1024:
         raise ConfigError("setting 'web.max_body_bytes' must be at least 1024")
+    if settings.web.page_cache_entries < 0:
+        raise ConfigError(f"setting 'web.page_cache_entries' must be 0 or more, got {settings.web.page_cache_entries}")
     if bool(settings.web.tls_cert) != bool(settings.web.tls_key):
         raise ConfigError("settings 'web.tls_cert' and 'web.tls_key' must be set together")
     for proxy in settings.web.trusted_proxies:

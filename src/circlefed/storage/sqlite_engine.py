@@ -1,15 +1,44 @@
-"""Storage: tortoise's SQLite engine, with transactions that take the write lock as they begin."""
+"""Storage: tortoise's SQLite engine, with transactions that take the write lock as they begin and row counts
+that leave out what triggers changed."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
-from tortoise.backends.base.client import TransactionContext
-from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionContext, SqliteTransactionWrapper
+from tortoise.backends.base.client import NestedTransactionContext, TransactionContext
+from tortoise.backends.sqlite.client import (
+    SqliteClient,
+    SqliteTransactionContext,
+    SqliteTransactionWrapper,
+    translate_exceptions,
+)
 from tortoise.exceptions import TransactionManagementError
 
 
-class _ImmediateTransaction(SqliteTransactionWrapper):
+class _DirectChanges:
+    """execute_query counting the rows the statement itself changed. Tortoise counts the connection's total
+    changes, which include the page revision's triggers (migration 0020): an update of one row would read as
+    two, and code that checks it claimed exactly one row (an invitation, a queue item) would refuse."""
+
+    @translate_exceptions
+    async def execute_query(self, query: str, values: list | None = None) -> tuple[int, Sequence[dict]]:
+        query = query.replace("\x00", "'||CHAR(0)||'")
+        async with self.acquire_connection() as connection:  # type: ignore[attr-defined]
+            async with connection.execute(query, values) as cursor:
+                rows = await cursor.fetchall()
+                changed = max(cursor.rowcount, 0)  # sqlite3_changes(): this statement's rows, -1 for a SELECT
+            return changed or len(rows), rows
+
+
+class _Transaction(_DirectChanges, SqliteTransactionWrapper):
+    """A transaction (or a savepoint inside one) counting direct changes; its savepoints do too."""
+
+    def _in_transaction(self) -> TransactionContext:
+        return NestedTransactionContext(_Transaction(self))
+
+
+class _ImmediateTransaction(_Transaction):
     async def begin(self) -> None:
         # A plain (deferred) BEGIN reads first and asks for the write lock later; if another connection (the
         # worker process, say) committed in between, SQLite refuses at once with "database is locked" and
@@ -21,7 +50,7 @@ class _ImmediateTransaction(SqliteTransactionWrapper):
             raise TransactionManagementError(exc) from exc
 
 
-class ImmediateSqliteClient(SqliteClient):
+class ImmediateSqliteClient(_DirectChanges, SqliteClient):
     def _in_transaction(self) -> TransactionContext:
         return SqliteTransactionContext(_ImmediateTransaction(self), self._lock)
 

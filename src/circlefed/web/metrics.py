@@ -31,6 +31,10 @@ class WebMetrics:
             "circlefed_inbox_deliveries", "Inbox POSTs by signature scheme and outcome.",
             ["scheme", "outcome"], registry=self.registry,
         )
+        self.page_cache = Counter(
+            "circlefed_page_cache", "Anonymous readers' page requests by outcome: hit (a kept page) or miss (made"
+            " and kept).", ["outcome"], registry=self.registry,
+        )
 
         self._children: dict[tuple, object] = {}
 
@@ -40,6 +44,9 @@ class WebMetrics:
 
     def count_inbox(self, scheme: str, outcome: str) -> None:
         self._child(self.inbox, scheme, outcome).inc()
+
+    def count_page_cache(self, outcome: str) -> None:
+        self._child(self.page_cache, outcome).inc()
 
     def _child(self, metric, *values: str):
         """metric.labels(*values), kept: labels() takes a lock and converts every value on each call, and a

@@ -28,6 +28,7 @@ from circlefed.storage.models import (
 )
 from circlefed.storage.visibility import is_hidden_author
 from circlefed.web.keys import CLOCK, SITE
+from circlefed.web.page_cache import mark_shareable
 from circlefed.web.ui.guards import viewer_actor
 from circlefed.web.ui.session import current_account
 
@@ -76,6 +77,14 @@ class Access:
     @property
     def path(self) -> str:
         return circle_path(self.circle)
+
+
+def share_if_public(response: web.StreamResponse, access: Access) -> web.StreamResponse:
+    """Let the page be kept for every anonymous reader when it is a public circle's, seen by nobody signed in
+    (web/page_cache.py checks the rest: no cookie either way, a 200, nothing changed since)."""
+    if access.circle.visibility is Visibility.PUBLIC and access.account is None:
+        mark_shareable(response)
+    return response
 
 
 def circle_path(circle: Circle) -> str:

@@ -23,6 +23,7 @@ from circlefed.web.ui.member_access import (
     circle_access,
     circle_of_request,
     names,
+    share_if_public,
     thread_path,
 )
 from circlefed.web.ui.message_links import writable
@@ -57,7 +58,7 @@ async def _render(request: web.Request, access: Access, *, errors: dict | None =
     if access.can_read:
         context.update(await _threads(request, access))
     context["facilitator_contacts"] = await _facilitator_contacts(access)
-    return await render(request, "circle.html", context, status=status)
+    return share_if_public(await render(request, "circle.html", context, status=status), access)
 
 
 async def _facilitator_contacts(access: Access) -> list[dict[str, Any]]:

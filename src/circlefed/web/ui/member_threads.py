@@ -20,6 +20,7 @@ from circlefed.web.ui.member_access import (
     Access,
     author_labels,
     may_see_row,
+    share_if_public,
     thread_path,
     thread_with_access,
 )
@@ -110,7 +111,7 @@ async def thread_page(request: web.Request, thread: Thread, *, status: int = 200
         "has_waiting": any(item["held"] for item in items),
         "writable": await _writable_authors(access, rows),
     }
-    return await render(request, "ui/member/thread.html", context, status=status)
+    return share_if_public(await render(request, "ui/member/thread.html", context, status=status), access)
 
 
 async def _writable_authors(access: Access, rows: list[Thread | Post]) -> set[int]:
