@@ -25,10 +25,18 @@ class _DirectChanges:
     async def execute_query(self, query: str, values: list | None = None) -> tuple[int, Sequence[dict]]:
         query = query.replace("\x00", "'||CHAR(0)||'")
         async with self.acquire_connection() as connection:  # type: ignore[attr-defined]
-            async with connection.execute(query, values) as cursor:
-                rows = await cursor.fetchall()
-                changed = max(cursor.rowcount, 0)  # sqlite3_changes(): this statement's rows, -1 for a SELECT
+            # One trip to aiosqlite's thread, as execute_fetchall makes (a cursor's calls would make three).
+            changed, rows = await connection._execute(_run_counting, connection._conn, query, values or [])
             return changed or len(rows), rows
+
+
+def _run_counting(connection: sqlite3.Connection, query: str, values: list) -> tuple[int, list]:
+    cursor = connection.execute(query, values)
+    try:
+        rows = cursor.fetchall()
+        return max(cursor.rowcount, 0), rows  # sqlite3_changes(): this statement's rows; -1 for a SELECT
+    finally:
+        cursor.close()
 
 
 class _Transaction(_DirectChanges, SqliteTransactionWrapper):
