@@ -21,10 +21,13 @@ from circlefed.web.negotiation import wants_activity_json
 
 # Pages show times and nothing else that changes with the clock alone; this bounds what a missed trigger costs.
 MAX_AGE = 60.0
+MAX_BYTES = 64 * 1024 * 1024  # all kept pages together, whatever web.page_cache_entries allows
 SHAREABLE = web.ResponseKey("circlefed_shareable", bool)
 _KEPT_HEADERS = (hdrs.CONTENT_TYPE, hdrs.VARY, hdrs.CACHE_CONTROL)
 # The pages that mark themselves shareable (a circle's page, a thread's page); other requests skip the cache.
 CACHED_ROUTES = frozenset({"circle", "thread"})
+# The only query parameter those pages read (the next page's cursor): other ones would only multiply the keys.
+CACHED_PARAMETERS = frozenset({"after"})
 # Requests carrying any of these are someone's: never answered from, nor kept in, the cache.
 _PERSONAL_HEADERS = (hdrs.COOKIE, hdrs.AUTHORIZATION, "Signature", "Signature-Input")
 
@@ -44,6 +47,7 @@ class PageCache:
     def __init__(self, entries: int) -> None:
         self.entries = entries
         self._pages: OrderedDict[str, KeptPage] = OrderedDict()
+        self._bytes = 0
 
     def fresh(self, key: str, revision: int, now: float) -> KeptPage | None:
         page = self._pages.get(key)
@@ -53,10 +57,16 @@ class PageCache:
         return page
 
     def keep(self, key: str, page: KeptPage) -> None:
+        self._drop(key)
         self._pages[key] = page
-        self._pages.move_to_end(key)
-        while len(self._pages) > self.entries:
-            self._pages.popitem(last=False)
+        self._bytes += len(page.body)
+        while len(self._pages) > self.entries or self._bytes > MAX_BYTES:
+            self._drop(next(iter(self._pages)))
+
+    def _drop(self, key: str) -> None:
+        page = self._pages.pop(key, None)
+        if page is not None:
+            self._bytes -= len(page.body)
 
     def __len__(self) -> int:
         return len(self._pages)
@@ -74,6 +84,7 @@ def _cacheable_request(request: web.Request) -> bool:
     return (
         request.method == "GET"
         and request.match_info.route.name in CACHED_ROUTES
+        and request.query.keys() <= CACHED_PARAMETERS
         and not any(name in request.headers for name in _PERSONAL_HEADERS)
         and not wants_activity_json(request)
     )

@@ -129,6 +129,13 @@ async def test_members_circles_are_never_kept(client, grief, settings, clock):
     assert (counted(client, "miss"), counted(client, "hit")) == (0, 0)
 
 
+async def test_an_address_with_parameters_the_page_does_not_read_is_made_each_time(client, grief):
+    for _ in range(3):
+        assert (await anonymous(client, "/c/grief?utm=1"))[0] == 200
+    await anonymous(client, "/c/grief")
+    assert (counted(client, "miss"), counted(client, "hit")) == (1, 0)
+
+
 async def test_no_page_is_kept_when_the_setting_is_zero(aiohttp_client, settings, clock, db, member):
     off = dataclasses.replace(settings, web=dataclasses.replace(settings.web, run_worker=False, page_cache_entries=0))
     client = await aiohttp_client(create_app(off, clock=clock))
