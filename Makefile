@@ -77,12 +77,15 @@ test: lint
 
 # Every figure with the ratio measured in the same run, as a table and in bench/results.json (fresh each run): the
 # fan-out and inbox on SQLite, then on PostgreSQL with web-process scaling when CIRCLEFED_TEST_DATABASE_URL is set,
-# then pages at 10k and 1M posts (BENCH_PAGES_ARGS, e.g. --big=100000, makes that last part shorter).
+# then pages at 10k and 1M posts on SQLite, and on PostgreSQL when it is set (BENCH_PAGES_ARGS, e.g. --big=100000,
+# makes that part shorter).
 bench: $(VENV)/.installed-test
 	rm -f bench/results.json
 	$(BIN)/python -m tests.bench delivery inbox
 	$(BIN)/python -m tests.bench scaling $${CIRCLEFED_TEST_DATABASE_URL:+delivery inbox --database-url=$$CIRCLEFED_TEST_DATABASE_URL}
 	$(BIN)/python -m tests.bench pages $(BENCH_PAGES_ARGS)
+	[ -z "$${CIRCLEFED_TEST_DATABASE_URL:-}" ] || \
+	  $(BIN)/python -m tests.bench pages --database-url=$$CIRCLEFED_TEST_DATABASE_URL $(BENCH_PAGES_ARGS)
 
 # The stateful leak test (issue 14) at length: 2,000 sequences on SQLite, its two parts in two processes side by
 # side (each with its own three instances; logs in test-artifacts/leakhunt-*.log), then PostgreSQL's count when
