@@ -11,11 +11,10 @@ import jinja2
 from aiohttp import web
 
 import circlefed.templates
-from circlefed import __version__
 from circlefed.clock import Clock
 from circlefed.delivery.health import record_inbound_success
 from circlefed.delivery.runner import Runner
-from circlefed.delivery.wiring import build_runner
+from circlefed.delivery.wiring import build_http_client, build_runner
 from circlefed.domain.actors import instance_actor
 from circlefed.domain.reports import CATEGORY_LABELS
 from circlefed.domain.safety import safety_from_settings
@@ -23,7 +22,7 @@ from circlefed.domain.site import Site
 from circlefed.federation.process import inbox_handler
 from circlefed.federation.retention_job import periodic_jobs
 from circlefed.federation.services import Federation, build_federation
-from circlefed.http_client import SafeHttpClient, trust_store_context
+from circlefed.http_client import SafeHttpClient
 from circlefed.policy.domains import domain_label
 from circlefed.settings import Settings
 from circlefed.storage.db import activated, describe, open_database
@@ -94,14 +93,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 async def _federation(app: web.Application) -> AsyncIterator[None]:
     """The one outbound HTTP client (SSRF-guarded) and the federation services built on it."""
     settings = app[SETTINGS]
-    client = SafeHttpClient(
-        user_agent=f"circlefed/{__version__} (+{settings.instance.base_url})",
-        allow_http=settings.federation.allow_http,
-        private_address_allowlist=settings.federation.private_address_allowlist,
-        total_timeout=float(settings.federation.fetch_timeout),
-        max_response_bytes=settings.federation.max_fetch_bytes,
-        ssl_context=trust_store_context(),
-    )
+    client = build_http_client(settings)  # the same as `circlefed worker`'s: its deliveries run on it too
     await client.start()
     app[HTTP_CLIENT] = client
     with activated(app[DATABASE]):

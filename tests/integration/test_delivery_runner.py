@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import pytest
 
+from circlefed.app import create_app
+from circlefed.clock import Clock
 from circlefed.delivery.jobs import PermanentFailure
 from circlefed.delivery.runner import Runner
 from circlefed.delivery.sender import Sender
@@ -13,6 +15,7 @@ from circlefed.errors import ConfigError
 from circlefed.http_client import SafeHttpClient
 from circlefed.settings import DeliverySettings
 from circlefed.storage.models import Delivery, InboxItem, QueueState
+from tests.conftest import settings_for
 from tests.unit.delivery.support import activity, enqueue, local_actor
 
 from .delivery_remote import FakeRemote
@@ -153,3 +156,24 @@ async def test_finished_inbox_items_are_pruned_after_the_retention_period(db, cl
     assert await InboxPruneJob(site, clock, keep_seconds=0).run_once() == 0, "0 keeps everything"
     assert await InboxPruneJob(site, clock, keep_seconds=7 * 86400).run_once() == 3
     assert sorted(await InboxItem.all().values_list("id", flat=True)) == [4, 5]
+
+
+async def test_the_worker_inside_the_web_process_waits_for_a_slow_inbox_as_circlefed_worker_does(
+    aiohttp_client, database_url, db
+):
+    """One wiring (issue 18): the web process's worker sends with the client `circlefed worker` builds, so an
+    inbox slower than federation.fetch_timeout but within delivery.request_timeout is delivered, not cut off."""
+    federation = {"allow_http": True, "private_address_allowlist": ["127.0.0.1"], "fetch_timeout": 0.3}
+    settings = settings_for(database_url, federation=federation, delivery={"request_timeout": 5.0})
+    sender = await local_actor()
+    remote = await FakeRemote(Clock(), {sender.public_key_id: sender.public_key_pem}).start()
+    remote.latency = 1.0
+    client = await aiohttp_client(create_app(settings))
+    try:
+        now = Clock().now()
+        await enqueue(await activity(sender, now), [remote.inbox()], now)
+        await asyncio.wait_for(_until(lambda: len(remote.accepted()) == 1), timeout=15)
+    finally:
+        await client.close()
+        await remote.close()
+    assert [d.state for d in await Delivery.all()] == [QueueState.DELIVERED]
