@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from tortoise.transactions import in_transaction
-
 from circlefed.cli.common import database, print_table, settings_from_args, warn
 from circlefed.clock import Clock
 from circlefed.domain import confidentiality
 from circlefed.domain.policy_guards import policy_conflicts
-from circlefed.federation.withdraw import cancel_refused
+from circlefed.federation import trust_changes
 from circlefed.netguard import Allowlist
-from circlefed.storage.models import Circle, Instance, Visibility
+from circlefed.storage.models import Instance
 
 
 def register(subparsers) -> None:
@@ -37,13 +35,6 @@ def register(subparsers) -> None:
     software.set_defaults(run=untrusted_software_command)
 
 
-async def _cancel_for_members_circles() -> int:
-    now, cancelled = Clock().now(), 0
-    for circle in await Circle.filter(is_local=True, visibility=Visibility.MEMBERS):
-        cancelled += await cancel_refused(circle, now=now)
-    return cancelled
-
-
 async def trust_command(args) -> int:
     settings = settings_from_args(args)
     async with database(settings):
@@ -63,9 +54,8 @@ async def trust_command(args) -> int:
 
 async def distrust_command(args) -> int:
     settings = settings_from_args(args)
-    async with database(settings), in_transaction():
-        row = await confidentiality.distrust_instance(args.domain)
-        cancelled = await _cancel_for_members_circles()
+    async with database(settings):
+        row, cancelled = await trust_changes.distrust_instance(args.domain, Clock().now())
     print(f"{row.domain} is no longer trusted" + (f"; cancelled {cancelled} queued deliveries" if cancelled else ""))
     return 0
 
@@ -104,9 +94,8 @@ async def real_names_command(args) -> int:
 async def untrusted_software_command(args) -> int:
     settings = settings_from_args(args)
     value = confidentiality.parse_switch(args.value)
-    async with database(settings), in_transaction():
-        await confidentiality.set_members_to_untrusted_software(value)
-        cancelled = 0 if value else await _cancel_for_members_circles()
+    async with database(settings):
+        cancelled = await trust_changes.allow_untrusted_software(value, Clock().now())
     state = "may now reach" if value else "no longer reach"
     print(
         f"members circles {state} trusted instances running software that does not honour privacy"

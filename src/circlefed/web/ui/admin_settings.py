@@ -15,8 +15,8 @@ from circlefed.domain.instance_identity import MAX_DESCRIPTION, MAX_NAME, set_in
 from circlefed.domain.instance_policy import read_instance_policy
 from circlefed.domain.registration import set_registration_mode
 from circlefed.domain.safety import FALLBACK_RESOURCES
-from circlefed.federation.withdraw import cancel_refused
-from circlefed.storage.models import Circle, CircleCreators, InstancePolicy, RegistrationMode, Visibility
+from circlefed.federation import trust_changes
+from circlefed.storage.models import CircleCreators, InstancePolicy, RegistrationMode
 from circlefed.web.keys import CLOCK, SETTINGS
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.guards import admin_required
@@ -110,16 +110,7 @@ async def _apply_untrusted_software(value: bool, before: InstancePolicy, now: da
     """As `circlefed confidentiality untrusted-software`: turning it off cancels what members circles queued."""
     if value == before.members_circles_to_untrusted_software:
         return 0
-    await confidentiality.set_members_to_untrusted_software(value)
-    return 0 if value else await cancel_for_members_circles(now)
-
-
-async def cancel_for_members_circles(now: datetime) -> int:
-    """Queued deliveries of members circles that the confidentiality policy now refuses are cancelled."""
-    cancelled = 0
-    for circle in await Circle.filter(is_local=True, visibility=Visibility.MEMBERS):
-        cancelled += await cancel_refused(circle, now=now)
-    return cancelled
+    return await trust_changes.allow_untrusted_software(value, now)
 
 
 def add_routes(app: web.Application) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from aiohttp import web
-from tortoise.transactions import in_transaction
 
 from circlefed.domain import confidentiality
 from circlefed.errors import BadRequest, NotFound
+from circlefed.federation import trust_changes
 from circlefed.netguard import Allowlist
 from circlefed.web.keys import CLOCK, SETTINGS
 from circlefed.web.ui.admin_federation import PAGE, federation_page, flash_conflicts
-from circlefed.web.ui.admin_settings import cancel_for_members_circles
 from circlefed.web.ui.forms import read_form
 from circlefed.web.ui.guards import admin_required
 from circlefed.web.ui.render import redirect
@@ -40,9 +39,7 @@ async def distrust(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     domain = form.text("trusted_domain", required=True, max_length=255)
     try:
-        async with in_transaction():
-            row = await confidentiality.distrust_instance(domain)
-            cancelled = await cancel_for_members_circles(request.app[CLOCK].now())
+        row, cancelled = await trust_changes.distrust_instance(domain, request.app[CLOCK].now())
     except NotFound:
         message = f"There is nothing to remove: {domain} is not on the trusted list."
         return redirect(request, PAGE, message, kind="error")
