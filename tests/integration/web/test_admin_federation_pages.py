@@ -8,10 +8,11 @@ import pytest
 from aiohttp import FormData
 
 from circlefed.policy.verdicts import Allow, Reject
-from circlefed.storage.models import Delivery, DomainRule, QueueState, TrustedInstance
+from circlefed.storage.models import Delivery, DomainRule, QueueState, TrustedInstance, Visibility
 from circlefed.web.keys import FEDERATION
 from tests.integration.web.admin_support import admin_post, follow, signed_in_admin
 from tests.integration.web.conftest import HTML, csrf_page
+from tests.integration.web.member_world import circle, person
 from tests.unit.delivery.support import activity, enqueue, local_actor
 
 pytestmark = pytest.mark.storage
@@ -142,3 +143,18 @@ async def test_an_idn_rule_is_listed_in_unicode_beside_its_punycode(client, sett
         client, "/admin/federation/rules", {"domain": "Bücher.example", "action": "silence", "reason": ""}
     ))
     assert "<td>bücher.example (xn--bcher-kva.example)</td>" in page
+
+
+async def test_removing_a_trusted_partner_cancels_what_members_circles_queued_for_it(client, settings, clock):
+    await signed_in_admin(client, settings)
+    await admin_post(client, "/admin/federation/trusted", {"trusted_domain": "partner.example"})
+    fran = await person(settings, "fran")
+    quiet = await circle(settings, "quiet", facilitator=fran, visibility=Visibility.MEMBERS)
+    stored = await activity(fran, clock.now())
+    stored.circle_id = quiet.id
+    await stored.save()
+    await enqueue(stored, ["https://partner.example/inbox"], clock.now())
+    response = await admin_post(client, "/admin/federation/trusted/remove", {"trusted_domain": "partner.example"})
+    page = await follow(client, response)
+    assert "partner.example is no longer trusted. 1 queued deliveries were cancelled." in page
+    assert [d.state for d in await Delivery.all()] == [QueueState.CANCELLED]
