@@ -2,10 +2,11 @@
 
 For each size a fresh database is seeded (`circlefed dev seed`'s code: 2 circles, 20 replies a thread, 300
 members, and the empty small circle) and served by circlefed in this process (no worker); every page is asked
-for by 4 concurrent clients in three rounds and the medians of its p50/p95 printed, then the 1M/10k ratio of the
-p95s. Against the small size, a bare aiohttp handler that runs only the essential SELECT of the circle page and of
-the thread page gives the limit, and circlefed's share of its requests/s is printed: as anonymous readers get
-those pages (kept, web/page_cache.py), and made for every request as signed-in members get them.
+for by 4 concurrent clients in three rounds, the two sizes' rounds taking turns, and the medians of its p50/p95
+printed, then the 1M/10k ratio of the p95s. Against the small size, a bare aiohttp handler that runs only the
+essential SELECT of the circle page and of the thread page gives the limit, and circlefed's share of its
+requests/s is printed: as anonymous readers get those pages (kept, web/page_cache.py), and made for every
+request as signed-in members get them.
 Options: --database-url=postgres://user@host/db (a fresh database is made next to it; default SQLite files),
 --big=N (posts of the big size, default 1,000,000), --requests=N (per page and round, default 300)."""
 
@@ -108,24 +109,30 @@ async def serve_seeded(database_url: str, posts: int) -> tuple[web.AppRunner, st
     return server, base
 
 
-async def measure_pages(database_url: str, posts: int, requests: int) -> dict[str, dict[str, float]]:
-    server, base = await serve_seeded(database_url, posts)
-    figures = {}
-    try:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as session:
-            for name, (url, headers) in (await page_urls(session, base)).items():
-                await load(session, url, headers, 10)  # warm
-                rounds = [await load(session, url, headers, requests) for _ in range(ROUNDS)]
-                figures[name] = {
-                    "p50_ms": statistics.median(percentile(latencies, 0.5) for latencies, _ in rounds) * 1000,
-                    "p95_ms": statistics.median(percentile(latencies, 0.95) for latencies, _ in rounds) * 1000,
-                    "per_s": statistics.median(rate for _, rate in rounds),
-                    "url": url,
+async def measure_pages(servers: dict[int, tuple[object, str]], requests: int) -> dict[int, dict[str, dict]]:
+    """Every page at every size, the sizes' rounds interleaved (small, big, small, ...) so that the machine's
+    drift over the run falls on both alike; each figure is the median of its ROUNDS rounds."""
+    figures: dict[int, dict[str, dict]] = {posts: {} for posts in servers}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as session:
+        urls = {posts: await page_urls(session, base) for posts, (_, base) in servers.items()}
+        for name in urls[SMALL_POSTS]:
+            rounds: dict[int, list] = {posts: [] for posts in servers}
+            for posts in servers:
+                await load(session, *urls[posts][name], 10)  # warm
+            for _ in range(ROUNDS):
+                for posts in servers:
+                    rounds[posts].append(await load(session, *urls[posts][name], requests))
+            for posts, measured in rounds.items():
+                figures[posts][name] = {
+                    "p50_ms": statistics.median(percentile(latencies, 0.5) for latencies, _ in measured) * 1000,
+                    "p95_ms": statistics.median(percentile(latencies, 0.95) for latencies, _ in measured) * 1000,
+                    "per_s": statistics.median(rate for _, rate in measured),
+                    "url": urls[posts][name][0],
                 }
-                if posts == SMALL_POSTS and name in TARGET_SHARE:
-                    figures[name]["made_per_s"] = await made_rate(server.app[PAGE_CACHE], session, url, requests)
-    finally:
-        await server.close()
+            if name in TARGET_SHARE:
+                cache = servers[SMALL_POSTS][0].app[PAGE_CACHE]
+                made = await made_rate(cache, session, urls[SMALL_POSTS][name][0], requests)
+                figures[SMALL_POSTS][name]["made_per_s"] = made
     return figures
 
 
@@ -209,15 +216,20 @@ async def run(database: str = "", big: int = 1_000_000, requests: int = 300) -> 
     results: dict = {"store": store, "sizes": {}}
     with tempfile.TemporaryDirectory() as folder:
         for posts in (SMALL_POSTS, big):
-            size_folder = Path(folder) / str(posts)
-            size_folder.mkdir()
-            async with procs.fresh_database(database, size_folder) as database_url:
-                figures = await measure_pages(database_url, posts, requests)
-                results["sizes"][posts] = figures
-                if posts == SMALL_POSTS:
-                    thread_path = figures["thread page"]["url"].split("/t/", 1)[1]
-                    circle_id, thread_id = await ids_of(database_url, f"/t/{thread_path}")
-                    results["bare"] = await bare_rates(database_url, requests, circle_id, thread_id)
+            (Path(folder) / str(posts)).mkdir()
+        async with (
+            procs.fresh_database(database, Path(folder) / str(SMALL_POSTS)) as small_url,
+            procs.fresh_database(database, Path(folder) / str(big)) as big_url,
+        ):
+            servers = {SMALL_POSTS: await serve_seeded(small_url, SMALL_POSTS), big: await serve_seeded(big_url, big)}
+            try:
+                results["sizes"] = await measure_pages(servers, requests)
+            finally:
+                for server, _ in servers.values():
+                    await server.close()
+            thread_path = results["sizes"][SMALL_POSTS]["thread page"]["url"].split("/t/", 1)[1]
+            circle_id, thread_id = await ids_of(small_url, f"/t/{thread_path}")
+            results["bare"] = await bare_rates(small_url, requests, circle_id, thread_id)
     report(results, big)
     return results
 
