@@ -19,9 +19,9 @@ from circlefed.domain.actors import instance_actor
 from circlefed.domain.reports import CATEGORY_LABELS
 from circlefed.domain.safety import safety_from_settings
 from circlefed.domain.site import Site
-from circlefed.federation.process import inbox_handler
+from circlefed.federation.inbound.process import inbox_handler
 from circlefed.federation.retention_job import periodic_jobs
-from circlefed.federation.services import Federation, build_federation
+from circlefed.federation.wiring import Federation, build_federation
 from circlefed.http_client import SafeHttpClient
 from circlefed.policy.domains import domain_label
 from circlefed.settings import Settings

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from circlefed.errors import SignatureError
-from circlefed.federation.inbox_writer import InboxWriter, PendingItem
+from circlefed.federation.inbound.inbox_writer import InboxWriter, PendingItem
 from circlefed.storage.models import InboxItem
 
 pytestmark = pytest.mark.storage

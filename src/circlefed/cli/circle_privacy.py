@@ -7,8 +7,8 @@ from circlefed.clock import Clock
 from circlefed.domain import circles, confidentiality
 from circlefed.domain.accounts import get_account
 from circlefed.federation.circle_changes import change_level
+from circlefed.federation.outbound.withdraw import refederate_deletes
 from circlefed.federation.retention_job import RetentionJob
-from circlefed.federation.withdraw import refederate_deletes
 from circlefed.storage.models import Visibility
 
 MORE_PRIVATE = {

@@ -6,7 +6,7 @@ from tortoise.transactions import in_transaction
 
 from circlefed.cli.common import EXIT_ERROR, database, fail, settings_from_args, site_for
 from circlefed.clock import Clock
-from circlefed.federation.keys_out import rotate_key
+from circlefed.federation.outbound.keys_out import rotate_key
 from circlefed.storage.models import Actor
 
 

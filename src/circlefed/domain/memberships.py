@@ -55,7 +55,7 @@ async def request_join(
     Follows whose Accept they missed); a rejected actor may ask again.
     """
     _check_may_join(circle, actor)
-    # A remote circle's ban is known here from its own Group's Block (federation/handlers/moderation.py).
+    # A remote circle's ban is known here from its own Group's Block (federation/inbound/handlers/moderation.py).
     await check_not_banned(circle, actor, now)
     membership = await membership_of(circle, actor)
     if membership is not None and membership.state is MembershipState.BANNED:

@@ -15,8 +15,8 @@ from circlefed.domain.account_removal import AccountErased, erase_account
 from circlefed.domain.pseudonyms import pseudonym_name
 from circlefed.domain.site import Site
 from circlefed.federation.domain_policy import enqueue_permitted
-from circlefed.federation.outbound import publish
-from circlefed.federation.withdraw import HOLDING
+from circlefed.federation.outbound.publish import publish
+from circlefed.federation.outbound.withdraw import HOLDING
 from circlefed.protocol.actor_delete import render_actor_delete
 from circlefed.storage.models import Account, Circle, Delivery, Post, Thread
 

@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 from circlefed.domain.memberships import JoinOutcome
 from circlefed.domain.site import Site
-from circlefed.federation.outbound import publish
+from circlefed.federation.outbound.publish import publish
 
 
 async def perform(site: Site, change: Awaitable[Any], *, now: datetime) -> Any:

@@ -11,8 +11,8 @@ from tortoise.transactions import in_transaction
 from circlefed.domain import circle_settings
 from circlefed.domain.confidentiality import VisibilityChanged, set_visibility
 from circlefed.domain.site import Site
-from circlefed.federation.outbound import publish
-from circlefed.federation.withdraw import cancel_refused
+from circlefed.federation.outbound.publish import publish
+from circlefed.federation.outbound.withdraw import cancel_refused
 from circlefed.storage.models import Actor, Circle
 
 
@@ -30,7 +30,7 @@ async def change_level(
 ) -> LevelChange:
     """The one way a circle's level changes: the domain change (a moderator's is logged; by=None is the admin
     at the command line), queued deliveries the new level refuses cancelled, and Update(Group) to every member
-    instance (federation/moderation_out.py publish_visibility), all committed together."""
+    instance (federation/outbound/moderation_out.py publish_visibility), all committed together."""
     async with in_transaction():
         if by is None:
             changed = await set_visibility(circle, level, by=None, facilitator_choices=facilitator_choices)

@@ -180,7 +180,7 @@ async def remote_join_refusal(group_uri: str | None, joiner: Actor) -> str | Non
 
     A local circle takes nobody from outside; a members circle only actors of instances its content could
     reach (trusted, running software the policy allows): nothing of the circle goes anywhere else, only the
-    Reject of the asker's own Follow (handlers/follow.py)."""
+    Reject of the asker's own Follow (inbound/handlers/follow.py)."""
     if not group_uri or joiner.is_local:
         return None
     circle = await Circle.get_or_none(actor__uri=group_uri, is_local=True)

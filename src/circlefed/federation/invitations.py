@@ -12,7 +12,7 @@ from circlefed.domain.invites import hash_token, redeem_invite
 from circlefed.domain.registration import register
 from circlefed.domain.site import Site
 from circlefed.errors import BadRequest
-from circlefed.federation.outbound import publish
+from circlefed.federation.outbound.publish import publish
 from circlefed.storage.models import Account, Circle, Invite
 
 

@@ -12,7 +12,7 @@ from circlefed.clock import Clock
 from circlefed.domain.moderation import expired_bans, unban_member
 from circlefed.domain.site import Site
 from circlefed.federation.actions import perform
-from circlefed.federation.withdraw import expire_due
+from circlefed.federation.outbound.withdraw import expire_due
 from circlefed.storage.models import Actor, Circle, InboxItem, QueueState
 
 log = logging.getLogger(__name__)

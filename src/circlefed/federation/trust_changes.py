@@ -8,7 +8,7 @@ from datetime import datetime
 from tortoise.transactions import in_transaction
 
 from circlefed.domain import confidentiality
-from circlefed.federation.withdraw import cancel_refused
+from circlefed.federation.outbound.withdraw import cancel_refused
 from circlefed.storage.models import Circle, TrustedInstance, Visibility
 
 

@@ -41,7 +41,7 @@ class RemoteActorDocument:
         return authority(self.uri)
 
 
-# What is read later from a stored actor document (federation/circle_facts.py, moderation_out.py); the rest of
+# What is read later from a stored actor document (federation/remote/circle_facts.py, moderation_out.py); the rest of
 # what a server sends (keys aside, which have their columns) is not kept: a padded document costs nothing here.
 STORED_FIELDS = frozenset({
     "id", "type", "manuallyApprovesFollowers", "discoverable", "postingRestrictedToMods", "circleVisibility",

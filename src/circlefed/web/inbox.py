@@ -8,7 +8,7 @@ import logging
 from aiohttp import web
 
 from circlefed.errors import CirclefedError, NotFound, PayloadTooLarge
-from circlefed.federation.inbound import InboundRequest
+from circlefed.federation.inbound.receive import InboundRequest
 from circlefed.storage.models import Actor, Circle, Membership, Visibility
 from circlefed.web.keys import FEDERATION, METRICS, SETTINGS
 

@@ -9,7 +9,7 @@ from circlefed.clock import Clock
 from circlefed.delivery.runner import Runner
 from circlefed.domain.site import Site
 from circlefed.federation.retention_job import PeriodicJob
-from circlefed.federation.services import Federation
+from circlefed.federation.wiring import Federation
 from circlefed.http_client import SafeHttpClient
 from circlefed.settings import Settings
 from circlefed.web.metrics import WebMetrics

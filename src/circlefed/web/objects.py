@@ -7,10 +7,10 @@ from aiohttp import web
 
 from circlefed.domain.directory import not_found
 from circlefed.domain.read_rule import readable_audiences
-from circlefed.federation import collections
 from circlefed.federation.confidential import reader_level
-from circlefed.federation.documents import object_document
-from circlefed.federation.served import is_follower_answer, served_activity, served_circle, served_post
+from circlefed.federation.serve import collections
+from circlefed.federation.serve.documents import object_document
+from circlefed.federation.serve.served import is_follower_answer, served_activity, served_circle, served_post
 from circlefed.storage.models import Circle, Thread, Visibility
 from circlefed.web.actors import VARY, as2_response
 from circlefed.web.keys import SITE

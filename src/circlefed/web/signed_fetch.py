@@ -9,7 +9,7 @@ from aiohttp import web
 
 from circlefed.errors import Forbidden, SignatureError
 from circlefed.federation.confidential import ANONYMOUS, Viewer
-from circlefed.federation.verify import VerifiedRequest
+from circlefed.federation.inbound.verify import VerifiedRequest
 from circlefed.policy.verdicts import Reject, Verdict
 from circlefed.protocol.parse import authority, is_http_url
 from circlefed.storage.models import Actor

@@ -9,7 +9,7 @@ import aiohttp
 from circlefed.domain.accounts import create_account
 from circlefed.domain.circles import create_circle
 from circlefed.federation.actions import perform
-from circlefed.federation.follows import join_remote_circle
+from circlefed.federation.remote.follows import join_remote_circle
 from circlefed.storage.models import Actor, Circle, Delivery, InboxItem, QueueState, Visibility
 from circlefed.web.keys import CLOCK, FEDERATION, PERIODIC_JOBS, RUNNER, SITE
 

@@ -10,8 +10,8 @@ import pytest
 
 from circlefed.clock import FakeClock
 from circlefed.domain import confidentiality, memberships, replies, threads
+from circlefed.federation.outbound.withdraw import refederate_deletes
 from circlefed.federation.retention_job import RetentionJob
-from circlefed.federation.withdraw import refederate_deletes
 from circlefed.storage.models import (
     Actor,
     Circle,

@@ -12,7 +12,7 @@ from circlefed.domain import federation_policy
 from circlefed.domain.accounts import create_account
 from circlefed.errors import CirclefedError
 from circlefed.federation.domain_policy import cancel_refused_deliveries, enqueue_permitted
-from circlefed.federation.handles import resolve_handle
+from circlefed.federation.remote.handles import resolve_handle
 from circlefed.policy.verdicts import Allow, Reject
 from circlefed.storage.models import Actor, Delivery, InboxItem, OutboxActivity
 from circlefed.web.keys import FEDERATION, HTTP_CLIENT, SETTINGS, SITE

@@ -3,7 +3,7 @@
 import pytest
 
 from circlefed.errors import BadRequest
-from circlefed.federation.handles import parse_handle, resolve_handle
+from circlefed.federation.remote.handles import parse_handle, resolve_handle
 from circlefed.web.keys import FEDERATION
 
 pytestmark = pytest.mark.storage

@@ -7,7 +7,7 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from circlefed.domain import replies, threads
-from circlefed.federation.keys_out import rotate_key
+from circlefed.federation.outbound.keys_out import rotate_key
 from circlefed.storage.models import Actor, Delivery, Post, Thread
 from circlefed.web.keys import CLOCK, SITE
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from circlefed.domain import reports, safety_admin, threads
-from circlefed.federation.handlers.resolve import NO_OUTCOME
+from circlefed.federation.inbound.handlers.resolve import NO_OUTCOME
 from circlefed.storage.models import (
     Membership,
     ModerationLogEntry,

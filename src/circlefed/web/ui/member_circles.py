@@ -9,8 +9,8 @@ from aiohttp import web
 
 from circlefed.domain.circle_founding import may_create_circles
 from circlefed.errors import CirclefedError
-from circlefed.federation.follows import join_remote_circle
-from circlefed.federation.handles import parse_handle
+from circlefed.federation.remote.follows import join_remote_circle
+from circlefed.federation.remote.handles import parse_handle
 from circlefed.storage.models import Account, Circle, Membership, MembershipState, Visibility
 from circlefed.web.keys import FEDERATION, REQUEST_ID
 from circlefed.web.ui.forms import Form, read_form

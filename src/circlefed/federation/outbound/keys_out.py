@@ -1,0 +1,62 @@
+"""Federation: a local actor's key pair replaced (`circlefed keys rotate`), and the Update of the actor that
+tells the instances which know it to fetch the new key.
+
+A circle's Group tells its members' instances (its level permitting, as any Update(Group)); a member tells the
+instances of the public circles hosted here that they belong to, and the hosts of remote circles they joined:
+those know the member's own actor already, so the Update names no membership they did not know. Members
+circles show other instances a pseudonym, never this actor: nothing goes there. The instance actor and
+pseudonyms send nothing: a peer fetches the key again when a signature first fails to verify with the old one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from circlefed.delivery.outbox import store_activity
+from circlefed.domain.directory import get_person
+from circlefed.domain.site import Site
+from circlefed.errors import BadRequest
+from circlefed.federation.domain_policy import enqueue_permitted
+from circlefed.federation.outbound.audience import follower_inboxes
+from circlefed.federation.outbound.moderation_out import group_update
+from circlefed.protocol.actors import render_person_update
+from circlefed.protocol.keys import generate_rsa_keypair
+from circlefed.storage.models import Account, Actor, Circle, Membership, MembershipState, Visibility
+
+
+async def rotate_key(site: Site, actor: Actor, *, now: datetime) -> list[str]:
+    """Give a local actor a new key pair; returns the inboxes the Update of the actor is queued for."""
+    if not actor.is_local or actor.private_key_pem is None:
+        raise BadRequest("only an actor of this instance has a key to rotate")
+    actor.private_key_pem, actor.public_key_pem = generate_rsa_keypair()
+    await actor.save(update_fields=["private_key_pem", "public_key_pem", "updated_at"])
+    circle = await Circle.get_or_none(actor_id=actor.id, is_local=True)
+    if circle is not None:
+        if circle.visibility is Visibility.LOCAL:
+            return []
+        activity = await group_update(site, circle, now, as_circle_content=False)
+        inboxes = await follower_inboxes(circle)
+    elif await Account.exists(actor_id=actor.id):
+        inboxes = await _instances_knowing_member(actor)
+        uri = site.uris.new_activity()
+        payload = render_person_update(uri, await get_person(site, actor.local_name or ""), now)
+        activity = await store_activity(uri=uri, type="Update", actor=actor, payload=payload, now=now,
+                                        object_uri=actor.uri)
+    else:
+        return []
+    await enqueue_permitted(activity, inboxes, local_domain=site.domain, ordering_key=None, now=now)
+    return inboxes
+
+
+async def _instances_knowing_member(actor: Actor) -> list[str]:
+    inboxes: list[str] = []
+    memberships = Membership.filter(actor_id=actor.id, state=MembershipState.APPROVED).prefetch_related("circle")
+    for membership in await memberships:
+        circle = membership.circle
+        if circle.is_local and circle.visibility is Visibility.PUBLIC:
+            inboxes += await follower_inboxes(circle)
+        elif not circle.is_local:
+            group = await Actor.get(id=circle.actor_id)  # type: ignore[attr-defined]
+            inbox = group.shared_inbox_uri or group.inbox_uri
+            inboxes += [inbox] if inbox else []
+    return list(dict.fromkeys(inboxes))
