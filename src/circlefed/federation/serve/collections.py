@@ -11,6 +11,7 @@ from circlefed.domain.site import Site
 from circlefed.federation.serve.documents import audience_of, circle_actor, object_document
 from circlefed.protocol.objects import render_collection, render_count
 from circlefed.storage.models import Circle, OutboxActivity, Post, ReviewState, Thread, Visibility
+from circlefed.storage.page_revision import current_page_revision
 from circlefed.storage.visibility import hidden_instance_ids, without_hidden
 
 OUTBOX_ITEMS = 20  # newest first, inline (Lemmy reads no pages and imports at most 10 on first contact)
@@ -18,8 +19,10 @@ OUTBOX_BATCH = 40  # Announces read at a time (a thread has two: the Create and 
 OUTBOX_SCAN = 500  # at most, so that a circle of mostly deleted posts stays cheap
 EXACT_TOTAL_UP_TO = 1000
 TOTAL_CACHE_SECONDS = 600
-# Outbox totals of big circles by (Group id, audiences, hidden domains): at most one count a circle per 10 minutes.
-_BIG_TOTALS: dict[tuple[str, str, str], tuple[float, int]] = {}
+# Outbox totals by (Group id, audiences, hidden domains): (page revision, when counted, total). The same revision
+# means nothing a page shows changed (storage/page_revision.py): the total is still exact. After a change a
+# small circle is counted again; a big one at most once in TOTAL_CACHE_SECONDS.
+_TOTALS: dict[tuple[str, str, str], tuple[int, float, int]] = {}
 CONTEXT_ITEMS = 500
 # Live posts: not deleted, and not held for (or rejected in) a facilitator's review. Listings also leave out
 # posts by authors on blocked or silenced domains (storage/visibility.py).
@@ -55,24 +58,32 @@ async def outbox(circle: Circle, audiences: list[Visibility]) -> dict:
 
 
 async def _outbox_total(group_uri: str, circle: Circle, readable: dict, hidden: list[int]) -> int:
-    """Live threads and replies the requester may read: exact up to EXACT_TOTAL_UP_TO, above that a count at most
-    TOTAL_CACHE_SECONDS old (totalItems of a big circle need not be exact to the post; counting a million rows on
-    every GET would make the outbox cost grow with the circle)."""
+    """Live threads and replies the requester may read: exact while nothing changed since the last count, and up
+    to EXACT_TOTAL_UP_TO after a change; above that a count at most TOTAL_CACHE_SECONDS old (totalItems of a big
+    circle need not be exact to the post; counting a million rows on every GET would make the outbox cost grow
+    with the circle, and reading even a thousand ids per GET costs more than the page itself)."""
+    key = (group_uri, repr(sorted(readable["audience__in"])), repr(hidden))
+    revision, now = await current_page_revision(), time.monotonic()
+    cached = _TOTALS.get(key)
+    if cached is not None:
+        counted_at_revision, counted_at, total = cached
+        if counted_at_revision == revision or (total > EXACT_TOTAL_UP_TO and now - counted_at < TOTAL_CACHE_SECONDS):
+            return total
+    total = await _count_live(circle, readable, hidden)
+    if len(_TOTALS) > 10_000:  # stale keys (hidden domains changed) are dropped now and then
+        _TOTALS.clear()
+    _TOTALS[key] = (revision, now, total)
+    return total
+
+
+async def _count_live(circle: Circle, readable: dict, hidden: list[int]) -> int:
     threads = without_hidden(Thread.filter(circle_id=circle.id, **readable), hidden)
     posts = without_hidden(Post.filter(thread__circle_id=circle.id, **readable), hidden)
     first = await threads.limit(EXACT_TOTAL_UP_TO + 1).values_list("id", flat=True)
     first_posts = await posts.limit(EXACT_TOTAL_UP_TO + 1).values_list("id", flat=True)
     if len(first) + len(first_posts) <= EXACT_TOTAL_UP_TO:
         return len(first) + len(first_posts)
-    key = (group_uri, repr(sorted(readable["audience__in"])), repr(hidden))
-    cached = _BIG_TOTALS.get(key)
-    if cached is not None and time.monotonic() - cached[0] < TOTAL_CACHE_SECONDS:
-        return cached[1]
-    total = await threads.count() + await posts.count()
-    if len(_BIG_TOTALS) > 10_000:  # stale keys (hidden domains changed) are dropped now and then
-        _BIG_TOTALS.clear()
-    _BIG_TOTALS[key] = (time.monotonic(), total)
-    return total
+    return await threads.count() + await posts.count()
 
 
 async def followers(circle: Circle) -> dict:
