@@ -7,7 +7,7 @@ import pytest
 from circlefed.errors import BadRequest
 from circlefed.policy.blocklist_csv import COLUMNS, ImportedRule, parse_blocklist, render_blocklist
 
-MASTODON_EXPORT = Path(__file__).resolve().parents[1] / "fixtures" / "mastodon" / "domain_blocks.csv"
+MASTODON_EXPORT = Path(__file__).resolve().parents[2] / "fixtures" / "mastodon" / "domain_blocks.csv"
 HEADER = ",".join(COLUMNS)
 
 
