@@ -1,4 +1,5 @@
-"""Federation: a circle's level changed by a facilitator (settings page) or an admin (CLI), in one transaction."""
+"""Federation: a circle's level changed by a facilitator (settings page) or an admin (CLI), and the whole settings
+form saved, each in one transaction."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from tortoise.transactions import in_transaction
 from circlefed.domain import circle_settings
 from circlefed.domain.confidentiality import VisibilityChanged, set_visibility
 from circlefed.domain.site import Site
+from circlefed.federation.actions import perform
 from circlefed.federation.outbound.publish import publish
 from circlefed.federation.outbound.withdraw import cancel_refused
-from circlefed.storage.models import Actor, Circle
+from circlefed.storage.models import Actor, Circle, Visibility
 
 
 @dataclass(frozen=True)
@@ -43,3 +45,31 @@ async def change_level(
         cancelled = await cancel_refused(circle, now=now)
         await publish(site, [changed], now=now)
     return LevelChange(changed, cancelled)
+
+
+@dataclass(frozen=True)
+class CircleSettings:
+    """What a facilitator's settings form sets (join approval applies to public circles only)."""
+
+    name: str
+    description: str
+    level: str
+    retention_days: int | None
+    requires_approval: bool
+    members_may_message: bool
+
+
+async def save_circle_settings(
+    site: Site, circle: Circle, by: Actor, wanted: CircleSettings, *, facilitator_choices: Iterable[str], now: datetime
+) -> LevelChange:
+    """The facilitator's settings form: name and description (Update(Group) when they change), level (as
+    change_level), retention, join approval and member messages, all committed together or not at all."""
+    async with in_transaction():
+        described = circle_settings.describe_circle(circle, wanted.name, wanted.description, by, now=now)
+        await perform(site, described, now=now)
+        change = await change_level(site, circle, wanted.level, by, facilitator_choices=facilitator_choices, now=now)
+        await circle_settings.change_retention(circle, wanted.retention_days, by, now=now)
+        if circle.visibility is Visibility.PUBLIC:
+            await circle_settings.set_join_approval(circle, wanted.requires_approval, by, now=now)
+        await circle_settings.set_member_messages(circle, wanted.members_may_message, by, now=now)
+    return change

@@ -6,14 +6,11 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
-from tortoise.transactions import in_transaction
 
-from circlefed.domain import circle_settings
 from circlefed.domain.circles import MAX_DESCRIPTION, MAX_NAME
 from circlefed.domain.memberships import is_local_admin
 from circlefed.domain.rules import MAX_RULES_LENGTH, set_rules
-from circlefed.federation.actions import perform
-from circlefed.federation.circle_changes import change_level
+from circlefed.federation.circle_changes import CircleSettings, save_circle_settings
 from circlefed.storage.models import Visibility
 from circlefed.web.keys import SETTINGS, SITE
 from circlefed.web.ui.facilitate_common import Moderating, act, facilitator_page, now, page
@@ -98,18 +95,12 @@ async def save_settings(request: web.Request, mod: Moderating) -> web.Response:
     if not form.ok:
         log.info("circle %s: settings refused for actor %s: %s", mod.circle.id, mod.viewer.id, ", ".join(form.errors))
         return await _settings_page(request, mod, form)
-    circle, by, moment = mod.circle, mod.viewer, now(request)
+    wanted = CircleSettings(name, description, level, days, approval, member_messages)
     choices = request.app[SETTINGS].confidentiality.facilitator_visibilities
-    async with in_transaction():
-        await perform(
-            request.app[SITE], circle_settings.describe_circle(circle, name, description, by, now=moment), now=moment
-        )
-        change = await change_level(request.app[SITE], circle, level, by, facilitator_choices=choices, now=moment)
-        moved, cancelled = change.changed, change.cancelled
-        await circle_settings.change_retention(circle, days, by, now=moment)
-        if circle.visibility is Visibility.PUBLIC:
-            await circle_settings.set_join_approval(circle, approval, by, now=moment)
-        await circle_settings.set_member_messages(circle, member_messages, by, now=moment)
+    change = await save_circle_settings(
+        request.app[SITE], mod.circle, mod.viewer, wanted, facilitator_choices=choices, now=now(request)
+    )
+    moved, cancelled = change.changed, change.cancelled
     return redirect(request, f"{mod.base}/settings", _saved_message(moved, cancelled))
 
 
