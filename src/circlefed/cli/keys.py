@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tortoise.transactions import in_transaction
-
 from circlefed.cli.common import EXIT_ERROR, database, fail, settings_from_args, site_for
 from circlefed.clock import Clock
 from circlefed.federation.outbound.keys_out import rotate_key
@@ -25,8 +23,7 @@ async def rotate_command(args) -> int:
         actor = await Actor.get_or_none(local_name=args.name.removeprefix("@"), is_local=True)
         if actor is None:
             return fail(f"no member, circle or instance actor here is named '{args.name}'", EXIT_ERROR)
-        async with in_transaction():
-            told = await rotate_key(site, actor, now=Clock().now())
+        told = await rotate_key(site, actor, now=Clock().now())
     print(f"new key for {actor.uri}; {len(told)} inbox(es) will receive the Update (others fetch it when they"
           " next verify a signature)")
     return 0

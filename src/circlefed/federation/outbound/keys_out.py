@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tortoise.transactions import in_transaction
+
 from circlefed.delivery.outbox import store_activity
 from circlefed.domain.directory import get_person
 from circlefed.domain.site import Site
@@ -25,9 +27,15 @@ from circlefed.storage.models import Account, Actor, Circle, Membership, Members
 
 
 async def rotate_key(site: Site, actor: Actor, *, now: datetime) -> list[str]:
-    """Give a local actor a new key pair; returns the inboxes the Update of the actor is queued for."""
+    """Give a local actor a new key pair and queue the Update of the actor, in one transaction; returns the
+    inboxes it is queued for."""
     if not actor.is_local or actor.private_key_pem is None:
         raise BadRequest("only an actor of this instance has a key to rotate")
+    async with in_transaction():
+        return await _replace_key(site, actor, now)
+
+
+async def _replace_key(site: Site, actor: Actor, now: datetime) -> list[str]:
     actor.private_key_pem, actor.public_key_pem = generate_rsa_keypair()
     await actor.save(update_fields=["private_key_pem", "public_key_pem", "updated_at"])
     circle = await Circle.get_or_none(actor_id=actor.id, is_local=True)
