@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from circlefed.delivery.outbox import store_activity
@@ -11,16 +10,16 @@ from circlefed.domain.messages import MessageSent
 from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.site import Site
 from circlefed.federation.outbound.audience import personal_inbox
+from circlefed.federation.outbound.exits import enqueue
 from circlefed.protocol.messages import render_direct_note
 from circlefed.protocol.objects import render_create
 from circlefed.protocol.parse import authority
-from circlefed.storage.models import Actor, Circle, ConversationParty, Message, OutboxActivity
+from circlefed.storage.models import Actor, Circle, ConversationParty, Message
 
 log = logging.getLogger(__name__)
-Enqueue = Callable[[Site, OutboxActivity, list[str], str | None, datetime], Awaitable[None]]
 
 
-async def publish_message(site: Site, event: MessageSent, *, now: datetime, enqueue: Enqueue) -> None:
+async def publish_message(site: Site, event: MessageSent, *, now: datetime, received: dict | None = None) -> None:
     """SPEC: FEDERATION.md direct messages: signed by the sender as the recipient knows them in the circle (their
     pseudonym in a members circle hosted here), to the recipient's personal inbox (never a shared inbox, which
     would tell their whole instance), through the delivery queue and the domain gate. The activity is stored

@@ -15,9 +15,8 @@ from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.site import Site
 from circlefed.federation.confidential import personal_inboxes
 from circlefed.federation.domain_policy import enqueue_permitted
-from circlefed.federation.outbound import publish as outbound
 from circlefed.federation.outbound.audience import follower_inboxes, personal_inbox
-from circlefed.federation.outbound.reports_out import publish_report, publish_resolution
+from circlefed.federation.outbound.exits import enqueue, relay
 from circlefed.federation.serve.documents import audience_of, circle_actor
 from circlefed.protocol.actors import render_group
 from circlefed.protocol.moderation import (
@@ -34,29 +33,9 @@ THREAD_ACTIONS = frozenset({modlog.LOCK, modlog.UNLOCK, modlog.PIN, modlog.UNPIN
 PERSON_ACTIONS = frozenset({modlog.BAN, modlog.UNBAN, modlog.ADD_FACILITATOR, modlog.REMOVE_FACILITATOR})
 
 
-async def publish_moderation(
-    site: Site,
-    event: ev.Moderated | ev.PostApproved | ev.ReportFiled | ev.ReportResolved | ev.RulesChanged | ev.CircleDescribed
-    | VisibilityChanged,
-    *,
-    now: datetime,
-    received: dict | None,
-) -> None:
-    if isinstance(event, VisibilityChanged):
-        await publish_visibility(site, event, now=now)
-    elif isinstance(event, ev.Moderated):
-        await publish_moderated(site, event, now=now, received=received)
-    elif isinstance(event, ev.RulesChanged | ev.CircleDescribed):
-        await publish_rules(site, event, now=now)
-    elif isinstance(event, ev.PostApproved):
-        await publish_approved(site, event, now=now)
-    elif isinstance(event, ev.ReportResolved):
-        await publish_resolution(site, event, now=now, received=received)
-    else:
-        await publish_report(site, event, now=now, received=received)
-
-
-async def publish_moderated(site: Site, event: ev.Moderated, *, now: datetime, received: dict | None) -> None:
+async def publish_moderated(
+    site: Site, event: ev.Moderated, *, now: datetime, received: dict | None
+) -> list[ev.Event]:
     """SPEC: fep-1b12 moderation: a local moderator's action goes to the circle's Group (remote circle) or is
     announced by it (circle hosted here); a remote moderator's action, once applied, is relayed as received.
 
@@ -69,11 +48,11 @@ async def publish_moderated(site: Site, event: ev.Moderated, *, now: datetime, r
     inboxes = await _ban_inboxes(circle, about) if event.action in (modlog.BAN, modlog.UNBAN) else None
     if not event.by.is_local:
         if circle.is_local and received is not None:
-            await outbound.relay(
+            await relay(
                 site, circle, received, object_uri=event.target_uri, ordering_key=ordering, now=now,
                 to_inboxes=inboxes, concerning=about,
             )
-        return
+        return []
     by = await _shown_moderator(site, event)
     target = await attributed_actor(site, circle, about, create=True) if about is not None else None
     shown = replace(event, by=by, target_uri=target.uri if target is not None else event.target_uri)
@@ -83,15 +62,15 @@ async def publish_moderated(site: Site, event: ev.Moderated, *, now: datetime, r
         object_uri=event.target_uri,
     )
     if circle.is_local:
-        await outbound.relay(
+        await relay(
             site, circle, payload, object_uri=event.target_uri, ordering_key=ordering, now=now,
             to_inboxes=inboxes, concerning=about,
         )
     else:
         # The same destination filters as every other activity (confidentiality, then the domain gate).
-        await outbound._enqueue(site, activity, personal_inbox(await circle_actor(circle)), ordering, now)
+        await enqueue(site, activity, personal_inbox(await circle_actor(circle)), ordering, now)
     # A ban with removeData: each removed post as the moderator's own Delete (announced like any removal).
-    await outbound.publish(site, event.removals, now=now)
+    return list(event.removals)
 
 
 async def _shown_moderator(site: Site, event: ev.Moderated) -> Actor:
@@ -113,17 +92,21 @@ async def _ban_inboxes(circle: Circle, person: Actor | None) -> list[str] | None
     return own
 
 
-async def publish_rules(site: Site, event: ev.RulesChanged | ev.CircleDescribed, *, now: datetime) -> None:
+async def publish_rules(
+    site: Site, event: ev.RulesChanged | ev.CircleDescribed, *, now: datetime, received: dict | None = None
+) -> None:
     """New ground rules, name or description: the Group sends Update(Group) to its members' instances, which
     refetch it."""
     circle = event.circle
     if not circle.is_local or circle.visibility is Visibility.LOCAL:
         return
     activity = await group_update(site, circle, now, as_circle_content=True)
-    await outbound._enqueue(site, activity, await follower_inboxes(circle), None, now)
+    await enqueue(site, activity, await follower_inboxes(circle), None, now)
 
 
-async def publish_visibility(site: Site, event: VisibilityChanged, *, now: datetime) -> None:
+async def publish_visibility(
+    site: Site, event: VisibilityChanged, *, now: datetime, received: dict | None = None
+) -> None:
     """A circle hosted here changed level (federation/circle_changes.py cancelled what may no longer go out):
     its local members get their pseudonyms before anything is published under them, and every instance hosting
     a member receives Update(Group), whatever the policy says of members content (the Group document is no
@@ -149,16 +132,19 @@ async def group_update(site: Site, circle: Circle, now: datetime, *, as_circle_c
     )
 
 
-async def publish_approved(site: Site, event: ev.PostApproved, *, now: datetime) -> None:
+async def publish_approved(
+    site: Site, event: ev.PostApproved, *, now: datetime, received: dict | None = None
+) -> list[ev.Event]:
     """A held post a facilitator approved leaves now: a local author's Create (announced by the Group), or for a
     remote author the Group's Announce of its id (member instances fetch it from its origin)."""
     row = event.post or event.thread
     author = await Actor.get(id=row.author_id)
     if author.is_local:
         started = ev.ReplyPosted(event.circle, event.thread, event.post, author) if event.post else None
-        await outbound.publish(site, [started or ev.ThreadStarted(event.circle, event.thread, author)], now=now)
-    elif event.circle.is_local:
-        await outbound.relay(site, event.circle, row.uri, object_uri=row.uri, ordering_key=event.thread.uri, now=now)
+        return [started or ev.ThreadStarted(event.circle, event.thread, author)]  # published next, as any new post
+    if event.circle.is_local:
+        await relay(site, event.circle, row.uri, object_uri=row.uri, ordering_key=event.thread.uri, now=now)
+    return []
 
 
 def render_moderation(site: Site, event: ev.Moderated, audience: Audience, group: Actor, now: datetime) -> dict:

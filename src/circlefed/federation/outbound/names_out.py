@@ -10,12 +10,13 @@ from circlefed.domain.events import NameChanged
 from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.site import Site
 from circlefed.federation.outbound.audience import follower_inboxes
+from circlefed.federation.outbound.exits import enqueue
 from circlefed.federation.serve.documents import audience_of
 from circlefed.protocol.actors import render_person
 from circlefed.protocol.moderation import render_actor_update
 
 
-async def publish_name(site: Site, event: NameChanged, *, now: datetime, enqueue) -> None:
+async def publish_name(site: Site, event: NameChanged, *, now: datetime, received: dict | None = None) -> None:
     """Update(Person) by the member's pseudonymous actor in the circle, to the circle's member instances under
     the circle's confidentiality (they refetch the actor and show the new name). Nothing when the circle shows
     other instances the member's own actor: that actor's name does not change with a circle's."""

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 
 from circlefed.delivery.outbox import store_activity
 from circlefed.domain import events as ev
 from circlefed.domain.confidentiality import VisibilityChanged
-from circlefed.domain.federation_policy import load_policy
 from circlefed.domain.messages import MessageSent
 from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.read_rule import row_level
 from circlefed.domain.site import Site
-from circlefed.federation.confidential import circle_permitted_inboxes, permitted_inboxes
-from circlefed.federation.domain_policy import enqueue_permitted
-from circlefed.federation.outbound.audience import follower_inboxes, personal_inbox
-from circlefed.federation.outbound.messages_out import publish_message
+from circlefed.federation.outbound import messages_out, moderation_out, names_out, reactions_out, reports_out
+from circlefed.federation.outbound.audience import personal_inbox
+from circlefed.federation.outbound.exits import enqueue, relay
 from circlefed.federation.serve.documents import audience_of, circle_actor, reply_document, thread_document
 from circlefed.protocol.objects import (
     follow_reference,
-    render_announce,
     render_create,
     render_delete,
     render_follow,
@@ -36,49 +33,36 @@ from circlefed.storage.models import Actor, Circle, OutboxActivity, Post, Review
 
 log = logging.getLogger(__name__)
 
-MODERATION_EVENTS = (
-    ev.Moderated, ev.PostApproved, ev.ReportFiled, ev.ReportResolved, ev.RulesChanged, ev.CircleDescribed,
-    VisibilityChanged,
-)
 ContentEvent = ev.ThreadStarted | ev.ThreadEdited | ev.ThreadDeleted | ev.ReplyPosted | ev.ReplyEdited | ev.ReplyDeleted
-CONTENT_EVENTS = (ev.ThreadStarted, ev.ThreadEdited, ev.ThreadDeleted, ev.ReplyPosted, ev.ReplyEdited, ev.ReplyDeleted)
+# A publisher of one kind of event: what it sends, and the events it leads to (published after it), if any.
+# Called as publisher(site, event, now=..., received=...).
+Publisher = Callable[..., Awaitable[Sequence[ev.Event] | None]]
 
 
 async def publish(site: Site, events: Iterable[ev.Event], *, now: datetime, received: dict | None = None) -> None:
     """Turn domain events into stored activities and deliveries; `received` is the remote activity that caused
-    them (the Group relays it exactly as received). Must run in the transaction of the change."""
+    them (the Group relays it exactly as received). Must run in the transaction of the change. An event kind
+    with no publisher (EditHeld, say) leaves nothing to send."""
     for event in events:
-        if isinstance(event, CONTENT_EVENTS):
-            await _publish_content(site, event, now, received)
-        elif isinstance(event, ev.MemberJoined | ev.JoinApproved | ev.JoinRejected):
-            await _answer_follow(site, event, now, received)
-            if not isinstance(event, ev.JoinRejected):
-                # A new member of a confidential circle gets the pseudonym now, before anything names them.
-                await attributed_actor(site, event.circle, event.actor, create=True)
-        elif isinstance(event, ev.MemberRemoved):
-            await _tell_removed(site, event, now)
-        elif isinstance(event, ev.JoinRequested | ev.MemberLeft):
-            await _follow_or_undo(site, event, now)
-        elif isinstance(event, ev.ReactionAdded | ev.ReactionRemoved):
-            from circlefed.federation.outbound.reactions_out import publish_reaction  # it relays through this module
+        publisher = _publisher_of(event)
+        if publisher is None:
+            continue
+        following = await publisher(site, event, now=now, received=received)
+        if following:
+            await publish(site, following, now=now)
 
-            await publish_reaction(site, event, now=now, received=received)
-        elif isinstance(event, ev.NameChanged):
-            from circlefed.federation.outbound.names_out import publish_name
 
-            await publish_name(site, event, now=now, enqueue=_enqueue)
-        elif isinstance(event, MODERATION_EVENTS):
-            from circlefed.federation.outbound.moderation_out import publish_moderation  # it relays through this module
-
-            await publish_moderation(site, event, now=now, received=received)
-        elif isinstance(event, MessageSent):
-            await publish_message(site, event, now=now, enqueue=_enqueue)
+def _publisher_of(event: ev.Event) -> Publisher | None:
+    for kind in type(event).__mro__:
+        if kind in PUBLISHERS:
+            return PUBLISHERS[kind]
+    return None
 
 
 # --- threads and replies ----------------------------------------------------------------------------------
 
 
-async def _publish_content(site: Site, event: ContentEvent, now: datetime, received: dict | None) -> None:
+async def _publish_content(site: Site, event: ContentEvent, *, now: datetime, received: dict | None) -> None:
     circle, thread_uri = event.circle, event.thread.uri
     row = getattr(event, "post", None) or event.thread
     if row.review_state is not ReviewState.VISIBLE:
@@ -101,7 +85,7 @@ async def _publish_content(site: Site, event: ContentEvent, now: datetime, recei
             )
         else:
             group = await circle_actor(circle)
-            await _enqueue(site, activity, personal_inbox(group), thread_uri, now)
+            await enqueue(site, activity, personal_inbox(group), thread_uri, now)
     elif circle.is_local and received is not None:
         extra = received.get("object") if is_new else None
         await relay(
@@ -134,55 +118,20 @@ async def _authored_activity(
     )
 
 
-async def relay(
-    site: Site,
-    circle: Circle,
-    announced: dict | str,
-    *,
-    object_uri: str,
-    ordering_key: str | None,
-    now: datetime,
-    also: dict | str | None = None,
-    level: Visibility | None = None,
-    to_inboxes: list[str] | None = None,
-    concerning: Actor | None = None,
-    besides: str | None = None,
-) -> None:
-    """SPEC: fep-1b12 announce: the Group sends Announce(<activity as received>) to every remote member's
-    instance, and Announce(<object>) after it for a new thread (Mastodon shows only that one).
-
-    `level`: the level of what is announced (a row's level now; the circle's level by default); `to_inboxes`:
-    other inboxes than the members' instances; `concerning`: the remote person a ban is about, whose own
-    instance may receive it whatever the policy says of members content (it learns only of its own account);
-    `besides`: the domain what is relayed came from, which has it already (NodeBB answers 424 to an Announce of
-    its own activity)."""
-    group = await circle_actor(circle)
-    audience = await audience_of(circle, level)
-    # Both Announces go to the same inboxes: confidentiality and the domain policy are read once for them.
-    what = f"the Announce of {object_uri}"
-    candidates = await follower_inboxes(circle) if to_inboxes is None else to_inboxes
-    if besides is not None:
-        candidates = [inbox for inbox in candidates if authority(inbox) != besides]
-    inboxes = await circle_permitted_inboxes(circle, candidates, what=what, level=level, concerning=concerning)
-    policy = await load_policy()
-    for announced_item in (announced, also):
-        if announced_item is None:
-            continue
-        uri = site.uris.new_activity()
-        payload = render_announce(uri, audience, announced_item, now)
-        activity = await store_activity(
-            uri=uri, type="Announce", actor=group, payload=payload, now=now, circle=circle, object_uri=object_uri
-        )
-        await enqueue_permitted(
-            activity, inboxes, local_domain=site.domain, ordering_key=ordering_key, now=now, policy=policy
-        )
-
-
 # --- membership --------------------------------------------------------------------------------------------
 
 
+async def _welcome(
+    site: Site, event: ev.MemberJoined | ev.JoinApproved, *, now: datetime, received: dict | None
+) -> None:
+    """A new member: the answer to their Follow, and in a confidential circle their pseudonym now, before
+    anything names them."""
+    await _answer_follow(site, event, now=now, received=received)
+    await attributed_actor(site, event.circle, event.actor, create=True)
+
+
 async def _answer_follow(
-    site: Site, event: ev.MemberJoined | ev.JoinApproved | ev.JoinRejected, now: datetime, received: dict | None
+    site: Site, event: ev.MemberJoined | ev.JoinApproved | ev.JoinRejected, *, now: datetime, received: dict | None
 ) -> None:
     """SPEC: fep-1b12 following: a remote Follow of a local circle is answered with Accept (or Reject)."""
     if not event.circle.is_local or event.actor.is_local:
@@ -198,7 +147,7 @@ async def _answer_follow(
     )
 
 
-async def _tell_removed(site: Site, event: ev.MemberRemoved, now: datetime) -> None:
+async def _tell_removed(site: Site, event: ev.MemberRemoved, *, now: datetime, received: dict | None) -> None:
     """A removed remote member's instance learns it from a Reject of their Follow, whatever the policy says of
     the circle's content: it tells that instance only about its own account, and makes it hide what it holds."""
     if event.circle.is_local and not event.actor.is_local:
@@ -235,10 +184,12 @@ async def answer_follow(
         uri=uri, type=kind, actor=group, payload=payload, now=now, circle=None if personal else circle,
         object_uri=follow_uri,
     )
-    await _enqueue(site, activity, personal_inbox(follower), None, now)
+    await enqueue(site, activity, personal_inbox(follower), None, now)
 
 
-async def _follow_or_undo(site: Site, event: ev.JoinRequested | ev.MemberLeft, now: datetime) -> None:
+async def _follow_or_undo(
+    site: Site, event: ev.JoinRequested | ev.MemberLeft, *, now: datetime, received: dict | None
+) -> None:
     """A local member joining (Follow) or leaving (Undo(Follow)) a remote circle."""
     if event.circle.is_local or not event.actor.is_local:
         return
@@ -263,13 +214,29 @@ async def _follow_or_undo(site: Site, event: ev.JoinRequested | ev.MemberLeft, n
         circle=event.circle,
         object_uri=group.uri,
     )
-    await _enqueue(site, activity, personal_inbox(group), event.follow_activity_uri, now)
+    await enqueue(site, activity, personal_inbox(group), event.follow_activity_uri, now)
 
 
-async def _enqueue(
-    site: Site, activity: OutboxActivity, inboxes: list[str], ordering_key: str | None, now: datetime
-) -> None:
-    # Confidentiality first (members circles: trusted member instances only; local circles: nowhere), then the
-    # gate filters destinations (blocked, unlisted in allowlist mode, everything when closed).
-    inboxes = await permitted_inboxes(activity, inboxes)
-    await enqueue_permitted(activity, inboxes, local_domain=site.domain, ordering_key=ordering_key, now=now)
+PUBLISHERS: dict[type, Publisher] = {
+    **dict.fromkeys(
+        (ev.ThreadStarted, ev.ThreadEdited, ev.ThreadDeleted, ev.ReplyPosted, ev.ReplyEdited, ev.ReplyDeleted),
+        _publish_content,
+    ),
+    ev.MemberJoined: _welcome,
+    ev.JoinApproved: _welcome,
+    ev.JoinRejected: _answer_follow,
+    ev.MemberRemoved: _tell_removed,
+    ev.JoinRequested: _follow_or_undo,
+    ev.MemberLeft: _follow_or_undo,
+    ev.ReactionAdded: reactions_out.publish_reaction,
+    ev.ReactionRemoved: reactions_out.publish_reaction,
+    ev.NameChanged: names_out.publish_name,
+    MessageSent: messages_out.publish_message,
+    ev.Moderated: moderation_out.publish_moderated,
+    ev.PostApproved: moderation_out.publish_approved,
+    ev.RulesChanged: moderation_out.publish_rules,
+    ev.CircleDescribed: moderation_out.publish_rules,
+    VisibilityChanged: moderation_out.publish_visibility,
+    ev.ReportFiled: reports_out.publish_report,
+    ev.ReportResolved: reports_out.publish_resolution,
+}

@@ -10,8 +10,8 @@ from circlefed.domain import events as ev
 from circlefed.domain.read_rule import row_level
 from circlefed.domain.site import Site
 from circlefed.federation.lookup import find_post, thread_and_circle
-from circlefed.federation.outbound import publish as outbound
 from circlefed.federation.outbound.audience import personal_inbox
+from circlefed.federation.outbound.exits import enqueue, relay
 from circlefed.federation.serve.documents import circle_actor
 from circlefed.protocol.parse import authority
 from circlefed.protocol.reactions import render_reaction, render_reaction_undo
@@ -42,7 +42,7 @@ async def publish_reaction(site: Site, event: ReactionEvent, *, now: datetime, r
     if event.actor.is_local:
         await _send_own(site, event, ordering_key, now)
     elif circle.is_local and received is not None:
-        await outbound.relay(
+        await relay(
             site, circle, received, object_uri=event.object_uri, ordering_key=ordering_key, now=now,
             besides=authority(event.actor.uri),
         )
@@ -66,10 +66,10 @@ async def _send_own(site: Site, event: ReactionEvent, ordering_key: str, now: da
         object_uri=event.object_uri,
     )
     if circle.is_local:
-        await outbound.relay(site, circle, payload, object_uri=event.object_uri, ordering_key=ordering_key, now=now)
+        await relay(site, circle, payload, object_uri=event.object_uri, ordering_key=ordering_key, now=now)
     else:
         log.info("sending %s of %s to %s", payload["type"], event.object_uri, group.uri)
-        await outbound._enqueue(site, activity, personal_inbox(group), ordering_key, now)
+        await enqueue(site, activity, personal_inbox(group), ordering_key, now)
 
 
 async def _ordering_key(event: ReactionEvent) -> str:

@@ -12,8 +12,8 @@ from circlefed.domain.memberships import is_facilitator
 from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.reports import flag_summary
 from circlefed.domain.site import Site
-from circlefed.federation.outbound import publish as outbound
 from circlefed.federation.outbound.audience import personal_inbox
+from circlefed.federation.outbound.exits import enqueue
 from circlefed.federation.serve.documents import circle_actor
 from circlefed.protocol.moderation import render_flag, render_private_announce, render_resolve
 from circlefed.protocol.parse import authority
@@ -50,7 +50,7 @@ async def publish_report(site: Site, event: ev.ReportFiled, *, now: datetime, re
             event.report.activity_uri = flag["id"]
             await event.report.save(update_fields=["activity_uri"])
         if not circle.is_local:
-            await outbound._enqueue(site, activity, personal_inbox(group), None, now)
+            await enqueue(site, activity, personal_inbox(group), None, now)
             return
     if circle.is_local and flag is not None:
         await forward_report(site, circle, flag, event.reported_actor, now=now)
@@ -102,7 +102,7 @@ async def publish_resolution(site: Site, event: ev.ReportResolved, *, now: datet
     if circle.is_local:
         await _announce_resolution(site, circle, report, resolve, skip_domain=None, now=now)
     else:
-        await outbound._enqueue(site, activity, personal_inbox(group), None, now)
+        await enqueue(site, activity, personal_inbox(group), None, now)
 
 
 async def _announce_resolution(
@@ -135,7 +135,7 @@ async def _announce_privately(
     )
     inboxes = list(dict.fromkeys(actor.shared_inbox_uri or actor.inbox_uri for actor in recipients))
     log.info("announcing %s %s of %s to %d inboxes", announced.get("type"), object_uri, group.uri, len(inboxes))
-    await outbound._enqueue(site, activity, [inbox for inbox in inboxes if inbox], None, now)
+    await enqueue(site, activity, [inbox for inbox in inboxes if inbox], None, now)
 
 
 async def _flag_of(site: Site, circle: Circle, report: Report, group: Actor) -> dict:
