@@ -36,8 +36,7 @@ _PERSONAL_HEADERS = (hdrs.COOKIE, hdrs.AUTHORIZATION, "Signature", "Signature-In
 class KeptPage:
     revision: int
     kept_at: float
-    status: int
-    body: bytes
+    body: bytes  # of a 200: nothing else is kept
     headers: tuple[tuple[str, str], ...]
 
 
@@ -101,7 +100,7 @@ async def anonymous_pages(request: web.Request, handler):
     kept = cache.fresh(request.path_qs, revision, now)
     if kept is not None:
         request.app[METRICS].count_page_cache("hit")
-        return web.Response(body=kept.body, status=kept.status, headers=dict(kept.headers))
+        return web.Response(body=kept.body, headers=dict(kept.headers))
     response = await handler(request)
     if _shareable(response):
         cache.keep(request.path_qs, _kept(response, revision, now))
@@ -122,4 +121,4 @@ def _shareable(response: web.StreamResponse) -> bool:
 
 def _kept(response: web.Response, revision: int, now: float) -> KeptPage:
     headers = tuple((name, response.headers[name]) for name in _KEPT_HEADERS if name in response.headers)
-    return KeptPage(revision, now, response.status, bytes(response.body), headers)  # type: ignore[arg-type]
+    return KeptPage(revision, now, bytes(response.body), headers)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from circlefed.web.page_cache import MAX_AGE, KeptPage, PageCache
 
 
 def kept(revision: int = 1, at: float = 0.0, size: int = 10) -> KeptPage:
-    return KeptPage(revision, at, 200, b"x" * size, (("Content-Type", "text/html"),))
+    return KeptPage(revision, at, b"x" * size, (("Content-Type", "text/html"),))
 
 
 def test_a_page_is_used_only_at_the_revision_it_was_made_at_and_within_its_age():
