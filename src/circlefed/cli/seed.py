@@ -23,6 +23,7 @@ from circlefed.domain.site import Site
 from circlefed.errors import BadRequest
 from circlefed.federation.actions import perform
 from circlefed.protocol.uris import new_token
+from circlefed.storage.bulk import insert_rows
 from circlefed.storage.models import (
     Account,
     Actor,
@@ -39,6 +40,7 @@ from circlefed.storage.models import (
 SEED_PASSWORD = "seeded-member-password"  # noqa: S105 - development data, printed to whoever seeds
 BATCH = 2_000
 SMALL_CIRCLE = "smallcircle"
+_SHAPE_TEXTS: dict[int, str] = {}  # an Announce shape's id -> its payload as JSON text
 
 
 @dataclass(frozen=True)
@@ -171,23 +173,25 @@ async def _replies_of(site: Site, circle: Circle, members: list[Actor], stored: 
     for thread in stored:
         for k in range(counts[thread.uri]):
             text = f"Reply {k} to thread {thread.id}."
-            posts.append(Post(
-                uri=site.uris.new_post(), thread_id=thread.id, author_id=members[(thread.id + k + 1) % len(members)].id,
-                in_reply_to_uri=thread.uri, content_html=f"<p>{text}</p>", source=text,
-                published_at=thread.published_at + timedelta(seconds=k + 1),
-            ))
+            posts.append({
+                "uri": site.uris.new_post(), "thread_id": thread.id,
+                "author_id": members[(thread.id + k + 1) % len(members)].id, "in_reply_to_uri": thread.uri,
+                "content_html": f"<p>{text}</p>", "source": text,
+                "published_at": thread.published_at + timedelta(seconds=k + 1),
+            })
         thread.last_activity_at = thread.published_at + timedelta(seconds=counts[thread.uri])
-    await Post.bulk_create(posts, batch_size=BATCH)
+    await insert_rows(Post, posts)
     likes = []
-    for post in await Post.filter(uri__in=[p.uri for p in posts]):
-        activities += [_copy(shape, post.uri, circle, site) for shape in reply_shapes]
-        if post.id % 5 == 0:
-            likes.append(Reaction(actor_id=members[post.id % len(members)].id, post_id=post.id, object_uri=post.uri,
-                                  kind=ReactionKind.LIKE, activity_uri=site.uris.new_activity(),
-                                  created_at=post.published_at))
+    written = Post.filter(uri__in=[post["uri"] for post in posts]).values_list("id", "uri", "published_at")
+    for post_id, uri, published_at in await written:
+        activities += [_copy(shape, uri, circle, site) for shape in reply_shapes]
+        if post_id % 5 == 0:
+            likes.append({"actor_id": members[post_id % len(members)].id, "post_id": post_id, "object_uri": uri,
+                          "kind": ReactionKind.LIKE, "activity_uri": site.uris.new_activity(),
+                          "created_at": published_at})
     await Thread.bulk_update(stored, fields=["last_activity_at"], batch_size=BATCH)
-    await OutboxActivity.bulk_create(activities, batch_size=BATCH)
-    await Reaction.bulk_create(likes, batch_size=BATCH)
+    await insert_rows(OutboxActivity, activities)
+    await insert_rows(Reaction, likes)
 
 
 async def _announces_of(object_uri: str) -> list[OutboxActivity]:
@@ -195,13 +199,21 @@ async def _announces_of(object_uri: str) -> list[OutboxActivity]:
     return await OutboxActivity.filter(object_uri=object_uri, type="Announce").order_by("id")
 
 
-def _copy(shape: OutboxActivity, object_uri: str, circle: Circle, site: Site) -> OutboxActivity:
+def _copy(shape: OutboxActivity, object_uri: str, circle: Circle, site: Site) -> dict:
     """The Group's Announce of another object: the real one's payload with the object's and activities' ids
-    replaced (the text stays that of the shape)."""
-    text = json.dumps(shape.payload).replace(shape.object_uri, object_uri).replace(shape.uri, site.uris.new_activity())
+    replaced (the text stays that of the shape), as a row whose payload is already JSON text."""
+    uri = site.uris.new_activity()
+    text = _shape_text(shape).replace(shape.object_uri, object_uri).replace(shape.uri, uri)
     inner = shape.payload.get("object")
     if isinstance(inner, dict) and isinstance(inner.get("id"), str) and inner["id"] != shape.object_uri:
         text = text.replace(inner["id"], f"{site.uris.base}/a/{new_token()}")
-    payload = json.loads(text)
-    return OutboxActivity(uri=payload["id"], type="Announce", actor_id=shape.actor_id,  # type: ignore[attr-defined]
-                          circle_id=circle.id, object_uri=object_uri, payload=payload)
+    return {"uri": uri, "type": "Announce", "actor_id": shape.actor_id,  # type: ignore[attr-defined]
+            "circle_id": circle.id, "object_uri": object_uri, "payload": text, "created_at": shape.created_at}
+
+
+def _shape_text(shape: OutboxActivity) -> str:
+    """The shape's payload as JSON text, encoded once per shape (not once per copy)."""
+    text = _SHAPE_TEXTS.get(shape.id)
+    if text is None:
+        text = _SHAPE_TEXTS[shape.id] = json.dumps(shape.payload)
+    return text
