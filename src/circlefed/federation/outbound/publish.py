@@ -178,13 +178,24 @@ async def answer_follow(
     else:
         log.warning("no %s sent to actor %s for circle actor %s: its Follow id is unknown", kind, follower.id, group.id)
         return
-    uri = site.uris.new_activity()
-    payload = render_response(kind, uri, group.uri, follow, follower.uri, summary=summary)
-    activity = await store_activity(
-        uri=uri, type=kind, actor=group, payload=payload, now=now, circle=None if personal else circle,
-        object_uri=follow_uri,
-    )
+    activity = await _earlier_answer(group, kind, follow_uri, personal) if follow_uri is not None else None
+    if activity is None:
+        uri = site.uris.new_activity()
+        payload = render_response(kind, uri, group.uri, follow, follower.uri, summary=summary)
+        activity = await store_activity(
+            uri=uri, type=kind, actor=group, payload=payload, now=now, circle=None if personal else circle,
+            object_uri=follow_uri,
+        )
     await enqueue(site, activity, personal_inbox(follower), None, now)
+
+
+async def _earlier_answer(group: Actor, kind: str, follow_uri: str, personal: bool) -> OutboxActivity | None:
+    """The same answer to the same Follow sent before: a Follow handled twice (the queue is at least once: a
+    worker stopped after handling it, before writing it done) is answered again with that activity, same id,
+    which the follower's server recognises, not with a second one."""
+    if personal:
+        return None
+    return await OutboxActivity.filter(actor_id=group.id, type=kind, object_uri=follow_uri).order_by("-id").first()
 
 
 async def _follow_or_undo(
