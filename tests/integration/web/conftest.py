@@ -53,3 +53,14 @@ async def sign_in(client, username: str = "robin", password: str = PASSWORD):
     response = await post_form(client, "/login", {"username": username, "password": password})
     assert response.status == 303, await response.text()
     return response
+
+
+@pytest.fixture
+async def grief(settings, clock, member):
+    """A public circle with fran (facilitator) and robin (member, signed in by the tests)."""
+    from tests.integration.web.member_world import add_member, circle, person  # it imports this module
+
+    fran = await person(settings, "fran")
+    made = await circle(settings, "grief", facilitator=fran)
+    await add_member(made, await member.actor)
+    return made

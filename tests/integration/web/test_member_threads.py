@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from circlefed.app import create_app
 from circlefed.storage.models import (
     Actor,
@@ -26,15 +24,6 @@ from circlefed.storage.models import (
 from tests.conftest import settings_for
 from tests.integration.web.conftest import sign_in
 from tests.integration.web.member_world import add_member, circle, page, path_of, person, submit, thread
-
-
-@pytest.fixture
-async def grief(settings, clock, member):
-    """A public circle with fran (facilitator) and robin (member, signed in by the tests)."""
-    fran = await person(settings, "fran")
-    made = await circle(settings, "grief", facilitator=fran)
-    await add_member(made, await member.actor)
-    return made
 
 
 async def _start(client, title="Evenings", body="Hard *ones*.", cw=""):

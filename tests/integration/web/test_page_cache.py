@@ -18,19 +18,11 @@ from circlefed.storage.page_revision import UNSHOWN_TABLES
 from circlefed.web.keys import METRICS
 from tests.conftest import settings_for
 from tests.integration.web.conftest import HTML, sign_in
-from tests.integration.web.member_world import add_member, circle, path_of, person, submit
+from tests.integration.web.member_world import circle, path_of, person, submit
 
 pytestmark = pytest.mark.storage
 _COUNT_RE = r'circlefed_page_cache_total\{{outcome="{}"\}} ([0-9.]+)'
 
-
-@pytest.fixture
-async def grief(settings, clock, member):
-    """A public circle with fran (facilitator) and robin (member)."""
-    fran = await person(settings, "fran")
-    made = await circle(settings, "grief", facilitator=fran)
-    await add_member(made, await member.actor)
-    return made
 
 
 async def anonymous(client, path: str) -> tuple[int, str]:

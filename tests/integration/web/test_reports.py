@@ -10,21 +10,13 @@ import pytest
 from circlefed.storage.models import Actor, Membership, MembershipState, Report, ReportCategory, ReportState, Role
 from tests.integration.web.admin_support import signed_in_admin
 from tests.integration.web.conftest import HTML, post_form, sign_in
-from tests.integration.web.member_world import add_member, circle, page, path_of, person, thread
+from tests.integration.web.member_world import add_member, page, path_of, person, thread
 from tests.integration.web.page_forms import submit
 
 pytestmark = pytest.mark.storage
 
 QUEUE = "/c/grief/facilitate/reports"
 
-
-@pytest.fixture
-async def grief(settings, clock, member):
-    """A public circle with fran (facilitator) and robin (member, signed in by the tests)."""
-    fran = await person(settings, "fran")
-    made = await circle(settings, "grief", facilitator=fran)
-    await add_member(made, await member.actor)
-    return made
 
 
 async def fran_thread(settings, clock, grief, title="Fran's thread"):
