@@ -9,10 +9,16 @@ empty (the "small circle" whose page must not pay for the big ones).
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import json
+import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from tortoise.models import Model
 
 from circlefed.cli.common import count_int, database, positive_int, settings_from_args, site_for
 from circlefed.clock import Clock
@@ -22,8 +28,7 @@ from circlefed.domain.circles import create_circle
 from circlefed.domain.site import Site
 from circlefed.errors import BadRequest
 from circlefed.federation.actions import perform
-from circlefed.protocol.uris import new_token
-from circlefed.storage.bulk import insert_rows
+from circlefed.storage.bulk import after_explicit_ids, bulk_loading, insert_rows, next_free_id
 from circlefed.storage.models import (
     Account,
     Actor,
@@ -90,9 +95,10 @@ async def seed(site: Site, size: SeedSize) -> list[Circle]:
                for n in range(1, size.circles + 1)]
     await create_circle(site, SMALL_CIRCLE, "A small circle", facilitator=members[0])
     await _memberships(circles, members, now)
-    for index, circle in enumerate(circles):
-        count = size.threads // size.circles + (index < size.threads % size.circles)
-        await _circle_content(site, circle, members, count, size.posts * count // size.threads, now)
+    async with bulk_loading(Post._meta.db):
+        for index, circle in enumerate(circles):
+            count = size.threads // size.circles + (index < size.threads % size.circles)
+            await _circle_content(site, circle, members, count, size.posts * count // size.threads, now)
     return circles
 
 
@@ -132,22 +138,43 @@ async def _circle_content(
     site: Site, circle: Circle, members: list[Actor], count: int, replies_total: int, now: datetime
 ) -> None:
     """count threads in the circle with replies_total replies spread over them, oldest first; the newest thread
-    and its reply are made by the real posting path, and give the others their Announce's shape."""
+    and its reply are made by the real posting path, and give the others their Announce's shape. The rows carry
+    their own ids, so that one batch is made while the one before is written."""
     per_thread, extra = divmod(max(0, replies_total - 1), max(1, count - 1))
-    moment = now - timedelta(minutes=count + 1)
-    chunk = max(1, BATCH // (per_thread + 1))
     shapes = await _shapes(site, circle, members, now)
-    for start in range(0, count - 1, chunk):
-        numbers = range(start, min(count - 1, start + chunk))
-        rows = {}
-        for n in numbers:
-            moment += timedelta(minutes=1)
-            rows[site.uris.new_thread()] = (n, moment)
-        await Thread.bulk_create([_thread(circle, members[n % len(members)], uri, n, at)
-                                  for uri, (n, at) in rows.items()], batch_size=BATCH)
-        stored = await Thread.filter(uri__in=list(rows))
-        counts = {uri: per_thread + (n < extra) for uri, (n, _) in rows.items()}
-        await _replies_of(site, circle, members, stored, counts, shapes)
+    content = _Content(site, circle, members, shapes, now - timedelta(minutes=count + 1),
+                       await next_free_id(Thread), await next_free_id(Post))
+    chunk = max(1, BATCH // (per_thread + 1))
+    writer = _Writer()
+    try:
+        for start in range(0, count - 1, chunk):
+            numbers = range(start, min(count - 1, start + chunk))
+            await writer.write(content.batch({n: per_thread + (n < extra) for n in numbers}))
+    finally:
+        await writer.flush()
+    await after_explicit_ids(Thread)
+    await after_explicit_ids(Post)
+
+
+class _Writer:
+    """Writes one batch's rows in the background while the caller makes the next (one batch in flight)."""
+
+    def __init__(self) -> None:
+        self._pending: asyncio.Task | None = None
+
+    async def write(self, tables: list[tuple[type[Model], list[dict]]]) -> None:
+        await self.flush()
+        self._pending = asyncio.ensure_future(self._insert(tables))
+
+    async def flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            await pending
+
+    @staticmethod
+    async def _insert(tables: list[tuple[type[Model], list[dict]]]) -> None:
+        for model, rows in tables:
+            await insert_rows(model, rows)
 
 
 async def _shapes(site: Site, circle: Circle, members: list[Actor], now: datetime) -> tuple[tuple, tuple]:
@@ -159,56 +186,80 @@ async def _shapes(site: Site, circle: Circle, members: list[Actor], now: datetim
     return tuple(await _announces_of(opened.thread.uri)), tuple(await _announces_of(answered.post.uri))
 
 
-def _thread(circle: Circle, author: Actor, uri: str, n: int, at: datetime) -> Thread:
-    text = f"Opening post {n}: how the week went."
-    return Thread(uri=uri, circle_id=circle.id, author_id=author.id, title=f"Thread {n} of {circle.slug}",
-                  content_html=f"<p>{text}</p>", source=text, published_at=at, last_activity_at=at)
+@dataclass
+class _Content:
+    """One circle's seeded threads, replies, Announces and likes, as rows with their own ids."""
+
+    site: Site
+    circle: Circle
+    members: list[Actor]
+    shapes: tuple[tuple, tuple]
+    first_moment: datetime
+    first_thread_id: int
+    next_post_id: int
+
+    def batch(self, replies_by_thread: dict[int, int]) -> list[tuple[type[Model], list[dict]]]:
+        """The rows of threads numbered by the keys (from 0, oldest first) with that many replies each."""
+        thread_shapes, reply_shapes = self.shapes
+        tokens = iter(fresh_tokens(len(replies_by_thread) * (1 + 2 * len(thread_shapes))
+                                   + sum(replies_by_thread.values()) * (2 + 2 * len(reply_shapes))))
+        uris = self.site.uris
+        threads, posts, activities, likes = [], [], [], []
+        for n, count in replies_by_thread.items():
+            thread = self._thread(n, count, f"{uris.base}/t/{next(tokens)}")
+            threads.append(thread)
+            activities += [self._copy(shape, thread["uri"], tokens) for shape in thread_shapes]
+            for k in range(count):
+                post = self._reply(thread, k, f"{uris.base}/p/{next(tokens)}")
+                posts.append(post)
+                activities += [self._copy(shape, post["uri"], tokens) for shape in reply_shapes]
+                if post["id"] % 5 == 0:
+                    likes.append(self._like(post, f"{uris.base}/a/{next(tokens)}"))
+        return [(Thread, threads), (Post, posts), (OutboxActivity, activities), (Reaction, likes)]
+
+    def _thread(self, n: int, replies_count: int, uri: str) -> dict:
+        at = self.first_moment + timedelta(minutes=n + 1)
+        text = f"Opening post {n}: how the week went."
+        return {"id": self.first_thread_id + n, "uri": uri, "circle_id": self.circle.id,
+                "author_id": self.members[n % len(self.members)].id, "title": f"Thread {n} of {self.circle.slug}",
+                "content_html": f"<p>{text}</p>", "source": text, "published_at": at,
+                "last_activity_at": at + timedelta(seconds=replies_count)}
+
+    def _reply(self, thread: dict, k: int, uri: str) -> dict:
+        post_id, self.next_post_id = self.next_post_id, self.next_post_id + 1
+        text = f"Reply {k} to thread {thread['id']}."
+        return {"id": post_id, "uri": uri, "thread_id": thread["id"],
+                "author_id": self.members[(thread["id"] + k + 1) % len(self.members)].id,
+                "in_reply_to_uri": thread["uri"], "content_html": f"<p>{text}</p>", "source": text,
+                "published_at": thread["published_at"] + timedelta(seconds=k + 1)}
+
+    def _like(self, post: dict, activity_uri: str) -> dict:
+        return {"actor_id": self.members[post["id"] % len(self.members)].id, "post_id": post["id"],
+                "object_uri": post["uri"], "kind": ReactionKind.LIKE, "activity_uri": activity_uri,
+                "created_at": post["published_at"]}
+
+    def _copy(self, shape: OutboxActivity, object_uri: str, tokens: Iterator[str]) -> dict:
+        """The Group's Announce of another object: the real one's payload with the object's and activities' ids
+        replaced (the text stays that of the shape), as a row whose payload is already JSON text."""
+        uri = f"{self.site.uris.base}/a/{next(tokens)}"
+        text = _shape_text(shape).replace(shape.object_uri, object_uri).replace(shape.uri, uri)
+        inner = shape.payload.get("object")
+        if isinstance(inner, dict) and isinstance(inner.get("id"), str) and inner["id"] != shape.object_uri:
+            text = text.replace(inner["id"], f"{self.site.uris.base}/a/{next(tokens)}")
+        return {"uri": uri, "type": "Announce", "actor_id": shape.actor_id,  # type: ignore[attr-defined]
+                "circle_id": self.circle.id, "object_uri": object_uri, "payload": text,
+                "created_at": shape.created_at}
 
 
-async def _replies_of(site: Site, circle: Circle, members: list[Actor], stored: list[Thread],
-                      counts: dict[str, int], shapes: tuple[tuple, tuple]) -> None:
-    thread_shapes, reply_shapes = shapes
-    activities = [_copy(shape, thread.uri, circle, site) for thread in stored for shape in thread_shapes]
-    posts = []
-    for thread in stored:
-        for k in range(counts[thread.uri]):
-            text = f"Reply {k} to thread {thread.id}."
-            posts.append({
-                "uri": site.uris.new_post(), "thread_id": thread.id,
-                "author_id": members[(thread.id + k + 1) % len(members)].id, "in_reply_to_uri": thread.uri,
-                "content_html": f"<p>{text}</p>", "source": text,
-                "published_at": thread.published_at + timedelta(seconds=k + 1),
-            })
-        thread.last_activity_at = thread.published_at + timedelta(seconds=counts[thread.uri])
-    await insert_rows(Post, posts)
-    likes = []
-    written = Post.filter(uri__in=[post["uri"] for post in posts]).values_list("id", "uri", "published_at")
-    for post_id, uri, published_at in await written:
-        activities += [_copy(shape, uri, circle, site) for shape in reply_shapes]
-        if post_id % 5 == 0:
-            likes.append({"actor_id": members[post_id % len(members)].id, "post_id": post_id, "object_uri": uri,
-                          "kind": ReactionKind.LIKE, "activity_uri": site.uris.new_activity(),
-                          "created_at": published_at})
-    await Thread.bulk_update(stored, fields=["last_activity_at"], batch_size=BATCH)
-    await insert_rows(OutboxActivity, activities)
-    await insert_rows(Reaction, likes)
+def fresh_tokens(count: int) -> list[str]:
+    """count ids shaped as new_token makes them (16 URL-safe characters from 12 random bytes), drawn at once."""
+    text = base64.urlsafe_b64encode(os.urandom(12 * count)).decode()
+    return [text[i : i + 16] for i in range(0, 16 * count, 16)]
 
 
 async def _announces_of(object_uri: str) -> list[OutboxActivity]:
     """The Group's Announces of a new object, oldest first: of its Create, and of the object itself."""
     return await OutboxActivity.filter(object_uri=object_uri, type="Announce").order_by("id")
-
-
-def _copy(shape: OutboxActivity, object_uri: str, circle: Circle, site: Site) -> dict:
-    """The Group's Announce of another object: the real one's payload with the object's and activities' ids
-    replaced (the text stays that of the shape), as a row whose payload is already JSON text."""
-    uri = site.uris.new_activity()
-    text = _shape_text(shape).replace(shape.object_uri, object_uri).replace(shape.uri, uri)
-    inner = shape.payload.get("object")
-    if isinstance(inner, dict) and isinstance(inner.get("id"), str) and inner["id"] != shape.object_uri:
-        text = text.replace(inner["id"], f"{site.uris.base}/a/{new_token()}")
-    return {"uri": uri, "type": "Announce", "actor_id": shape.actor_id,  # type: ignore[attr-defined]
-            "circle_id": circle.id, "object_uri": object_uri, "payload": text, "created_at": shape.created_at}
 
 
 def _shape_text(shape: OutboxActivity) -> str:

@@ -39,20 +39,22 @@ async def keep_session(connection) -> None:
     starts doing so must clean up after itself or drop this."""
 
 
+# WAL lets the web process read while a worker process writes; busy_timeout waits for locks.
+SQLITE_PRAGMAS = {
+    "journal_mode": "WAL",
+    # WAL + NORMAL never corrupts; only a power cut can undo the last commits (process crashes cannot).
+    "synchronous": "NORMAL",
+    "busy_timeout": 5000,
+}
+
+
 def tortoise_config(database_url: str) -> dict:
     """The tortoise configuration for one database URL."""
     path = sqlite_path(database_url)
     if path is not None:
         connection = {
             "engine": "circlefed.storage.sqlite_engine",  # transactions BEGIN IMMEDIATE
-            # WAL lets the web process read while a worker process writes; busy_timeout waits for locks.
-            "credentials": {
-                "file_path": str(path),
-                "journal_mode": "WAL",
-                # WAL + NORMAL never corrupts; only a power cut can undo the last commits (process crashes cannot).
-                "synchronous": "NORMAL",
-                "busy_timeout": 5000,
-            },
+            "credentials": {"file_path": str(path), **SQLITE_PRAGMAS},
         }
     else:
         parts = urlsplit(database_url)
