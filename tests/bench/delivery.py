@@ -26,7 +26,8 @@ import aiohttp
 from tortoise.transactions import in_transaction
 
 from circlefed.cli.seed import SeedSize, seed
-from circlefed.delivery.outbox import activity_body, enqueue_deliveries, store_activity
+from circlefed.delivery.fanout import enqueue_deliveries
+from circlefed.delivery.outbox import activity_body, store_activity
 from circlefed.domain.site import Site
 from circlefed.protocol.httpsig import sign_cavage
 from circlefed.protocol.keys import generate_rsa_keypair

@@ -6,9 +6,9 @@ from circlefed.cli.common import database, settings_from_args, site_for
 from circlefed.clock import Clock
 from circlefed.domain import circles, confidentiality
 from circlefed.domain.accounts import get_account
-from circlefed.federation.circle_changes import change_level
 from circlefed.federation.outbound.withdraw import refederate_deletes
 from circlefed.federation.retention_job import RetentionJob
+from circlefed.services.circle_settings import change_level
 from circlefed.storage.models import Visibility
 
 MORE_PRIVATE = {

@@ -6,8 +6,8 @@ from circlefed.cli.common import database, print_table, settings_from_args, warn
 from circlefed.clock import Clock
 from circlefed.domain import confidentiality
 from circlefed.domain.policy_guards import policy_conflicts
-from circlefed.federation import trust_changes
 from circlefed.netguard import Allowlist
+from circlefed.services import trust
 from circlefed.storage.models import Instance
 
 
@@ -55,7 +55,7 @@ async def trust_command(args) -> int:
 async def distrust_command(args) -> int:
     settings = settings_from_args(args)
     async with database(settings):
-        row, cancelled = await trust_changes.distrust_instance(args.domain, Clock().now())
+        row, cancelled = await trust.distrust_instance(args.domain, Clock().now())
     print(f"{row.domain} is no longer trusted" + (f"; cancelled {cancelled} queued deliveries" if cancelled else ""))
     return 0
 
@@ -95,7 +95,7 @@ async def untrusted_software_command(args) -> int:
     settings = settings_from_args(args)
     value = confidentiality.parse_switch(args.value)
     async with database(settings):
-        cancelled = await trust_changes.allow_untrusted_software(value, Clock().now())
+        cancelled = await trust.allow_untrusted_software(value, Clock().now())
     state = "may now reach" if value else "no longer reach"
     print(
         f"members circles {state} trusted instances running software that does not honour privacy"

@@ -8,8 +8,8 @@ from circlefed.domain import reports, review
 from circlefed.domain.accounts import get_account
 from circlefed.domain.circles import get_local_circle, list_local_circles
 from circlefed.errors import Forbidden, NotFound
-from circlefed.federation.actions import perform
 from circlefed.federation.lookup import find_post
+from circlefed.services import decisions
 from circlefed.storage.models import Actor, Circle, Report
 
 
@@ -78,9 +78,9 @@ async def decide_command(args) -> int:
         if row is None:
             raise NotFound(f"no post {args.uri}")
         if args.decision == "approve":
-            await perform(site_for(settings), review.approve_post(row, by, now=now), now=now)
+            await decisions.approve_post(site_for(settings), row, by, now=now)
         else:
-            await review.reject_post(row, by, reason=args.reason, now=now)
+            await decisions.reject_post(row, by, reason=args.reason, note="", now=now)
     print(f"{args.decision}d {args.uri}")
     return 0
 
@@ -112,6 +112,6 @@ async def resolve_command(args) -> int:
         if report is None:
             raise NotFound(f"no report #{args.id}")
         # The instances keeping a copy of the report are told (Resolve / the Group's Announce of it).
-        await perform(site_for(settings), reports.resolve_report(report, by, outcome=args.outcome, now=now), now=now)
+        await decisions.resolve_report(site_for(settings), report, by, outcome=args.outcome, now=now)
     print(f"report #{args.id} resolved")
     return 0

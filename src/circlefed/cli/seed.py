@@ -22,12 +22,11 @@ from tortoise.models import Model
 
 from circlefed.cli.common import count_int, database, positive_int, settings_from_args, site_for
 from circlefed.clock import Clock
-from circlefed.domain import replies, threads
 from circlefed.domain.accounts import create_account
 from circlefed.domain.circles import create_circle
 from circlefed.domain.site import Site
 from circlefed.errors import BadRequest
-from circlefed.federation.actions import perform
+from circlefed.services import posting
 from circlefed.storage.bulk import after_explicit_ids, bulk_loading, insert_rows, next_free_id
 from circlefed.storage.models import (
     Account,
@@ -178,11 +177,11 @@ class _Writer:
 
 
 async def _shapes(site: Site, circle: Circle, members: list[Actor], now: datetime) -> tuple[tuple, tuple]:
-    opened = await perform(site, threads.start_thread(
+    opened = await posting.start_thread(
         site, circle, members[0], title="Welcome to the circle", source="Say hello, and read the ground rules.",
-        now=now), now=now)
-    answered = await perform(site, replies.reply(
-        site, opened.thread, members[-1], source="Hello, glad to be here.", now=now), now=now)
+        content_warning=None, now=now)
+    answered = await posting.reply(
+        site, opened.thread, members[-1], source="Hello, glad to be here.", content_warning=None, now=now)
     return tuple(await _announces_of(opened.thread.uri)), tuple(await _announces_of(answered.post.uri))
 
 

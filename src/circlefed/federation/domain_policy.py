@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from datetime import datetime
 
 from circlefed.clock import Clock
-from circlefed.delivery.outbox import domain_of, enqueue_deliveries
 from circlefed.delivery.queue import cancel_for_domain
 from circlefed.delivery.states import CLAIMABLE
 from circlefed.domain.federation_policy import load_policy
@@ -15,7 +13,7 @@ from circlefed.federation.caches import TtlCache
 from circlefed.policy.domains import DomainPolicy, outbound_verdict
 from circlefed.policy.gate import Gate
 from circlefed.policy.verdicts import Reject, Verdict
-from circlefed.storage.models import Delivery, OutboxActivity
+from circlefed.storage.models import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -79,34 +77,3 @@ class CancelRefused:
 
     async def __call__(self, policy: DomainPolicy, now: datetime) -> None:
         self.cancelled += await cancel_refused_deliveries(policy, now)
-
-
-async def enqueue_permitted(
-    activity: OutboxActivity,
-    inbox_uris: Iterable[str],
-    *,
-    local_domain: str,
-    ordering_key: str | None,
-    now: datetime,
-    policy: DomainPolicy | None = None,
-) -> list[str]:
-    """enqueue_deliveries (inside the caller's transaction) for the inboxes the policy lets us deliver to.
-
-    The policy is read afresh, not from the gate's cache, so that a rule the CLI just committed is honoured by
-    the next fan-out (its own transaction cancelled what was queued before); a caller enqueueing several
-    activities in one transaction may pass the policy it read once (load_policy)."""
-    policy = policy if policy is not None else await load_policy()
-    permitted: list[str] = []
-    refused: dict[str, str] = {}
-    for inbox in inbox_uris:
-        domain = domain_of(inbox)
-        verdict = outbound_verdict(policy, domain) if domain else None
-        if isinstance(verdict, Reject):
-            refused[domain] = verdict.reason
-        else:
-            permitted.append(inbox)
-    for domain, reason in refused.items():
-        log.info("not delivering %s to %s: %s", activity.uri, domain, reason)
-    return await enqueue_deliveries(
-        activity, permitted, local_domain=local_domain, ordering_key=ordering_key, now=now
-    )

@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 
 from circlefed.delivery.outbox import store_activity
 from circlefed.domain import moderation, threads
-from circlefed.federation.domain_policy import enqueue_permitted
+from circlefed.federation.outbound.exits import Reach, enqueue
 from circlefed.storage.models import Actor, Circle, Membership, ModerationLogEntry, Thread
 from circlefed.web.keys import SITE
 
@@ -62,7 +62,7 @@ async def send_as(instance, actor: Actor, payload: dict, inbox: str) -> None:
         async with in_transaction():
             activity = await store_activity(uri=payload["id"], type=payload["type"], actor=actor, payload=payload,
                                             now=now())
-            await enqueue_permitted(activity, [inbox], local_domain=instance.domain, ordering_key=None, now=now())
+            await enqueue(instance.app[SITE], activity, [inbox], None, now(), reach=Reach.PUBLIC_FACE)
 
 
 async def with_facilitator_and_seller(net: Net, start_instance) -> Net:

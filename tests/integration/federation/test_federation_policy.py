@@ -6,12 +6,14 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from circlefed.clock import Clock
-from circlefed.delivery.outbox import enqueue_deliveries, store_activity
+from circlefed.delivery.fanout import enqueue_deliveries
+from circlefed.delivery.outbox import store_activity
 from circlefed.delivery.wiring import build_runner
 from circlefed.domain import federation_policy
 from circlefed.domain.accounts import create_account
 from circlefed.errors import CirclefedError
-from circlefed.federation.domain_policy import cancel_refused_deliveries, enqueue_permitted
+from circlefed.federation.domain_policy import cancel_refused_deliveries
+from circlefed.federation.outbound.exits import Reach, enqueue
 from circlefed.federation.remote.handles import resolve_handle
 from circlefed.policy.verdicts import Allow, Reject
 from circlefed.storage.models import Actor, Delivery, InboxItem, OutboxActivity
@@ -196,9 +198,9 @@ async def test_new_fan_outs_skip_blocked_destinations(start_instance, remote, st
     with instance.db():
         activity = await OutboxActivity.get(id=activity_id)
         async with in_transaction():
-            queued = await enqueue_permitted(
-                activity, [f"{remote.base_url}/inbox", f"{stranger.base_url}/inbox"],
-                local_domain=instance.domain, ordering_key=None, now=datetime.now(UTC),
+            inboxes = [f"{remote.base_url}/inbox", f"{stranger.base_url}/inbox"]
+            queued = await enqueue(
+                instance.app[SITE], activity, inboxes, None, datetime.now(UTC), reach=Reach.PUBLIC_FACE
             )
     assert queued == [f"{stranger.base_url}/inbox"]
     assert await delivery_states(instance) == {stranger.domain: "pending"}

@@ -10,7 +10,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from tortoise.transactions import in_transaction
 
-from circlefed.delivery.outbox import enqueue_deliveries, store_activity
+from circlefed.delivery.fanout import enqueue_deliveries
+from circlefed.delivery.outbox import store_activity
 from circlefed.protocol.keys import generate_rsa_keypair
 from circlefed.storage.models import Actor, Delivery, Instance, OutboxActivity, QueueState
 

@@ -3,7 +3,8 @@
 import pytest
 from tortoise.transactions import in_transaction
 
-from circlefed.delivery.outbox import OutsideTransaction, domain_of, enqueue_deliveries, plan_inboxes
+from circlefed.delivery.fanout import OutsideTransaction, enqueue_deliveries, plan_inboxes
+from circlefed.delivery.outbox import domain_of
 from circlefed.storage.models import Delivery, OutboxActivity, QueueState, Thread
 
 from .support import LOCAL_DOMAIN, activity, enqueue, local_actor

@@ -1,30 +1,83 @@
-"""Federation, outbound: the exits every activity leaves by: enqueue (the confidentiality policy, then the domain
-gate) and the Group's relay (Announce) to its members' instances."""
+"""Federation, outbound: the exit filter every activity leaves by: enqueue (the confidentiality policy for
+content, then the domain gate, then delivery rows) and the Group's relay (Announce) to its members' instances."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from datetime import datetime
+from enum import Enum
 
-from circlefed.delivery.outbox import store_activity
+from circlefed.delivery.fanout import enqueue_deliveries
+from circlefed.delivery.outbox import domain_of, store_activity
 from circlefed.domain.federation_policy import load_policy
 from circlefed.domain.site import Site
 from circlefed.federation.confidential import circle_permitted_inboxes, permitted_inboxes
-from circlefed.federation.domain_policy import enqueue_permitted
 from circlefed.federation.outbound.audience import follower_inboxes
 from circlefed.federation.serve.documents import audience_of, circle_actor
+from circlefed.policy.domains import DomainPolicy, outbound_verdict
+from circlefed.policy.verdicts import Reject
 from circlefed.protocol.objects import render_announce
 from circlefed.protocol.parse import authority
 from circlefed.storage.models import Actor, Circle, OutboxActivity, Visibility
 
+log = logging.getLogger(__name__)
+
+
+class Reach(Enum):
+    """Which rule picks an activity's destinations before the domain gate (content unless an exit says otherwise)."""
+
+    CONTENT = "content"  # what a circle or member says: the confidentiality policy decides where it may go
+    PUBLIC_FACE = "public face"  # a Group's or Person's document or key: no secret, to those who follow it
+    RETRACTION = "retraction"  # a Delete, only to inboxes that hold a copy: it takes back, tells nothing new
+
 
 async def enqueue(
-    site: Site, activity: OutboxActivity, inboxes: list[str], ordering_key: str | None, now: datetime
-) -> None:
-    """Queue `activity` for the inboxes the confidentiality policy and then the domain gate let it reach."""
+    site: Site,
+    activity: OutboxActivity,
+    inboxes: Iterable[str],
+    ordering_key: str | None,
+    now: datetime,
+    *,
+    reach: Reach = Reach.CONTENT,
+    policy: DomainPolicy | None = None,
+) -> list[str]:
+    """Queue `activity` for the inboxes the confidentiality policy (for CONTENT) and then the domain gate let it
+    reach, inside the caller's transaction; returns the inboxes queued. The only way to a delivery row."""
     # Confidentiality first (members circles: trusted member instances only; local circles: nowhere), then the
     # gate filters destinations (blocked, unlisted in allowlist mode, everything when closed).
-    inboxes = await permitted_inboxes(activity, inboxes)
-    await enqueue_permitted(activity, inboxes, local_domain=site.domain, ordering_key=ordering_key, now=now)
+    if reach is Reach.CONTENT:
+        inboxes = await permitted_inboxes(activity, list(inboxes))
+    return await _past_the_gate(site, activity, inboxes, ordering_key, now, policy)
+
+
+async def _past_the_gate(
+    site: Site,
+    activity: OutboxActivity,
+    inboxes: Iterable[str],
+    ordering_key: str | None,
+    now: datetime,
+    policy: DomainPolicy | None,
+) -> list[str]:
+    """Delivery rows for the inboxes the domain policy lets us deliver to. The policy is read afresh, not from
+    the gate's cache, so that a rule the CLI just committed is honoured by the next fan-out (its own transaction
+    cancelled what was queued before); a caller enqueueing several activities in one transaction may pass the
+    policy it read once (load_policy)."""
+    policy = policy if policy is not None else await load_policy()
+    permitted: list[str] = []
+    refused: dict[str, str] = {}
+    for inbox in inboxes:
+        domain = domain_of(inbox)
+        verdict = outbound_verdict(policy, domain) if domain else None
+        if isinstance(verdict, Reject):
+            refused[domain] = verdict.reason
+        else:
+            permitted.append(inbox)
+    for domain, reason in refused.items():
+        log.info("not delivering %s to %s: %s", activity.uri, domain, reason)
+    return await enqueue_deliveries(
+        activity, permitted, local_domain=site.domain, ordering_key=ordering_key, now=now
+    )
 
 
 async def relay(
@@ -66,6 +119,4 @@ async def relay(
         activity = await store_activity(
             uri=uri, type="Announce", actor=group, payload=payload, now=now, circle=circle, object_uri=object_uri
         )
-        await enqueue_permitted(
-            activity, inboxes, local_domain=site.domain, ordering_key=ordering_key, now=now, policy=policy
-        )
+        await _past_the_gate(site, activity, inboxes, ordering_key, now, policy)

@@ -18,8 +18,8 @@ from circlefed.delivery.outbox import store_activity
 from circlefed.domain.directory import get_person
 from circlefed.domain.site import Site
 from circlefed.errors import BadRequest
-from circlefed.federation.domain_policy import enqueue_permitted
 from circlefed.federation.outbound.audience import follower_inboxes
+from circlefed.federation.outbound.exits import Reach, enqueue
 from circlefed.federation.outbound.moderation_out import group_update
 from circlefed.protocol.actors import render_person_update
 from circlefed.protocol.keys import generate_rsa_keypair
@@ -52,7 +52,7 @@ async def _replace_key(site: Site, actor: Actor, now: datetime) -> list[str]:
                                         object_uri=actor.uri)
     else:
         return []
-    await enqueue_permitted(activity, inboxes, local_domain=site.domain, ordering_key=None, now=now)
+    await enqueue(site, activity, inboxes, None, now, reach=Reach.PUBLIC_FACE)
     return inboxes
 
 

@@ -14,9 +14,8 @@ from circlefed.domain.memberships import approved_members
 from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.site import Site
 from circlefed.federation.confidential import personal_inboxes
-from circlefed.federation.domain_policy import enqueue_permitted
 from circlefed.federation.outbound.audience import follower_inboxes, personal_inbox
-from circlefed.federation.outbound.exits import enqueue, relay
+from circlefed.federation.outbound.exits import Reach, enqueue, relay
 from circlefed.federation.serve.documents import audience_of, circle_actor
 from circlefed.protocol.actors import render_group
 from circlefed.protocol.moderation import (
@@ -107,7 +106,7 @@ async def publish_rules(
 async def publish_visibility(
     site: Site, event: VisibilityChanged, *, now: datetime, received: dict | None = None
 ) -> None:
-    """A circle hosted here changed level (federation/circle_changes.py cancelled what may no longer go out):
+    """A circle hosted here changed level (services/circle_settings.py cancelled what may no longer go out):
     its local members get their pseudonyms before anything is published under them, and every instance hosting
     a member receives Update(Group), whatever the policy says of members content (the Group document is no
     secret): they re-read the level and hide their copies from everyone but the members."""
@@ -117,7 +116,7 @@ async def publish_visibility(
             await attributed_actor(site, circle, member, create=True)
     activity = await group_update(site, circle, now, as_circle_content=False)
     inboxes = await follower_inboxes(circle)
-    await enqueue_permitted(activity, inboxes, local_domain=site.domain, ordering_key=None, now=now)
+    await enqueue(site, activity, inboxes, None, now, reach=Reach.PUBLIC_FACE)
 
 
 async def group_update(site: Site, circle: Circle, now: datetime, *, as_circle_content: bool) -> OutboxActivity:

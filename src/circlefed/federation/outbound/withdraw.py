@@ -16,8 +16,8 @@ from circlefed.domain.federation_policy import load_policy
 from circlefed.domain.retention import expire_posts
 from circlefed.domain.site import Site
 from circlefed.federation.confidential import audience_plan
-from circlefed.federation.domain_policy import enqueue_permitted
 from circlefed.federation.lookup import find_post
+from circlefed.federation.outbound.exits import Reach, enqueue
 from circlefed.federation.serve.documents import audience_of, circle_actor
 from circlefed.policy.confidentiality import retention_cutoff
 from circlefed.protocol.objects import render_announce, render_delete, render_tombstone
@@ -89,9 +89,7 @@ async def withdraw(
             object_uri=row.uri,
         )
         thread_uri = row.uri if isinstance(row, Thread) else thread_uris[row.thread_id]
-        sent = await enqueue_permitted(
-            announce, inboxes, local_domain=site.domain, ordering_key=thread_uri, now=now, policy=policy
-        )
+        sent = await enqueue(site, announce, inboxes, thread_uri, now, reach=Reach.RETRACTION, policy=policy)
         objects, queued = objects + 1, queued + len(sent)
     return Withdrawal(objects, queued)
 

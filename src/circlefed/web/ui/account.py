@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from circlefed.domain.account_sessions import sessions_of
-from circlefed.domain.account_settings import MAX_EMAIL, MAX_PSEUDONYM, change_password, set_circle_pseudonym, set_email
+from circlefed.domain.account_settings import MAX_EMAIL, MAX_PSEUDONYM, change_password, set_email
 from circlefed.domain.pseudonyms import default_display_name, display_names
 from circlefed.errors import BadRequest, Conflict, Forbidden
-from circlefed.federation.actions import perform
+from circlefed.services.membership import name_in_circle
 from circlefed.storage.models import Account, Actor, Membership, MembershipState
 from circlefed.web.keys import CLOCK, SETTINGS, SITE
 from circlefed.web.ui.auth import MAX_PASSWORD_LENGTH, read_new_password
@@ -66,9 +66,9 @@ async def pseudonym(request: web.Request) -> web.StreamResponse:
     back_to_default = form.raw("use_generated") == "1"
     value = "" if back_to_default else form.text(field, label="Name in this circle", max_length=200)
     now = request.app[CLOCK].now()
-    change = set_circle_pseudonym(account, int(raw_id) if raw_id.isdigit() else 0, value)
+    membership_id = int(raw_id) if raw_id.isdigit() else 0
     try:
-        membership = (await perform(request.app[SITE], change, now=now)).membership
+        membership = (await name_in_circle(request.app[SITE], account, membership_id, value, now=now)).membership
     except (BadRequest, Conflict) as exc:
         context = await overview_context(request, account, errors={field: exc.message}, values={field: value})
         return await render(request, "ui/account/overview.html", context, status=exc.status)

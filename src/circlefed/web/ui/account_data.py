@@ -10,7 +10,7 @@ from aiohttp import web
 from circlefed.domain.account_export import export_account
 from circlefed.domain.passwords import verify_password
 from circlefed.errors import Conflict
-from circlefed.federation.account_deletion import delete_account
+from circlefed.services.account_deletion import delete_account
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.auth import MAX_PASSWORD_LENGTH
 from circlefed.web.ui.forms import Form, read_form

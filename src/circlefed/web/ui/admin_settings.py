@@ -4,18 +4,14 @@ confidentiality."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from aiohttp import web
-from tortoise.transactions import in_transaction
 
-from circlefed.domain import confidentiality, safety_admin
-from circlefed.domain.circle_founding import set_circle_creators
-from circlefed.domain.instance_identity import MAX_DESCRIPTION, MAX_NAME, set_instance_identity
+from circlefed.domain import safety_admin
+from circlefed.domain.instance_identity import MAX_DESCRIPTION, MAX_NAME
 from circlefed.domain.instance_policy import read_instance_policy
-from circlefed.domain.registration import set_registration_mode
 from circlefed.domain.safety import FALLBACK_RESOURCES
-from circlefed.federation import trust_changes
+from circlefed.services.instance_settings import InstanceSettings, save_instance_settings
 from circlefed.storage.models import CircleCreators, InstancePolicy, RegistrationMode
 from circlefed.web.keys import CLOCK, SETTINGS
 from circlefed.web.ui.forms import Form, read_form
@@ -88,29 +84,20 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
     values = _read(form)
     if not form.ok:
         return await _page(request, values, form, status=400)
-    now = request.app[CLOCK].now()
-    before = await read_instance_policy()
-    async with in_transaction():
-        await set_instance_identity(str(values["instance_name"]), str(values["instance_description"]))
-        await set_registration_mode(RegistrationMode(values["registration_mode"]))
-        if values["circle_creators"] != before.circle_creators.value:
-            await set_circle_creators(CircleCreators(values["circle_creators"]))
-        await safety_admin.set_crisis_resources(str(values["crisis_resources"]))
-        for name in SWITCHES:
-            await safety_admin.set_switch(name, bool(values[name]))
-        if bool(values["share_real_names"]) != before.share_real_names:
-            await confidentiality.set_share_real_names(bool(values["share_real_names"]))
-        cancelled = await _apply_untrusted_software(bool(values["members_to_untrusted_software"]), before, now)
+    wanted = InstanceSettings(
+        name=str(values["instance_name"]),
+        description=str(values["instance_description"]),
+        registration_mode=RegistrationMode(values["registration_mode"]),
+        circle_creators=CircleCreators(values["circle_creators"]),
+        crisis_resources=str(values["crisis_resources"]),
+        switches={name: bool(values[name]) for name in SWITCHES},
+        share_real_names=bool(values["share_real_names"]),
+        members_to_untrusted_software=bool(values["members_to_untrusted_software"]),
+    )
+    cancelled = await save_instance_settings(wanted, now=request.app[CLOCK].now())
     log.info("instance settings saved (registration %s)", values["registration_mode"])
     extra = f" {cancelled} queued deliveries to untrusted software were cancelled." if cancelled else ""
     return redirect(request, "/admin/settings", "Saved the instance settings." + extra)
-
-
-async def _apply_untrusted_software(value: bool, before: InstancePolicy, now: datetime) -> int:
-    """As `circlefed confidentiality untrusted-software`: turning it off cancels what members circles queued."""
-    if value == before.members_circles_to_untrusted_software:
-        return 0
-    return await trust_changes.allow_untrusted_software(value, now)
 
 
 def add_routes(app: web.Application) -> None:

@@ -6,8 +6,8 @@ from aiohttp import web
 
 from circlefed.domain import confidentiality
 from circlefed.errors import BadRequest, NotFound
-from circlefed.federation import trust_changes
 from circlefed.netguard import Allowlist
+from circlefed.services.trust import distrust_instance
 from circlefed.web.keys import CLOCK, SETTINGS
 from circlefed.web.ui.admin_federation import PAGE, federation_page, flash_conflicts
 from circlefed.web.ui.forms import read_form
@@ -39,7 +39,7 @@ async def distrust(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     domain = form.text("trusted_domain", required=True, max_length=255)
     try:
-        row, cancelled = await trust_changes.distrust_instance(domain, request.app[CLOCK].now())
+        row, cancelled = await distrust_instance(domain, request.app[CLOCK].now())
     except NotFound:
         message = f"There is nothing to remove: {domain} is not on the trusted list."
         return redirect(request, PAGE, message, kind="error")

@@ -19,7 +19,7 @@ from circlefed.domain.login_limits import (
 from circlefed.domain.passwords import MIN_PASSWORD_LENGTH
 from circlefed.domain.registration import MAX_JOIN_REASON, registration_mode
 from circlefed.errors import BadRequest, Conflict, TooManyRequests
-from circlefed.federation.invitations import register_member
+from circlefed.services.invitations import register_member
 from circlefed.storage.models import Circle, RegistrationMode
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.circle_invite import RULES_FIELD, read_rules_acceptance

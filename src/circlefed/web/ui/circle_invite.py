@@ -11,7 +11,7 @@ from circlefed.domain.circle_invites import invited_circle
 from circlefed.domain.registration import registration_mode
 from circlefed.domain.standing import has_rules
 from circlefed.errors import BadRequest, Conflict, Forbidden
-from circlefed.federation.invitations import accept_circle_invite
+from circlefed.services.invitations import accept_circle_invite
 from circlefed.storage.models import Circle, RegistrationMode
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.forms import Form, as_sentence, read_form

@@ -9,11 +9,12 @@ from aiohttp import web
 
 from circlefed.domain.circles import MAX_DESCRIPTION, MAX_NAME
 from circlefed.domain.memberships import is_local_admin
-from circlefed.domain.rules import MAX_RULES_LENGTH, set_rules
-from circlefed.federation.circle_changes import CircleSettings, save_circle_settings
+from circlefed.domain.rules import MAX_RULES_LENGTH
+from circlefed.services import moderation
+from circlefed.services.circle_settings import CircleSettings, save_circle_settings
 from circlefed.storage.models import Visibility
 from circlefed.web.keys import SETTINGS, SITE
-from circlefed.web.ui.facilitate_common import Moderating, act, facilitator_page, now, page
+from circlefed.web.ui.facilitate_common import Moderating, facilitator_page, now, page
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.render import redirect
 
@@ -36,7 +37,9 @@ async def save_rules(request: web.Request, mod: Moderating) -> web.Response:
     if not form.ok:
         context = {"form": form, "max_length": MAX_RULES_LENGTH}
         return await page(request, mod, "ui/facilitate/rules.html", context, status=400)
-    await act(request, set_rules(mod.circle, mod.viewer, source, require_reacknowledgement=again, now=now(request)))
+    await moderation.set_rules(
+            request.app[SITE], mod.circle, mod.viewer, source, require_reacknowledgement=again, now=now(request)
+        )
     log.info(
         "circle %s: ground rules changed by %s (version %s)", mod.circle.id, mod.viewer.id, mod.circle.rules_version
     )

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -13,9 +11,8 @@ from aiohttp import web
 from circlefed.domain import reports
 from circlefed.domain.memberships import can_moderate
 from circlefed.errors import BadRequest, Forbidden, NotFound
-from circlefed.federation.actions import perform
 from circlefed.storage.models import Actor, Circle, Membership, MembershipState, Post, ReviewState, Thread
-from circlefed.web.keys import CLOCK, SITE
+from circlefed.web.keys import CLOCK
 from circlefed.web.ui.guards import login_url, safe_next, viewer_actor
 from circlefed.web.ui.render import render
 
@@ -65,11 +62,6 @@ def facilitator_page(handler):
     guarded.__name__ = handler.__name__
     guarded.__doc__ = handler.__doc__
     return guarded
-
-
-async def act(request: web.Request, change: Awaitable[Any]) -> Any:
-    """Run a domain change and publish what it federates, in one transaction (flow 2)."""
-    return await perform(request.app[SITE], change, now=request.app[CLOCK].now())
 
 
 def now(request: web.Request):

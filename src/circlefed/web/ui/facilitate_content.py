@@ -6,12 +6,11 @@ import logging
 
 from aiohttp import web
 
-from circlefed.domain.moderation import lock_thread, pin_thread
-from circlefed.domain.replies import delete_reply
-from circlefed.domain.threads import delete_thread
 from circlefed.errors import BadRequest, NotFound
+from circlefed.services import moderation, posting
 from circlefed.storage.models import Post, Thread
-from circlefed.web.ui.facilitate_common import Moderating, act, back, facilitator_page, int_field, now
+from circlefed.web.keys import SITE
+from circlefed.web.ui.facilitate_common import Moderating, back, facilitator_page, int_field, now
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.render import redirect
 
@@ -47,11 +46,13 @@ async def remove(request: web.Request, mod: Moderating) -> web.Response:
     reason = _reason(form)
     if form.raw("post_id"):
         row = await _reply(mod, form)
-        await act(request, delete_reply(row, mod.viewer, now=now(request), reason=reason, moderating=True))
+        await posting.delete_reply(request.app[SITE], row, mod.viewer, now=now(request), reason=reason, moderating=True)
         message = "The reply was removed."
     else:
         row = await _thread(mod, form)
-        await act(request, delete_thread(row, mod.viewer, now=now(request), reason=reason, moderating=True))
+        await posting.delete_thread(
+            request.app[SITE], row, mod.viewer, now=now(request), reason=reason, moderating=True
+        )
         message = "The thread was removed."
     log.info("circle %s: %s removed by actor %s", mod.circle.id, row.uri, mod.viewer.id)
     return redirect(request, back(request, form.raw("next"), mod), message)
@@ -62,7 +63,9 @@ async def lock(request: web.Request, mod: Moderating) -> web.Response:
     form = await read_form(request)
     thread, locked = await _thread(mod, form), form.raw("locked") != "0"
     reason = _reason(form)
-    changed = await act(request, lock_thread(thread, mod.viewer, locked=locked, reason=reason, now=now(request)))
+    changed = await moderation.lock_thread(
+        request.app[SITE], thread, mod.viewer, locked=locked, reason=reason, now=now(request)
+    )
     state = "locked: no new replies" if locked else "open for replies again"
     message = f"The thread is {state}." if changed else f"The thread was already {'locked' if locked else 'open'}."
     return redirect(request, back(request, form.raw("next"), mod), message)
@@ -72,7 +75,7 @@ async def lock(request: web.Request, mod: Moderating) -> web.Response:
 async def pin(request: web.Request, mod: Moderating) -> web.Response:
     form = await read_form(request)
     thread, pinned = await _thread(mod, form), form.raw("pinned") != "0"
-    changed = await act(request, pin_thread(thread, mod.viewer, pinned=pinned, now=now(request)))
+    changed = await moderation.pin_thread(request.app[SITE], thread, mod.viewer, pinned=pinned, now=now(request))
     state = "pinned to the top of the circle" if pinned else "no longer pinned"
     message = f"The thread is {state}." if changed else "Nothing changed: the thread already was."
     return redirect(request, back(request, form.raw("next"), mod), message)

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from circlefed.domain.memberships import joined_while_public, keep_member, remove_members
-from circlefed.domain.moderation import ban_member, set_facilitator, unban_member
+from circlefed.domain.memberships import joined_while_public, keep_member
 from circlefed.errors import NotFound
+from circlefed.services import membership, moderation
 from circlefed.storage.models import Actor, CircleBan, Membership, MembershipState, Post, Thread
 from circlefed.web.keys import SITE
-from circlefed.web.ui.facilitate_common import Moderating, act, facilitator_page, int_field, now, page
+from circlefed.web.ui.facilitate_common import Moderating, facilitator_page, int_field, now, page
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.member_access import names
 from circlefed.web.ui.message_links import writable
@@ -92,7 +92,7 @@ async def ban(request: web.Request, mod: Moderating) -> web.Response:
         return await _render(request, mod, target=person, form=form)
     moment = now(request)
     expires_at = moment + timedelta(days=days) if days else None
-    change = ban_member(
+    event = await moderation.ban_member(
         request.app[SITE],
         mod.circle,
         person,
@@ -103,7 +103,6 @@ async def ban(request: web.Request, mod: Moderating) -> web.Response:
         remove_data=remove_data,
         now=moment,
     )
-    event = await act(request, change)
     log.info(
         "circle %s: actor %s banned by actor %s (posts removed: %s)",
         mod.circle.id,
@@ -119,7 +118,7 @@ async def ban(request: web.Request, mod: Moderating) -> web.Response:
 async def unban(request: web.Request, mod: Moderating) -> web.Response:
     form = await read_form(request)
     person = await _person(mod, form.raw("actor_id"))
-    changed = await act(request, unban_member(mod.circle, person, mod.viewer, now=now(request)))
+    changed = await moderation.unban_member(request.app[SITE], mod.circle, person, mod.viewer, now=now(request))
     log.info("circle %s: actor %s unbanned by actor %s", mod.circle.id, person.id, mod.viewer.id)
     message = "The ban was lifted." if changed else "There was no ban to lift."
     return redirect(request, f"{mod.base}/members", message)
@@ -130,7 +129,7 @@ async def remove_public_joiners(request: web.Request, mod: Moderating) -> web.Re
     """Everyone who joined while the circle was public and was not kept, out in one step (they may ask again)."""
     await read_form(request)
     people = [row.actor for row in await joined_while_public(mod.circle)]
-    removed = await act(request, remove_members(mod.circle, people, by=mod.viewer, now=now(request)))
+    removed = await membership.remove_members(request.app[SITE], mod.circle, people, mod.viewer, now=now(request))
     log.info("circle %s: %d members who joined while it was public removed by actor %s", mod.circle.id,
              len(removed), mod.viewer.id)
     return redirect(request, f"{mod.base}/members", f"{len(removed)} people who joined while the circle was public "
@@ -150,7 +149,9 @@ async def facilitator_role(request: web.Request, mod: Moderating) -> web.Respons
     form = await read_form(request)
     person = await _person(mod, form.raw("actor_id"))
     make = form.raw("facilitator") != "0"
-    changed = await act(request, set_facilitator(mod.circle, person, mod.viewer, facilitator=make, now=now(request)))
+    changed = await moderation.set_facilitator(
+        request.app[SITE], mod.circle, person, mod.viewer, facilitator=make, now=now(request)
+    )
     if not changed:
         return redirect(request, f"{mod.base}/members", "Nothing changed.")
     message = "They are a facilitator of the circle now." if make else "They are a member (not a facilitator) now."

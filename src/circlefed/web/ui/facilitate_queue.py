@@ -7,10 +7,11 @@ import logging
 from aiohttp import web
 
 from circlefed.domain import review, revisions
-from circlefed.domain.memberships import approve_membership, reject_membership
 from circlefed.errors import NotFound
+from circlefed.services import decisions, membership
 from circlefed.storage.models import Actor, Membership, MembershipState, Post, Revision, Thread
-from circlefed.web.ui.facilitate_common import Moderating, act, facilitator_page, int_field, now, page
+from circlefed.web.keys import SITE
+from circlefed.web.ui.facilitate_common import Moderating, facilitator_page, int_field, now, page
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.member_access import names
 from circlefed.web.ui.message_links import writable
@@ -49,7 +50,7 @@ async def _requester(form: Form) -> Actor:
 async def approve_request(request: web.Request, mod: Moderating) -> web.Response:
     form = await read_form(request)
     person = await _requester(form)
-    await act(request, approve_membership(mod.circle, person, by=mod.viewer, now=now(request)))
+    await membership.approve_join(request.app[SITE], mod.circle, person, mod.viewer, now=now(request))
     log.info("circle %s: join request of actor %s approved by actor %s", mod.circle.id, person.id, mod.viewer.id)
     return redirect(request, f"{mod.base}/requests", "Request approved: they are a member of the circle now.")
 
@@ -61,8 +62,7 @@ async def reject_request(request: web.Request, mod: Moderating) -> web.Response:
     reason = form.text("reason", max_length=MAX_REASON)
     if not form.ok:
         return await _render_requests(request, mod, form)
-    change = reject_membership(mod.circle, person, by=mod.viewer, now=now(request), reason=reason)
-    await act(request, change)
+    await membership.reject_join(request.app[SITE], mod.circle, person, mod.viewer, reason=reason, now=now(request))
     log.info("circle %s: join request of actor %s declined by actor %s", mod.circle.id, person.id, mod.viewer.id)
     return redirect(request, f"{mod.base}/requests", "Request declined.")
 
@@ -110,7 +110,7 @@ async def _held_row(mod: Moderating, form: Form) -> Thread | Post:
 async def approve_held(request: web.Request, mod: Moderating) -> web.Response:
     form = await read_form(request)
     row = await _held_row(mod, form)
-    await act(request, review.approve_post(row, mod.viewer, now=now(request)))
+    await decisions.approve_post(request.app[SITE], row, mod.viewer, now=now(request))
     log.info("circle %s: held post %s approved by actor %s", mod.circle.id, row.uri, mod.viewer.id)
     return redirect(request, f"{mod.base}/held", "Approved: the post is visible to the circle now.")
 
@@ -122,7 +122,7 @@ async def reject_held(request: web.Request, mod: Moderating) -> web.Response:
     reason, note = form.text("reason", max_length=MAX_REASON), form.text("note", max_length=MAX_REASON)
     if not form.ok:
         return await _render_held(request, mod, form)
-    await act(request, review.reject_post(row, mod.viewer, reason=reason, note=note, now=now(request)))
+    await decisions.reject_post(row, mod.viewer, reason=reason, note=note, now=now(request))
     log.info("circle %s: held post %s declined by actor %s", mod.circle.id, row.uri, mod.viewer.id)
     return redirect(request, f"{mod.base}/held", "Declined: the post stays hidden.")
 
@@ -139,7 +139,7 @@ async def _held_edit(mod: Moderating, form: Form) -> Revision:
 async def approve_edit(request: web.Request, mod: Moderating) -> web.Response:
     form = await read_form(request)
     edit = await _held_edit(mod, form)
-    await act(request, revisions.approve_edit(edit, mod.viewer, now=now(request)))
+    await decisions.approve_edit(request.app[SITE], edit, mod.viewer, now=now(request))
     log.info("circle %s: held edit %s approved by actor %s", mod.circle.id, edit.id, mod.viewer.id)
     return redirect(request, f"{mod.base}/held", "Approved: the circle sees the new text now.")
 
@@ -151,7 +151,7 @@ async def reject_edit(request: web.Request, mod: Moderating) -> web.Response:
     note = form.text("note", max_length=MAX_REASON)
     if not form.ok:
         return await _render_held(request, mod, form)
-    await act(request, revisions.reject_edit(edit, mod.viewer, note=note, now=now(request)))
+    await decisions.reject_edit(edit, mod.viewer, note=note, now=now(request))
     log.info("circle %s: held edit %s declined by actor %s", mod.circle.id, edit.id, mod.viewer.id)
     return redirect(request, f"{mod.base}/held", "Declined: the post keeps its earlier text.")
 

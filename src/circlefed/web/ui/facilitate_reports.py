@@ -8,8 +8,10 @@ from aiohttp import web
 
 from circlefed.domain import reports
 from circlefed.errors import NotFound
+from circlefed.services import decisions
 from circlefed.storage.models import Actor, Post, Report, ReportState, Thread
-from circlefed.web.ui.facilitate_common import Moderating, act, facilitator_page, int_field, now, page
+from circlefed.web.keys import SITE
+from circlefed.web.ui.facilitate_common import Moderating, facilitator_page, int_field, now, page
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.member_access import names
 from circlefed.web.ui.message_links import writable
@@ -72,7 +74,7 @@ async def resolve(request: web.Request, mod: Moderating) -> web.Response:
     outcome = form.text("outcome", label="What was done", required=True, max_length=reports.MAX_REASON)
     if not form.ok:
         return await _render(request, mod, form)
-    await act(request, reports.resolve_report(report, mod.viewer, outcome=outcome, now=now(request)))
+    await decisions.resolve_report(request.app[SITE], report, mod.viewer, outcome=outcome, now=now(request))
     log.info("circle %s: report #%s resolved by actor %s", mod.circle.id, report.id, mod.viewer.id)
     return redirect(request, f"{mod.base}/reports", "Report resolved. The outcome is in the moderation log.")
 

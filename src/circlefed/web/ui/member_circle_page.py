@@ -7,11 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
-from circlefed.domain.memberships import facilitators, leave_circle, request_join
+from circlefed.domain.memberships import facilitators
 from circlefed.domain.rules import acknowledge_rules
 from circlefed.domain.standing import has_rules
 from circlefed.errors import CirclefedError, Forbidden
-from circlefed.federation.actions import perform
+from circlefed.services import membership
 from circlefed.storage.models import Actor, Circle, MembershipState, ReviewState, Thread, Visibility
 from circlefed.storage.visibility import visible_threads
 from circlefed.web.keys import CLOCK, SITE
@@ -114,9 +114,7 @@ async def join(request: web.Request) -> web.StreamResponse:
     assert access.actor is not None  # login_required
     now = request.app[CLOCK].now()
     try:
-        outcome = await perform(
-            request.app[SITE], request_join(circle, access.actor, acknowledged_rules_version=version, now=now), now=now
-        )
+        outcome = await membership.join_circle(request.app[SITE], circle, access.actor, rules_version=version, now=now)
     except CirclefedError as exc:
         log.info("refused join of actor %s to circle %s: %s", access.actor.id, circle.id, exc.message)
         return await _render(request, access, errors={RULES_FIELD: as_sentence(exc.message)}, status=exc.status)
@@ -137,7 +135,7 @@ async def leave(request: web.Request) -> web.StreamResponse:
         return await _confirm_leaving(request, circle, access)
     now = request.app[CLOCK].now()
     try:
-        await perform(request.app[SITE], leave_circle(circle, access.actor), now=now)
+        await membership.leave_circle(request.app[SITE], circle, access.actor, now=now)
     except CirclefedError as exc:
         log.info("refused leaving circle %s for actor %s: %s", circle.id, access.actor.id, exc.message)
         return redirect(request, access.path, as_sentence(exc.message), kind="error")

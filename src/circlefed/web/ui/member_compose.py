@@ -12,11 +12,9 @@ from aiohttp import web
 
 from circlefed.domain.content import MAX_CW_LENGTH, MAX_SOURCE_LENGTH, MAX_TITLE_LENGTH, render_markdown
 from circlefed.domain.directory import not_found
-from circlefed.domain.replies import edit_reply, reply
 from circlefed.domain.safety import Screening, crisis_resources_text
-from circlefed.domain.threads import edit_thread, start_thread
 from circlefed.errors import BadRequest, Conflict, Forbidden, TooManyRequests
-from circlefed.federation.actions import perform
+from circlefed.services import posting
 from circlefed.storage.models import Thread
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.forms import Form, as_sentence, read_form
@@ -109,7 +107,7 @@ async def new_thread(request: web.Request) -> web.StreamResponse:
     assert access.actor is not None
 
     def change(form: Form, now: datetime):
-        return start_thread(
+        return posting.start_thread(
             request.app[SITE],
             access.circle,
             access.actor,
@@ -147,7 +145,7 @@ async def post_reply(request: web.Request) -> web.StreamResponse:
     assert access.actor is not None
 
     def change(form: Form, now: datetime):
-        return reply(
+        return posting.reply(
             request.app[SITE],
             thread,
             access.actor,
@@ -178,7 +176,7 @@ async def edit_thread_submit(request: web.Request) -> web.StreamResponse:
     thread, access = await own_thread(request)
 
     def change(form: Form, now: datetime):
-        return edit_thread(
+        return posting.edit_thread(
             request.app[SITE],
             thread,
             access.actor,
@@ -206,7 +204,7 @@ async def edit_reply_submit(request: web.Request) -> web.StreamResponse:
     post, thread, access = await own_post(request)
 
     def change(form: Form, now: datetime):
-        return edit_reply(
+        return posting.edit_reply(
             request.app[SITE],
             post,
             access.actor,
@@ -245,7 +243,7 @@ async def _submit(
         return await _form_page(request, access, form, status=200 if form.ok else 400, preview=form.ok, **page)
     now = request.app[CLOCK].now()
     try:
-        result = await perform(request.app[SITE], change(form, now), now=now)
+        result = await change(form, now)
     except (BadRequest, Forbidden, Conflict) as exc:
         log.info("refused %s: %s", refused, exc.message)
         return await _form_page(request, access, form, status=exc.status, problem=_refusal(form, exc), **page)

@@ -5,12 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from circlefed.domain.directory import not_found
-from circlefed.domain.reactions import react, withdraw_reaction
-from circlefed.domain.replies import delete_reply
-from circlefed.domain.threads import delete_thread
 from circlefed.errors import Forbidden
-from circlefed.federation.actions import perform
-from circlefed.storage.models import Actor, Post, Reaction, ReactionKind, ReviewState, Thread
+from circlefed.services import posting
+from circlefed.storage.models import Actor, Post, ReviewState, Thread
 from circlefed.storage.visibility import is_hidden_author
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.forms import confirmed, read_form
@@ -68,15 +65,8 @@ async def like(request: web.Request) -> web.StreamResponse:
         raise Forbidden("Only members of this circle can like its posts.")
     actor = access.actor
     assert actor is not None
-    site, now = request.app[SITE], request.app[CLOCK].now()
-    if await Reaction.exists(actor_id=actor.id, object_uri=row.uri, kind=ReactionKind.LIKE):
-        change = withdraw_reaction(access.circle, actor, activity_uri=None, object_uri=row.uri, kind=ReactionKind.LIKE)
-        message = "You took your like back."
-    else:
-        uri = site.uris.new_activity()
-        change = react(access.circle, row, actor, kind=ReactionKind.LIKE, activity_uri=uri, now=now)
-        message = "You liked this post."
-    await perform(site, change, now=now)
+    liked = await posting.toggle_like(request.app[SITE], access.circle, row, actor, now=request.app[CLOCK].now())
+    message = "You liked this post." if liked else "You took your like back."
     return redirect(request, back_to(request, thread, row), message)
 
 
@@ -90,9 +80,9 @@ async def delete(request: web.Request) -> web.StreamResponse:
         others = await _replies_by_others(row, access.actor)
         if others and not confirmed(await read_form(request)):
             return await _confirm_deleting(request, row, others)
-        await perform(request.app[SITE], delete_thread(row, access.actor, now=now), now=now)
+        await posting.delete_thread(request.app[SITE], row, access.actor, now=now)
         return redirect(request, access.path, "Your thread was deleted.")
-    await perform(request.app[SITE], delete_reply(row, access.actor, now=now), now=now)
+    await posting.delete_reply(request.app[SITE], row, access.actor, now=now)
     return redirect(request, thread_path(request, thread), "Your reply was deleted.")
 
 

@@ -6,9 +6,9 @@ import logging
 
 from aiohttp import web
 
-from circlefed.domain.reports import MAX_REASON, AlreadyReported, file_report
+from circlefed.domain.reports import MAX_REASON, AlreadyReported
 from circlefed.errors import CirclefedError, Forbidden
-from circlefed.federation.actions import perform
+from circlefed.services.decisions import file_report
 from circlefed.storage.models import Actor, Post, ReportCategory, Thread
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.forms import Form, read_form
@@ -67,13 +67,12 @@ async def send(request: web.Request) -> web.StreamResponse:
     assert access.actor is not None
     now = request.app[CLOCK].now()
     author = await Actor.get(id=row.author_id)
-    change = file_report(
-        access.circle, access.actor, object_uris=[row.uri], category=form.values["category"],
-        reported_actor=author, reason=form.values["reason"], now=now,
-    )
     back = back_to(request, thread, row)
     try:
-        await perform(request.app[SITE], change, now=now)
+        await file_report(
+            request.app[SITE], access.circle, access.actor, object_uris=[row.uri], category=form.values["category"],
+            reported_actor=author, reason=form.values["reason"], now=now,
+        )
     except AlreadyReported:
         log.info("actor %s reported %s again while the first report is open: not filed", access.actor.id, row.uri)
         return redirect(request, back, "You reported this post already. The facilitators have your report; "

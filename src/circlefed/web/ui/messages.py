@@ -16,11 +16,9 @@ from circlefed.domain.messages import (
     MAX_MESSAGE_LENGTH,
     find_conversation,
     other_party,
-    send_message,
-    start_conversation,
 )
 from circlefed.errors import BadRequest, Forbidden, TooManyRequests
-from circlefed.federation.actions import perform
+from circlefed.services.messages import send_message, start_conversation
 from circlefed.storage.models import Actor, Circle, Conversation
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.forms import Form, read_form
@@ -117,7 +115,7 @@ async def reply(request: web.Request) -> web.Response:
         return await _render_conversation(request, viewer, conversation, form=form, status=400)
     site, now = request.app[SITE], request.app[CLOCK].now()
     try:
-        await perform(site, send_message(site, conversation, viewer, source=body, now=now), now=now)
+        await send_message(site, conversation, viewer, source=body, now=now)
     except REFUSALS as exc:
         log.info("message in conversation %s by actor %s refused: %s", conversation.id, viewer.id, exc.status)
         return await _render_conversation(
@@ -183,9 +181,7 @@ async def start(request: web.Request) -> web.Response:
         return await _render_new(request, viewer, circle, recipient, form, status=400)
     site, now = request.app[SITE], request.app[CLOCK].now()
     try:
-        sent = await perform(
-            site, start_conversation(site, circle, viewer, recipient, source=body, now=now), now=now
-        )
+        sent = await start_conversation(site, circle, viewer, recipient, source=body, now=now)
     except REFUSALS as exc:
         log.info("message in circle %s by actor %s refused: %s", circle.id, viewer.id, exc.status)
         return await _render_new(request, viewer, circle, recipient, form, problem=exc.message, status=exc.status)

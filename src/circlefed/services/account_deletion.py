@@ -1,4 +1,4 @@
-"""Federation: deleting a local account: its posts' Deletes and a Delete of each of its identities, sent to
+"""Services: deleting a local account: its posts' Deletes and a Delete of each of its identities, sent to
 every instance that received something from or about them, in the transaction of the erasure."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from circlefed.delivery.outbox import store_activity
 from circlefed.domain.account_removal import AccountErased, erase_account
 from circlefed.domain.pseudonyms import pseudonym_name
 from circlefed.domain.site import Site
-from circlefed.federation.domain_policy import enqueue_permitted
+from circlefed.federation.outbound.exits import Reach, enqueue
 from circlefed.federation.outbound.publish import publish
 from circlefed.federation.outbound.withdraw import HOLDING
 from circlefed.protocol.actor_delete import render_actor_delete
@@ -50,7 +50,7 @@ async def _delete_identities(site: Site, erased: AccountErased, now: datetime) -
             now=now,
             object_uri=identity.uri,
         )
-        sent = await enqueue_permitted(activity, inboxes, local_domain=site.domain, ordering_key=identity.uri, now=now)
+        sent = await enqueue(site, activity, inboxes, identity.uri, now, reach=Reach.RETRACTION)
         queued += len(sent)
     return queued
 

@@ -1,4 +1,4 @@
-"""Federation: a circle's level changed by a facilitator (settings page) or an admin (CLI), and the whole settings
+"""Services: a circle's level changed by a facilitator (settings page) or an admin (CLI), and the whole settings
 form saved, each in one transaction."""
 
 from __future__ import annotations

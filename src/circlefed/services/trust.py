@@ -1,4 +1,4 @@
-"""Federation: the confidentiality policy changed by an admin (page or CLI): the change and the queued deliveries
+"""Services: the confidentiality policy changed by an admin (page or CLI): the change and the queued deliveries
 of members circles it refuses now, cancelled in the same transaction, the one way both entry points take."""
 
 from __future__ import annotations

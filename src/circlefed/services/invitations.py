@@ -1,4 +1,4 @@
-"""Federation: using an invitation: registering with one, or joining the circle one names, each committed with
+"""Services: using an invitation: registering with one, or joining the circle one names, each committed with
 the join's events (a new member of a confidential circle gets their pseudonym before anything names them)."""
 
 from __future__ import annotations
