@@ -21,5 +21,6 @@ def test_the_wheel_builds_quietly_and_holds_every_template_and_migration(tmp_pat
                  if p.is_file()}
     migrations = {f"circlefed/migrations/{p.name}" for p in (REPO / "migrations").glob("*.py")}
     assert templates - names == set() and migrations - names == set()
-    modules = {f"circlefed/{p.relative_to(REPO / 'src' / 'circlefed')}" for p in (REPO / "src" / "circlefed").rglob("*.py")}
+    source = REPO / "src" / "circlefed"
+    modules = {f"circlefed/{p.relative_to(source)}" for p in source.rglob("*.py")}
     assert modules - names == set(), "modules the wheel leaves out (pyproject.toml's packages)"
