@@ -29,7 +29,7 @@ from circlefed.cli.seed import SeedSize, seed
 from circlefed.delivery.fanout import enqueue_deliveries
 from circlefed.delivery.outbox import activity_body, store_activity
 from circlefed.domain.site import Site
-from circlefed.protocol.httpsig import sign_cavage
+from circlefed.protocol.httpsig_sign import sign_cavage
 from circlefed.protocol.keys import generate_rsa_keypair
 from circlefed.storage.db import activated, apply_migrations, open_database
 from circlefed.storage.models import Actor, Delivery, Instance, QueueState

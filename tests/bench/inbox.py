@@ -21,7 +21,9 @@ import aiohttp
 from aiohttp import web
 
 from circlefed.app import create_app
-from circlefed.protocol.httpsig import parse_signed_request, sign_cavage, verify_signed_request
+from circlefed.protocol.httpsig_parse import parse_signed_request
+from circlefed.protocol.httpsig_sign import sign_cavage
+from circlefed.protocol.httpsig_verify import verify_signed_request
 from circlefed.storage.db import apply_migrations, open_database
 from tests.bench import procs
 from tests.bench.results import record

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 
-from circlefed.protocol.httpsig import sign_cavage, sign_rfc9421
+from circlefed.protocol.httpsig_sign import sign_cavage, sign_rfc9421
 from circlefed.protocol.keys import generate_rsa_keypair
 
 AS2 = "application/activity+json"

@@ -15,7 +15,8 @@ from aiohttp import web
 
 from circlefed.clock import Clock
 from circlefed.errors import SignatureError
-from circlefed.protocol.httpsig import parse_signed_request, verify_signed_request
+from circlefed.protocol.httpsig_parse import parse_signed_request
+from circlefed.protocol.httpsig_verify import verify_signed_request
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from aiohttp import web
 
-from circlefed.protocol.httpsig import sign_cavage
+from circlefed.protocol.httpsig_sign import sign_cavage
 from circlefed.storage.db import activated
 from circlefed.storage.models import Actor, InboxItem
 from circlefed.web.keys import DATABASE, FEDERATION, METRICS

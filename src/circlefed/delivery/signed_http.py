@@ -15,7 +15,7 @@ from circlefed.clock import Clock
 from circlefed.delivery.outbox import domain_of
 from circlefed.errors import SignatureError
 from circlefed.http_client import HttpResponse, SafeHttpClient
-from circlefed.protocol.httpsig import sign_cavage, sign_rfc9421
+from circlefed.protocol.httpsig_sign import sign_cavage, sign_rfc9421
 from circlefed.protocol.keys import load_private_key
 from circlefed.storage.models import Instance, SignatureScheme
 

@@ -16,7 +16,7 @@ from circlefed.domain.accounts import create_account
 from circlefed.domain.pseudonyms import PREFIX as PSEUDONYM_PREFIX
 from circlefed.domain.pseudonyms import pseudonym_name
 from circlefed.federation.actions import perform
-from circlefed.protocol.httpsig import sign_cavage
+from circlefed.protocol.httpsig_sign import sign_cavage
 from circlefed.protocol.keys import generate_rsa_keypair
 from circlefed.storage.models import (
     Actor,

@@ -12,7 +12,7 @@ import aiohttp
 
 from circlefed.clock import Clock
 from circlefed.domain import memberships, threads
-from circlefed.protocol.httpsig import sign_cavage
+from circlefed.protocol.httpsig_sign import sign_cavage
 from circlefed.storage.models import Actor, Circle, Thread, TrustedInstance, Visibility
 from circlefed.web.keys import CLOCK, SITE
 

@@ -18,7 +18,7 @@ import aiohttp
 from circlefed.app import create_app
 from circlefed.clock import FakeClock
 from circlefed.domain.accounts import create_account
-from circlefed.protocol.httpsig import sign_cavage
+from circlefed.protocol.httpsig_sign import sign_cavage
 from circlefed.storage.models import Actor, InstancePolicy, TrustedInstance
 from circlefed.web.keys import SITE
 from tests.conftest import POSTGRES_URL, _admin_connection, _with_database, create_postgres_database, settings_for

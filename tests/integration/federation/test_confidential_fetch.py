@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from circlefed.domain import replies, threads
-from circlefed.protocol.httpsig import sign_cavage
+from circlefed.protocol.httpsig_sign import sign_cavage
 from circlefed.storage.models import (
     Actor,
     Instance,

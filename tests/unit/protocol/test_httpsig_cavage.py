@@ -1,4 +1,4 @@
-"""Tests: protocol.httpsig, draft-cavage: signing, the httpsig package as an oracle, and every refusal."""
+"""Tests: protocol.httpsig_*, draft-cavage: signing, the httpsig package as an oracle, and every refusal."""
 
 import base64
 import hashlib
@@ -14,14 +14,12 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from circlefed.errors import KeyRejected, SignatureError
-from circlefed.protocol import httpsig
-from circlefed.protocol.httpsig import (
-    body_digest_headers,
-    format_http_date,
-    parse_signed_request,
-    sign_cavage,
-    verify_signed_request,
-)
+from circlefed.protocol import httpsig_verify
+from circlefed.protocol.httpsig_digests import body_digest_headers
+from circlefed.protocol.httpsig_headers import format_http_date
+from circlefed.protocol.httpsig_parse import parse_signed_request
+from circlefed.protocol.httpsig_sign import sign_cavage
+from circlefed.protocol.httpsig_verify import verify_signed_request
 from circlefed.protocol.keys import generate_rsa_keypair, load_private_key, public_key_to_pem, sign_bytes
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -392,7 +390,7 @@ def test_oversized_key_is_refused_before_any_verification(monkeypatch):
     modulus = secrets.randbits(8192) | (1 << 8191) | 1
     oversized_pem = public_key_to_pem(rsa.RSAPublicNumbers(65537, modulus).public_key())
     verifications = []
-    monkeypatch.setattr(httpsig, "verify_bytes", lambda *args: verifications.append(args))
+    monkeypatch.setattr(httpsig_verify, "verify_bytes", lambda *args: verifications.append(args))
 
     with pytest.raises(KeyRejected, match="8192 bits"):
         receive(signed_post(), public_pem=oversized_pem)

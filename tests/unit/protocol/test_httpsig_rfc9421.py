@@ -1,4 +1,4 @@
-"""Tests: protocol.httpsig, RFC 9421: our signatures, the library's own signer as an oracle, and refusals."""
+"""Tests: protocol.httpsig_*, RFC 9421: our signatures, the library's own signer as an oracle, and refusals."""
 
 import base64
 from dataclasses import dataclass, field
@@ -12,12 +12,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from circlefed.errors import SignatureError
-from circlefed.protocol.httpsig import (
-    format_http_date,
-    parse_signed_request,
-    sign_rfc9421,
-    verify_signed_request,
-)
+from circlefed.protocol.httpsig_headers import format_http_date
+from circlefed.protocol.httpsig_parse import parse_signed_request
+from circlefed.protocol.httpsig_sign import sign_rfc9421
+from circlefed.protocol.httpsig_verify import verify_signed_request
 from circlefed.protocol.keys import generate_rsa_keypair, load_private_key, public_key_to_pem
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

@@ -12,7 +12,8 @@ from tortoise.exceptions import IntegrityError
 from circlefed.clock import Clock
 from circlefed.errors import SignatureError
 from circlefed.federation.remote.remote_actors import RemoteActors, UnverifiedSigner
-from circlefed.protocol.httpsig import SignedRequest, parse_signed_request, verify_signed_request
+from circlefed.protocol.httpsig_parse import SignedRequest, parse_signed_request
+from circlefed.protocol.httpsig_verify import verify_signed_request
 from circlefed.storage.models import Actor, SeenSignature
 
 log = logging.getLogger(__name__)
