@@ -162,7 +162,7 @@ async def test_a_facilitator_approves_a_pending_request(db, clock):
     await request_join(circle, kim, follow_activity_uri=FOLLOW, now=clock.now())
     event = await approve_membership(circle, kim, by=host)
     assert isinstance(event, JoinApproved)
-    assert (event.actor, event.by, event.follow_activity_uri) == (kim, host, FOLLOW)
+    assert (event.member, event.actor, event.follow_activity_uri) == (kim, host, FOLLOW)
     assert await is_member(circle, kim) and await approved_members(circle) == [host, kim]
 
 
@@ -183,7 +183,7 @@ async def test_a_remote_circles_accept_approves_through_its_group_actor(db, cloc
     await request_join(circle, robin, now=clock.now())
     group = await circle.actor
     event = await approve_membership(circle, robin, by=group)
-    assert event.by == group and await is_member(circle, robin)
+    assert event.actor == group and await is_member(circle, robin)
 
 
 @pytest.mark.parametrize("decider", ["member", "remote", "other_facilitator", "pending"])

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 
 from circlefed.delivery.outbox import store_activity
-from circlefed.domain.messages import MessageSent
+from circlefed.domain.events import MessageSent
 from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.site import Site
 from circlefed.federation.outbound.audience import personal_inbox
@@ -14,7 +14,7 @@ from circlefed.federation.outbound.exits import enqueue
 from circlefed.protocol.messages import render_direct_note
 from circlefed.protocol.objects import render_create
 from circlefed.protocol.parse import authority
-from circlefed.storage.models import Actor, Circle, ConversationParty, Message
+from circlefed.storage.models import Actor, ConversationParty, Message
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +52,11 @@ async def publish_message(site: Site, event: MessageSent, *, now: datetime, rece
 async def voice_of(site: Site, event: MessageSent) -> Actor:
     """The actor that speaks for the sender in this conversation: chosen when the first message leaves, as other
     instances see them in the circle (domain/pseudonyms.py), then kept, so that answers always find it."""
-    party = await ConversationParty.get(conversation_id=event.conversation.id, actor_id=event.sender.id)
+    party = await ConversationParty.get(conversation_id=event.conversation.id, actor_id=event.actor.id)
     if party.voice_id is not None:  # type: ignore[attr-defined]
         return await Actor.get(id=party.voice_id)  # type: ignore[attr-defined]
-    circle = await Circle.get_or_none(id=event.conversation.circle_id)  # type: ignore[attr-defined]
-    voice = event.sender if circle is None else await attributed_actor(site, circle, event.sender, create=True)
+    circle = event.circle
+    voice = event.actor if circle is None else await attributed_actor(site, circle, event.actor, create=True)
     party.voice = voice
     await party.save(update_fields=["voice_id"])
     return voice

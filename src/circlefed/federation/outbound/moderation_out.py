@@ -8,7 +8,6 @@ from datetime import datetime
 from circlefed.delivery.outbox import store_activity
 from circlefed.domain import events as ev
 from circlefed.domain import modlog
-from circlefed.domain.confidentiality import VisibilityChanged
 from circlefed.domain.directory import get_circle
 from circlefed.domain.memberships import approved_members
 from circlefed.domain.pseudonyms import attributed_actor
@@ -43,27 +42,27 @@ async def publish_moderated(
     per-circle pseudonym: domain/pseudonyms.py), and a ban or its lifting goes only to the banned person's own
     instance: nobody else learns who belongs to the circle, who was banned or why."""
     circle = event.circle
-    ordering = event.target_uri if event.action in THREAD_ACTIONS else None
+    ordering = event.object_uri if event.action in THREAD_ACTIONS else None
     about = event.person if event.action in PERSON_ACTIONS else None
     inboxes = await _ban_inboxes(circle, about) if event.action in (modlog.BAN, modlog.UNBAN) else None
-    if not event.by.is_local:
+    if not event.actor.is_local:
         if circle.is_local and received is not None:
             await relay(
-                site, circle, received, object_uri=event.target_uri, ordering_key=ordering, now=now,
+                site, circle, received, object_uri=event.object_uri, ordering_key=ordering, now=now,
                 to_inboxes=inboxes, concerning=about,
             )
         return []
     by = await _shown_moderator(site, event)
     target = await attributed_actor(site, circle, about, create=True) if about is not None else None
-    shown = replace(event, by=by, target_uri=target.uri if target is not None else event.target_uri)
+    shown = replace(event, actor=by, object_uri=target.uri if target is not None else event.object_uri)
     payload = render_moderation(site, shown, await audience_of(circle), await circle_actor(circle), now)
     activity = await store_activity(
         uri=payload["id"], type=payload["type"], actor=by, payload=payload, now=now, circle=circle,
-        object_uri=event.target_uri,
+        object_uri=event.object_uri,
     )
     if circle.is_local:
         await relay(
-            site, circle, payload, object_uri=event.target_uri, ordering_key=ordering, now=now,
+            site, circle, payload, object_uri=event.object_uri, ordering_key=ordering, now=now,
             to_inboxes=inboxes, concerning=about,
         )
     else:
@@ -80,7 +79,7 @@ async def _shown_moderator(site: Site, event: ev.Moderated) -> Actor:
     circle = event.circle
     if event.action in (modlog.BAN, modlog.UNBAN) and circle.is_local and circle.visibility is not Visibility.PUBLIC:
         return await circle_actor(circle)
-    return await attributed_actor(site, circle, event.by, create=True)
+    return await attributed_actor(site, circle, event.actor, create=True)
 
 
 async def _ban_inboxes(circle: Circle, person: Actor | None) -> list[str] | None:
@@ -105,7 +104,7 @@ async def publish_rules(
 
 
 async def publish_visibility(
-    site: Site, event: VisibilityChanged, *, now: datetime, received: dict | None = None
+    site: Site, event: ev.VisibilityChanged, *, now: datetime, received: dict | None = None
 ) -> None:
     """A circle hosted here changed level (federation/circle_changes.py cancelled what may no longer go out):
     its local members get their pseudonyms before anything is published under them, and every instance hosting
@@ -149,7 +148,7 @@ async def publish_approved(
 
 def render_moderation(site: Site, event: ev.Moderated, audience: Audience, group: Actor, now: datetime) -> dict:
     """The activity of a local moderator's action (undoing ones embed a fresh copy of what they undo, as Lemmy)."""
-    by, target = event.by.uri, event.target_uri
+    by, target = event.actor.uri, event.object_uri
     new = site.uris.new_activity
     if event.action in (modlog.LOCK, modlog.UNLOCK):
         lock = render_lock(new(), by, target, audience, event.reason, now)

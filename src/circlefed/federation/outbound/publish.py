@@ -8,8 +8,6 @@ from datetime import datetime
 
 from circlefed.delivery.outbox import store_activity
 from circlefed.domain import events as ev
-from circlefed.domain.confidentiality import VisibilityChanged
-from circlefed.domain.messages import MessageSent
 from circlefed.domain.pseudonyms import attributed_actor
 from circlefed.domain.read_rule import row_level
 from circlefed.domain.site import Site
@@ -33,7 +31,8 @@ from circlefed.storage.models import Actor, Circle, OutboxActivity, Post, Review
 
 log = logging.getLogger(__name__)
 
-ContentEvent = ev.ThreadStarted | ev.ThreadEdited | ev.ThreadDeleted | ev.ReplyPosted | ev.ReplyEdited | ev.ReplyDeleted
+ReplyEvent = ev.ReplyPosted | ev.ReplyEdited | ev.ReplyDeleted
+ContentEvent = ev.ThreadStarted | ev.ThreadEdited | ev.ThreadDeleted | ReplyEvent
 # A publisher of one kind of event: what it sends, and the events it leads to (published after it), if any.
 # Called as publisher(site, event, now=..., received=...).
 Publisher = Callable[..., Awaitable[Sequence[ev.Event] | None]]
@@ -62,12 +61,16 @@ def _publisher_of(event: ev.Event) -> Publisher | None:
 # --- threads and replies ----------------------------------------------------------------------------------
 
 
+def _row(event: ContentEvent) -> Thread | Post:
+    return event.post if isinstance(event, ReplyEvent) else event.thread
+
+
 async def _publish_content(site: Site, event: ContentEvent, *, now: datetime, received: dict | None) -> None:
     circle, thread_uri = event.circle, event.thread.uri
-    row = getattr(event, "post", None) or event.thread
+    row = _row(event)
     if row.review_state is not ReviewState.VISIBLE:
         return  # held for review (or rejected): it leaves this instance only once a facilitator approves it
-    actor = getattr(event, "author", None) or event.by
+    actor = event.actor
     # SPEC: FEDERATION.md relays: a new thread or reply is announced in both shapes, Announce(Create) for FEP-1b12
     # peers and Announce(<object>) for Mastodon-like servers, which take only an announced status.
     is_new = isinstance(event, ev.ThreadStarted | ev.ReplyPosted)
@@ -108,7 +111,7 @@ async def _authored_activity(
         payload = render_delete(uri, actor.uri, tombstone, await audience_of(event.circle, level), now)
     else:
         document = await (
-            reply_document(site, event.post) if hasattr(event, "post") else thread_document(site, event.thread)
+            reply_document(site, event.post) if isinstance(event, ReplyEvent) else thread_document(site, event.thread)
         )
         render = render_create if isinstance(event, ev.ThreadStarted | ev.ReplyPosted) else render_update
         payload = render(uri, actor.uri, render_post(document), now)
@@ -127,19 +130,19 @@ async def _welcome(
     """A new member: the answer to their Follow, and in a confidential circle their pseudonym now, before
     anything names them."""
     await _answer_follow(site, event, now=now, received=received)
-    await attributed_actor(site, event.circle, event.actor, create=True)
+    await attributed_actor(site, event.circle, event.member, create=True)
 
 
 async def _answer_follow(
     site: Site, event: ev.MemberJoined | ev.JoinApproved | ev.JoinRejected, *, now: datetime, received: dict | None
 ) -> None:
     """SPEC: fep-1b12 following: a remote Follow of a local circle is answered with Accept (or Reject)."""
-    if not event.circle.is_local or event.actor.is_local:
+    if not event.circle.is_local or event.member.is_local:
         return
     await answer_follow(
         site,
         event.circle,
-        event.actor,
+        event.member,
         event.follow_activity_uri,
         now=now,
         received=received,
@@ -150,9 +153,9 @@ async def _answer_follow(
 async def _tell_removed(site: Site, event: ev.MemberRemoved, *, now: datetime, received: dict | None) -> None:
     """A removed remote member's instance learns it from a Reject of their Follow, whatever the policy says of
     the circle's content: it tells that instance only about its own account, and makes it hide what it holds."""
-    if event.circle.is_local and not event.actor.is_local:
+    if event.circle.is_local and not event.member.is_local:
         await answer_follow(
-            site, event.circle, event.actor, event.follow_activity_uri, now=now, kind="Reject", personal=True
+            site, event.circle, event.member, event.follow_activity_uri, now=now, kind="Reject", personal=True
         )
 
 
@@ -242,12 +245,12 @@ PUBLISHERS: dict[type, Publisher] = {
     ev.ReactionAdded: reactions_out.publish_reaction,
     ev.ReactionRemoved: reactions_out.publish_reaction,
     ev.NameChanged: names_out.publish_name,
-    MessageSent: messages_out.publish_message,
+    ev.MessageSent: messages_out.publish_message,
     ev.Moderated: moderation_out.publish_moderated,
     ev.PostApproved: moderation_out.publish_approved,
     ev.RulesChanged: moderation_out.publish_rules,
     ev.CircleDescribed: moderation_out.publish_rules,
-    VisibilityChanged: moderation_out.publish_visibility,
+    ev.VisibilityChanged: moderation_out.publish_visibility,
     ev.ReportFiled: reports_out.publish_report,
     ev.ReportResolved: reports_out.publish_resolution,
 }

@@ -36,11 +36,11 @@ async def publish_report(site: Site, event: ev.ReportFiled, *, now: datetime, re
     circle = event.circle
     if circle is None:
         return  # a report to this instance's admins stays here
-    flag = received if not event.reporter.is_local else None
-    if event.reporter.is_local:
+    flag = received if not event.actor.is_local else None
+    if event.actor.is_local:
         group = await circle_actor(circle)
         # In a confidential circle the reporter, and a member reported in person, appear as their pseudonyms.
-        reporter = await attributed_actor(site, circle, event.reporter, create=True)
+        reporter = await attributed_actor(site, circle, event.actor, create=True)
         objects = [await _as_shown(site, circle, uri, event.reported_actor) for uri in event.object_uris]
         summary = flag_summary(event.category, event.reason)
         flag = render_flag(site.uris.new_activity(), reporter.uri, objects, group.uri, summary, event.category.value)
@@ -84,16 +84,16 @@ async def publish_resolution(site: Site, event: ev.ReportResolved, *, now: datet
     if report.activity_uri is None:
         log.info("report #%d has no Flag id (filed before they were kept): resolved here only", report.id)
         return
-    if not event.by.is_local:
+    if not event.actor.is_local:
         if circle.is_local and received is not None:
-            await _announce_resolution(site, circle, report, received, skip_domain=authority(event.by.uri), now=now)
+            await _announce_resolution(site, circle, report, received, skip_domain=authority(event.actor.uri), now=now)
         return
-    if not circle.is_local and not await is_facilitator(circle, event.by):
+    if not circle.is_local and not await is_facilitator(circle, event.actor):
         log.info("report #%d closed here by an admin who does not facilitate %s: not sent", report.id, circle.slug)
         return
     group = await circle_actor(circle)
     flag = await _flag_of(site, circle, report, group)
-    by = await attributed_actor(site, circle, event.by, create=True)
+    by = await attributed_actor(site, circle, event.actor, create=True)
     resolve = render_resolve(site.uris.new_activity(), by.uri, flag, group.uri, event.outcome, now)
     activity = await store_activity(
         uri=resolve["id"], type="Resolve", actor=by, payload=resolve, now=now, circle=circle,
