@@ -18,8 +18,10 @@ or ended), `person` (whom a moderation is about), `reported_actor`, `recipient`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 from circlefed.domain.safety import Screening
 from circlefed.storage.models import (
@@ -440,3 +442,21 @@ Event = (
     | MessageSent
 )
 
+
+@runtime_checkable
+class Outcome(Protocol):
+    """A domain result that says more than its events (a join's membership, an erased account's identities):
+    what it publishes is its `events`."""
+
+    @property
+    def events(self) -> Sequence[Event]: ...
+
+
+def events_of(result: object) -> list[Event]:
+    """The events a domain change's result publishes: an Outcome's `events`, a sequence of events, one event,
+    or none (None)."""
+    if isinstance(result, Outcome):
+        return list(result.events)
+    if isinstance(result, Sequence):
+        return list(result)
+    return [result] if result is not None else []  # type: ignore[list-item]

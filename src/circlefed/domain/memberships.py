@@ -26,7 +26,8 @@ from circlefed.storage.models import Account, Actor, Circle, Membership, Members
 
 @dataclass(frozen=True)
 class JoinOutcome:
-    """What request_join did: the membership as it now stands and the events to publish (none for a no-op)."""
+    """What request_join did: the membership as it now stands and the events to publish (none for a no-op); an
+    Outcome (domain/events.py), published as its events."""
 
     membership: Membership
     events: tuple[MemberJoined | JoinRequested, ...]

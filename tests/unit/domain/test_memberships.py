@@ -5,7 +5,7 @@ import pytest
 
 from circlefed.domain.account_settings import set_circle_pseudonym
 from circlefed.domain.circles import create_circle
-from circlefed.domain.events import JoinApproved, JoinRejected, JoinRequested, MemberJoined, MemberLeft
+from circlefed.domain.events import JoinApproved, JoinRejected, JoinRequested, MemberJoined, MemberLeft, events_of
 from circlefed.domain.memberships import (
     approve_membership,
     approved_members,
@@ -91,6 +91,11 @@ async def test_a_local_member_joins_an_open_circle_through_the_same_function(db,
     outcome = await request_join(circle, robin, now=clock.now())
     assert isinstance(outcome.events[0], MemberJoined) and outcome.events[0].follow_activity_uri is None
     assert await is_member(circle, robin)
+    # What a join publishes is its outcome's events, as for any result that carries them (events_of).
+    assert events_of(outcome) == list(outcome.events)
+    assert events_of(await request_join(circle, robin, now=clock.now())) == []  # already a member: nothing new
+    left = await leave_circle(circle, robin)
+    assert events_of(left) == [left] and events_of([left]) == [left] and events_of(None) == []
 
 
 @pytest.mark.parametrize(
