@@ -10,7 +10,7 @@ from circlefed.domain import events as ev
 from circlefed.domain import modlog
 from circlefed.domain.directory import get_circle
 from circlefed.domain.memberships import approved_members
-from circlefed.domain.pseudonyms import attributed_actor
+from circlefed.domain.pseudonyms import attributed_actor, ensure_pseudonyms
 from circlefed.domain.site import Site
 from circlefed.federation.confidential import personal_inboxes
 from circlefed.federation.domain_policy import enqueue_permitted
@@ -43,7 +43,7 @@ async def publish_moderated(
     instance: nobody else learns who belongs to the circle, who was banned or why."""
     circle = event.circle
     ordering = event.object_uri if event.action in THREAD_ACTIONS else None
-    about = event.person if event.action in PERSON_ACTIONS else None
+    about = _about(event)
     inboxes = await _ban_inboxes(circle, about) if event.action in (modlog.BAN, modlog.UNBAN) else None
     if not event.actor.is_local:
         if circle.is_local and received is not None:
@@ -53,7 +53,7 @@ async def publish_moderated(
             )
         return []
     by = await _shown_moderator(site, event)
-    target = await attributed_actor(site, circle, about, create=True) if about is not None else None
+    target = await attributed_actor(site, circle, about) if about is not None else None
     shown = replace(event, actor=by, object_uri=target.uri if target is not None else event.object_uri)
     payload = render_moderation(site, shown, await audience_of(circle), await circle_actor(circle), now)
     activity = await store_activity(
@@ -72,14 +72,33 @@ async def publish_moderated(
     return list(event.removals)
 
 
-async def _shown_moderator(site: Site, event: ev.Moderated) -> Actor:
-    """Who other instances see acting: a facilitator's pseudonym in a confidential circle; for a ban there, the
-    circle's Group itself (its notice goes to an instance that may have no member left: it learns of its own
-    account's ban, not of who facilitates)."""
+async def moderation_pseudonyms(site: Site, event: ev.Moderated) -> None:
+    """Before rendering a local moderator's action: the pseudonyms it shows, the moderator's (unless the Group
+    speaks for them) and the person's it is about."""
+    if not event.actor.is_local:
+        return  # relayed as received: it names nobody of this instance anew
+    about = _about(event)
+    people = [] if _group_speaks(event) else [event.actor]
+    await ensure_pseudonyms(site, event.circle, people + ([about] if about is not None else []))
+
+
+def _about(event: ev.Moderated) -> Actor | None:
+    return event.person if event.action in PERSON_ACTIONS else None
+
+
+def _group_speaks(event: ev.Moderated) -> bool:
+    """For a ban in a confidential circle, the circle's Group itself acts (its notice goes to an instance that
+    may have no member left: it learns of its own account's ban, not of who facilitates)."""
     circle = event.circle
-    if event.action in (modlog.BAN, modlog.UNBAN) and circle.is_local and circle.visibility is not Visibility.PUBLIC:
-        return await circle_actor(circle)
-    return await attributed_actor(site, circle, event.actor, create=True)
+    return event.action in (modlog.BAN, modlog.UNBAN) and circle.is_local and circle.visibility is not Visibility.PUBLIC
+
+
+async def _shown_moderator(site: Site, event: ev.Moderated) -> Actor:
+    """Who other instances see acting: a facilitator's pseudonym in a confidential circle, or the Group
+    (_group_speaks)."""
+    if _group_speaks(event):
+        return await circle_actor(event.circle)
+    return await attributed_actor(site, event.circle, event.actor)
 
 
 async def _ban_inboxes(circle: Circle, person: Actor | None) -> list[str] | None:
@@ -103,17 +122,22 @@ async def publish_rules(
     await enqueue(site, activity, await follower_inboxes(circle), None, now)
 
 
+async def visibility_pseudonyms(site: Site, event: ev.VisibilityChanged) -> None:
+    """A circle hosted here became confidential: its local members get their pseudonyms before anything is
+    published under them."""
+    circle = event.circle
+    if circle.visibility is not Visibility.PUBLIC:
+        await ensure_pseudonyms(site, circle, await approved_members(circle))
+
+
 async def publish_visibility(
     site: Site, event: ev.VisibilityChanged, *, now: datetime, received: dict | None = None
 ) -> None:
-    """A circle hosted here changed level (federation/circle_changes.py cancelled what may no longer go out):
-    its local members get their pseudonyms before anything is published under them, and every instance hosting
-    a member receives Update(Group), whatever the policy says of members content (the Group document is no
-    secret): they re-read the level and hide their copies from everyone but the members."""
+    """A circle hosted here changed level (federation/circle_changes.py cancelled what may no longer go out;
+    its members' pseudonyms are made first, visibility_pseudonyms): every instance hosting a member receives
+    Update(Group), whatever the policy says of members content (the Group document is no secret): they re-read
+    the level and hide their copies from everyone but the members."""
     circle = event.circle
-    if circle.visibility is not Visibility.PUBLIC:
-        for member in await approved_members(circle):
-            await attributed_actor(site, circle, member, create=True)
     activity = await group_update(site, circle, now, as_circle_content=False)
     inboxes = await follower_inboxes(circle)
     await enqueue_permitted(activity, inboxes, local_domain=site.domain, ordering_key=None, now=now)
