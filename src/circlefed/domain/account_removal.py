@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class AccountErased:
     """What the erasure did; identities: the member's Person and its per-circle pseudonyms, each to be deleted
-    wherever other instances know it; object_uris: every thread and reply they wrote (to find who holds copies)."""
+    wherever other instances know it; object_uris: every thread and reply they wrote (to find who holds copies);
+    events: what it publishes (an Outcome, domain/events.py)."""
 
     actor: Actor
     identities: list[Actor]

@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from circlefed.domain.account_sessions import end_all_sessions
+from circlefed.domain.circles import group_uri
 from circlefed.domain.events import NameChanged
 from circlefed.domain.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from circlefed.domain.pseudonyms import default_display_name, display_names, generated_display_name, pseudonym_name
@@ -85,7 +86,7 @@ async def set_circle_pseudonym(account: Account, membership_id: int, value: str)
     await membership.save(update_fields=["pseudonym", "updated_at"])
     await _keep_chosen_name(membership, name)
     await _rename_pseudonymous_actor(membership, name)
-    return NameChanged(membership.circle, actor, membership)
+    return NameChanged(membership.circle, actor, membership, await group_uri(membership.circle))
 
 
 async def _keep_chosen_name(membership: Membership, name: str) -> None:

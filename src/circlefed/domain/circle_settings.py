@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from circlefed.domain import modlog
-from circlefed.domain.circles import check_profile
-from circlefed.domain.confidentiality import VisibilityChanged, set_retention, set_visibility
-from circlefed.domain.events import CircleDescribed
+from circlefed.domain.circles import check_profile, group_uri
+from circlefed.domain.confidentiality import set_retention, set_visibility
+from circlefed.domain.events import CircleDescribed, VisibilityChanged
 from circlefed.domain.moderation import check_moderator
 from circlefed.errors import BadRequest
 from circlefed.storage.models import Actor, Circle, Visibility
@@ -36,8 +36,9 @@ async def describe_circle(
     circle.name, circle.description = name, description
     await circle.save(update_fields=["name", "description", "updated_at"])
     await Actor.filter(id=circle.actor_id).update(display_name=name, summary=description)
-    await modlog.record(circle, by, SET_DESCRIPTION, target_uri=await _group_uri(circle), reason=name, now=now)
-    return CircleDescribed(circle, by)
+    group = await group_uri(circle)
+    await modlog.record(circle, by, SET_DESCRIPTION, target_uri=group, reason=name, now=now)
+    return CircleDescribed(circle, by, group)
 
 
 async def change_visibility(
@@ -51,7 +52,7 @@ async def change_visibility(
     changed = await set_visibility(circle, level, by=by, facilitator_choices=facilitator_choices)
     if changed is not None:
         note = f"{changed.before.value} to {changed.after.value}"
-        await modlog.record(circle, by, SET_VISIBILITY, target_uri=await _group_uri(circle), reason=note, now=now)
+        await modlog.record(circle, by, SET_VISIBILITY, target_uri=changed.object_uri, reason=note, now=now)
     return changed
 
 
@@ -62,7 +63,7 @@ async def change_retention(circle: Circle, days: int | None, by: Actor, *, now: 
         return False
     await set_retention(circle, days)
     note = f"{days} days" if days is not None else "kept until deleted"
-    await modlog.record(circle, by, SET_RETENTION, target_uri=await _group_uri(circle), reason=note, now=now)
+    await modlog.record(circle, by, SET_RETENTION, target_uri=await group_uri(circle), reason=note, now=now)
     return True
 
 
@@ -78,7 +79,7 @@ async def set_join_approval(circle: Circle, required: bool, by: Actor, *, now: d
     circle.requires_approval = required
     await circle.save(update_fields=["requires_approval", "updated_at"])
     note = "facilitators approve each join" if required else "anyone may join at once"
-    await modlog.record(circle, by, SET_JOIN_APPROVAL, target_uri=await _group_uri(circle), reason=note, now=now)
+    await modlog.record(circle, by, SET_JOIN_APPROVAL, target_uri=await group_uri(circle), reason=note, now=now)
     return True
 
 
@@ -93,9 +94,5 @@ async def set_member_messages(circle: Circle, allowed: bool, by: Actor, *, now: 
     circle.members_may_message = allowed
     await circle.save(update_fields=["members_may_message", "updated_at"])
     note = "members may write to each other" if allowed else "members write only to facilitators"
-    await modlog.record(circle, by, SET_MEMBER_MESSAGES, target_uri=await _group_uri(circle), reason=note, now=now)
+    await modlog.record(circle, by, SET_MEMBER_MESSAGES, target_uri=await group_uri(circle), reason=note, now=now)
     return True
-
-
-async def _group_uri(circle: Circle) -> str:
-    return (await Actor.get(id=circle.actor_id)).uri

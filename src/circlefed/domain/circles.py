@@ -82,3 +82,8 @@ async def get_local_circle(slug: str) -> Circle:
 
 async def count_members(circle: Circle) -> int:
     return await Membership.filter(circle=circle, state=MembershipState.APPROVED).count()
+
+
+async def group_uri(circle: Circle) -> str:
+    """The id of the circle's Group actor: what events about a membership or the whole circle act on."""
+    return await Actor.get(id=circle.actor_id).values_list("uri", flat=True)  # type: ignore[attr-defined,return-value]

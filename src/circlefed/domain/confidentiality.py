@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from circlefed.domain.circles import group_uri
+from circlefed.domain.events import VisibilityChanged
 from circlefed.domain.instance_policy import read_instance_policy, update_instance_policy
 from circlefed.domain.memberships import can_moderate, is_local_admin
 from circlefed.errors import BadRequest, Forbidden, NotFound
@@ -21,15 +22,6 @@ from circlefed.storage.models import Actor, Circle, Instance, TrustedInstance, V
 
 log = logging.getLogger(__name__)
 MAX_NOTE_CHARS = 1000
-
-
-@dataclass(frozen=True)
-class VisibilityChanged:
-    """A circle's visibility changed: new content and fetches follow the new level at once."""
-
-    circle: Circle
-    before: Visibility
-    after: Visibility
 
 
 async def load_confidentiality_policy() -> ConfidentialityPolicy:
@@ -125,7 +117,7 @@ async def set_visibility(
         fields.append("requires_approval")
     await circle.save(update_fields=fields)
     log.info("circle %s: visibility %s -> %s", circle.id, before.value, after.value)
-    return VisibilityChanged(circle, before, after)
+    return VisibilityChanged(circle, by, await group_uri(circle), before, after)
 
 
 async def set_retention(circle: Circle, days: int | None) -> Circle:

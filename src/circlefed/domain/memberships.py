@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from circlefed.domain import modlog
 from circlefed.domain.account_settings import chosen_name_back
+from circlefed.domain.circles import group_uri
 from circlefed.domain.events import (
     JoinApproved,
     JoinRejected,
@@ -25,7 +26,8 @@ from circlefed.storage.models import Account, Actor, Circle, Membership, Members
 
 @dataclass(frozen=True)
 class JoinOutcome:
-    """What request_join did: the membership as it now stands and the events to publish (none for a no-op)."""
+    """What request_join did: the membership as it now stands and the events to publish (none for a no-op); an
+    Outcome (domain/events.py), published as its events."""
 
     membership: Membership
     events: tuple[MemberJoined | JoinRequested, ...]
@@ -75,8 +77,9 @@ async def request_join(
     except IntegrityError:
         # A concurrent request for the same actor won the insert; it already produced the events.
         return JoinOutcome(await Membership.get(circle=circle, actor=actor), ())
-    event = MemberJoined if state is MembershipState.APPROVED else JoinRequested
-    return JoinOutcome(membership, (event(circle, actor, membership, follow_activity_uri),))
+    kind = MemberJoined if state is MembershipState.APPROVED else JoinRequested
+    event = kind(circle, actor, membership, follow_activity_uri, object_uri=await group_uri(circle))
+    return JoinOutcome(membership, (event,))
 
 
 async def approve_membership(
@@ -89,7 +92,7 @@ async def approve_membership(
     await membership.save(update_fields=["state", "updated_at"])
     await _note_public_join(circle, membership)
     await _log_decision(circle, actor, by, modlog.APPROVE_JOIN, now)
-    return JoinApproved(circle, actor, membership, by, membership.follow_activity_uri)
+    return JoinApproved(circle, by, actor, membership, membership.follow_activity_uri)
 
 
 async def reject_membership(
@@ -101,7 +104,7 @@ async def reject_membership(
     membership.state = MembershipState.REJECTED
     await membership.save(update_fields=["state", "updated_at"])
     await _log_decision(circle, actor, by, modlog.REJECT_JOIN, now, reason)
-    return JoinRejected(circle, actor, membership, by, membership.follow_activity_uri)
+    return JoinRejected(circle, by, actor, membership, membership.follow_activity_uri)
 
 
 async def _note_public_join(circle: Circle, membership: Membership) -> None:
@@ -130,7 +133,7 @@ async def leave_circle(circle: Circle, actor: Actor) -> MemberLeft:
         if was_approved and membership.role is Role.FACILITATOR and len(await facilitators(circle)) <= 1:
             raise Conflict("the last facilitator cannot leave the circle: make another member facilitator first")
         await membership.delete()
-    return MemberLeft(circle, actor, membership.follow_activity_uri, was_approved)
+    return MemberLeft(circle, actor, membership.follow_activity_uri, was_approved, object_uri=await group_uri(circle))
 
 
 async def joined_while_public(circle: Circle) -> list[Membership]:
@@ -156,7 +159,7 @@ async def remove_members(circle: Circle, people: list[Actor], *, by: Actor, now:
                 raise Conflict("a facilitator cannot be removed: make them a member again first")
             await membership.delete()
             await modlog.record(circle, by, modlog.REMOVE_MEMBER, target_uri=person.uri, now=now)
-            removed.append(MemberRemoved(circle, person, membership.follow_activity_uri))
+            removed.append(MemberRemoved(circle, by, person, membership.follow_activity_uri))
     return removed
 
 

@@ -3,13 +3,13 @@ sent or deleted. Who may write to whom is domain/message_rules.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from circlefed.domain.content import render_markdown, sanitise_html
+from circlefed.domain.events import MessageSent
 from circlefed.domain.message_rules import refusal_to_start, refusal_to_write
 from circlefed.domain.safety import check_posting_rate
 from circlefed.domain.site import Site
@@ -17,16 +17,6 @@ from circlefed.errors import BadRequest, Forbidden, NotFound
 from circlefed.storage.models import Actor, Circle, Conversation, ConversationParty, Message
 
 MAX_MESSAGE_LENGTH = 10_000
-
-
-@dataclass(frozen=True)
-class MessageSent:
-    """A message written here: federation sends it when the recipient is on another instance."""
-
-    conversation: Conversation
-    message: Message
-    sender: Actor
-    recipient: Actor
 
 
 def check_message(source: str) -> str:
@@ -94,7 +84,8 @@ async def send_message(
         content_html=render_markdown(source), created_at=now,
     )
     await _delivered(conversation, recipient, now)
-    return MessageSent(conversation, message, sender, recipient)
+    circle = await Circle.get_or_none(id=conversation.circle_id)  # type: ignore[attr-defined]
+    return MessageSent(circle, conversation, message, sender, recipient)
 
 
 async def receive_message(

@@ -110,17 +110,43 @@ def _stands_for_itself(circle: Circle, actor: Actor, level: Visibility | None) -
     return not uses_pseudonyms(circle, level)
 
 
-async def attributed_actor(
-    site: Site, circle: Circle, author: Actor, *, create: bool, level: Visibility | None = None
-) -> Actor:
+async def ensure_pseudonyms(
+    site: Site, circle: Circle, people: Iterable[Actor], *, level: Visibility | None = None
+) -> None:
+    """Make the per-circle pseudonyms other instances will see `people` by in `circle` (`level`: see
+    uses_pseudonyms), before anything is rendered under them: publishing runs this first (federation/outbound/
+    publish.py), so that rendering only reads (attributed_actor). One is made while the admin does not share
+    real names; once made it stays. Remote people, the Group, instance actors and public circles need none."""
+    shares_real_names: bool | None = None
+    for person in people:
+        if _stands_for_itself(circle, person, level):
+            continue
+        name = await pseudonym_name(circle, person)
+        if await _pseudonymous(name) is not None:
+            continue
+        if shares_real_names is None:
+            shares_real_names = (await read_instance_policy()).share_real_names
+        if shares_real_names:
+            return
+        try:
+            async with in_transaction():
+                await create_local_actor(
+                    site.uris, site.domain, actor_type="Person", local_name=name, uri=site.uris.member(name),
+                    display_name=await _shown_name(circle, person, name),
+                )
+        except IntegrityError:
+            pass  # made at the same time by another transaction, or the name is an account's (logged on use)
+
+
+async def attributed_actor(site: Site, circle: Circle, author: Actor, *, level: Visibility | None = None) -> Actor:
     """Who other instances see as `author` (the author of a post, a moderator, a person moderated) in `circle`.
+    Only reads: pseudonyms are made before anything is rendered (ensure_pseudonyms).
 
     In a confidential circle hosted here (`level`: see uses_pseudonyms) a local member appears as their
-    per-circle pseudonym once one exists; one is made (create=True, when something is published) while the
-    admin does not share real names. Once made it stays, and a post written in public keeps its author, so a
-    post never changes hands. With create=False (rendering a document) a pseudonym not made yet is named by the
-    id it will have: a document never shows the member's own actor in its place. Public posts, remote members,
-    the Group and instance actors show the actor itself."""
+    per-circle pseudonym once one exists; while the admin does not share real names, a pseudonym not made yet
+    (a document rendered before anything was published under it) is named by the id it will have: a document
+    never shows the member's own actor in its place. A post written in public keeps its author, so a post never
+    changes hands. Public posts, remote members, the Group and instance actors show the actor itself."""
     if _stands_for_itself(circle, author, level):
         return author
     name = await pseudonym_name(circle, author)
@@ -129,17 +155,7 @@ async def attributed_actor(
         return existing
     if (await read_instance_policy()).share_real_names:
         return author
-    if not create:
-        return Actor(uri=site.uris.member(name), type="Person", is_local=True, local_name=name, preferred_username=name)
-    try:
-        async with in_transaction():
-            actor = await create_local_actor(
-                site.uris, site.domain, actor_type="Person", local_name=name, uri=site.uris.member(name),
-                display_name=await _shown_name(circle, author, name),
-            )
-    except IntegrityError:
-        return await _pseudonymous(name) or author
-    return actor
+    return Actor(uri=site.uris.member(name), type="Person", is_local=True, local_name=name, preferred_username=name)
 
 
 async def _shown_name(circle: Circle, author: Actor, name: str) -> str:

@@ -37,7 +37,7 @@ async def set_rules(
     note = f"version {circle.rules_version}" + (", acknowledgement required again" if require_reacknowledgement else "")
     group = await Actor.get(id=circle.actor_id)
     await modlog.record(circle, by, modlog.SET_RULES, target_uri=group.uri, reason=note, now=now)
-    return RulesChanged(circle, by)
+    return RulesChanged(circle, by, group.uri)
 
 
 async def acknowledge_rules(circle: Circle, actor: Actor, *, version: int, now: datetime) -> Membership:

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from circlefed.domain.memberships import JoinOutcome
+from circlefed.domain.events import events_of
 from circlefed.domain.site import Site
 from circlefed.federation.outbound.publish import publish
 
 
 async def perform(site: Site, change: Awaitable[Any], *, now: datetime) -> Any:
     """Await the domain change (start_thread(...), reply(...), leave_circle(...), approve_membership(...)) and
-    publish its events before the transaction commits (DESIGN.md: transactional outbox); returns its result."""
+    publish its events (domain/events.py events_of: an event, a list of them, or an Outcome carrying them)
+    before the transaction commits (DESIGN.md: transactional outbox); returns its result."""
     async with in_transaction():
         result = await change
         await publish(site, events_of(result), now=now)
     return result
-
-
-def events_of(result: Any) -> list:
-    if isinstance(result, JoinOutcome):
-        return list(result.events)
-    if isinstance(result, Sequence):
-        return list(result)
-    return [result] if result is not None else []

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from circlefed.delivery.outbox import store_activity
 from circlefed.domain.account_removal import AccountErased, erase_account
+from circlefed.domain.events import events_of
 from circlefed.domain.pseudonyms import pseudonym_name
 from circlefed.domain.site import Site
 from circlefed.federation.outbound.exits import Reach, enqueue
@@ -27,7 +28,7 @@ async def delete_account(site: Site, account: Account, *, now: datetime) -> int:
     """Erase the account here and queue the Deletes; returns how many actor-Delete deliveries were queued."""
     async with in_transaction():
         erased = await erase_account(account, now=now)
-        await publish(site, erased.events, now=now)
+        await publish(site, events_of(erased), now=now)
         queued = await _delete_identities(site, erased, now)
     log.info("account %s: %d Delete deliveries of its identities queued", account.id, queued)
     return queued

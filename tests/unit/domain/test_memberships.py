@@ -5,7 +5,7 @@ import pytest
 
 from circlefed.domain.account_settings import set_circle_pseudonym
 from circlefed.domain.circles import create_circle
-from circlefed.domain.events import JoinApproved, JoinRejected, JoinRequested, MemberJoined, MemberLeft
+from circlefed.domain.events import JoinApproved, JoinRejected, JoinRequested, MemberJoined, MemberLeft, events_of
 from circlefed.domain.memberships import (
     approve_membership,
     approved_members,
@@ -91,6 +91,11 @@ async def test_a_local_member_joins_an_open_circle_through_the_same_function(db,
     outcome = await request_join(circle, robin, now=clock.now())
     assert isinstance(outcome.events[0], MemberJoined) and outcome.events[0].follow_activity_uri is None
     assert await is_member(circle, robin)
+    # What a join publishes is its outcome's events, as for any result that carries them (events_of).
+    assert events_of(outcome) == list(outcome.events)
+    assert events_of(await request_join(circle, robin, now=clock.now())) == []  # already a member: nothing new
+    left = await leave_circle(circle, robin)
+    assert events_of(left) == [left] and events_of([left]) == [left] and events_of(None) == []
 
 
 @pytest.mark.parametrize(
@@ -162,7 +167,7 @@ async def test_a_facilitator_approves_a_pending_request(db, clock):
     await request_join(circle, kim, follow_activity_uri=FOLLOW, now=clock.now())
     event = await approve_membership(circle, kim, by=host)
     assert isinstance(event, JoinApproved)
-    assert (event.actor, event.by, event.follow_activity_uri) == (kim, host, FOLLOW)
+    assert (event.member, event.actor, event.follow_activity_uri) == (kim, host, FOLLOW)
     assert await is_member(circle, kim) and await approved_members(circle) == [host, kim]
 
 
@@ -183,7 +188,7 @@ async def test_a_remote_circles_accept_approves_through_its_group_actor(db, cloc
     await request_join(circle, robin, now=clock.now())
     group = await circle.actor
     event = await approve_membership(circle, robin, by=group)
-    assert event.by == group and await is_member(circle, robin)
+    assert event.actor == group and await is_member(circle, robin)
 
 
 @pytest.mark.parametrize("decider", ["member", "remote", "other_facilitator", "pending"])

@@ -36,7 +36,7 @@ async def test_a_facilitator_locks_a_thread_and_replies_are_refused_until_unlock
     circle, host, robin, _ = grief
     thread = await a_thread(circle, robin, clock)
     event = await moderation.lock_thread(thread, host, reason="cooling off", now=clock.now())
-    assert (event.action, event.target_uri, event.reason) == ("lock_thread", thread.uri, "cooling off")
+    assert (event.action, event.object_uri, event.reason) == ("lock_thread", thread.uri, "cooling off")
     with pytest.raises(Forbidden, match="locked"):
         await reply(SITE, thread, robin, source="one more", now=clock.now())
     assert await moderation.lock_thread(thread, host, now=clock.now()) is None  # already locked: nothing to send

@@ -46,7 +46,7 @@ async def test_a_member_starts_a_thread_rendered_from_markdown(grief, clock):
     event = await start_thread(
         SITE, circle, robin, title="  Missing my dad ", source="It has been **a year**.", now=clock.now()
     )
-    assert isinstance(event, ThreadStarted) and (event.circle, event.author) == (circle, robin) and event.is_local
+    assert isinstance(event, ThreadStarted) and (event.circle, event.actor) == (circle, robin) and event.is_local
     thread = await Thread.get(id=event.thread.id)
     assert thread.uri.startswith("http://127.0.0.1:8080/t/") and thread.title == "Missing my dad"
     assert thread.content_html == "<p>It has been <strong>a year</strong>.</p>"
@@ -138,7 +138,7 @@ async def test_author_facilitator_or_admin_deletes_a_thread_leaving_a_tombstone(
     by = {"author": robin, "facilitator": host}.get(who) or await local_member("root_admin", is_admin=True)
     clock.advance(60)
     event = await delete_thread(thread, by, now=clock.now())
-    assert isinstance(event, ThreadDeleted) and event.thread_uri == thread.uri and event.by == by
+    assert isinstance(event, ThreadDeleted) and event.object_uri == thread.uri and event.actor == by
     assert event.is_removal is (who != "author")
     stored = await Thread.get(id=thread.id)
     assert stored.deleted_at == clock.now()
@@ -183,7 +183,7 @@ async def test_a_member_replies_and_the_thread_moves_up(grief, clock):
     thread = await a_thread(circle, robin, clock)
     clock.advance(timedelta(hours=1))
     event = await reply(SITE, thread, host, source="I hear you.", content_warning="loss", now=clock.now())
-    assert isinstance(event, ReplyPosted) and (event.circle, event.thread, event.author) == (circle, thread, host)
+    assert isinstance(event, ReplyPosted) and (event.circle, event.thread, event.actor) == (circle, thread, host)
     post = await Post.get(id=event.post.id)
     assert post.uri.startswith("http://127.0.0.1:8080/p/") and post.in_reply_to_uri == thread.uri
     assert (post.content_html, post.content_warning, post.published_at) == ("<p>I hear you.</p>", "loss", clock.now())
@@ -252,7 +252,7 @@ async def test_replies_are_deleted_by_the_same_people_as_threads(grief, clock):
     with pytest.raises(Forbidden):
         await delete_reply(post, kim, now=clock.now())
     event = await delete_reply(post, host, now=clock.now())
-    assert isinstance(event, ReplyDeleted) and event.is_removal and event.post_uri == post.uri
+    assert isinstance(event, ReplyDeleted) and event.is_removal and event.object_uri == post.uri
     stored = await Post.get(id=post.id)
     assert (stored.deleted_at, stored.content_html, stored.source) == (clock.now(), "", "")
     with pytest.raises(NotFound, match="deleted"):

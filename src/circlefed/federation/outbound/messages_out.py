@@ -6,17 +6,26 @@ import logging
 from datetime import datetime
 
 from circlefed.delivery.outbox import store_activity
-from circlefed.domain.messages import MessageSent
-from circlefed.domain.pseudonyms import attributed_actor
+from circlefed.domain.events import MessageSent
+from circlefed.domain.pseudonyms import attributed_actor, ensure_pseudonyms
 from circlefed.domain.site import Site
 from circlefed.federation.outbound.audience import personal_inbox
 from circlefed.federation.outbound.exits import enqueue
 from circlefed.protocol.messages import render_direct_note
 from circlefed.protocol.objects import render_create
 from circlefed.protocol.parse import authority
-from circlefed.storage.models import Actor, Circle, ConversationParty, Message
+from circlefed.storage.models import Actor, ConversationParty, Message
 
 log = logging.getLogger(__name__)
+
+
+async def message_pseudonyms(site: Site, event: MessageSent) -> None:
+    """Before the first message of a conversation leaves: the sender's pseudonym in the circle, when other
+    instances know them by one there (voice_of)."""
+    if event.recipient.is_local or not personal_inbox(event.recipient) or event.circle is None:
+        return
+    if (await _party(event)).voice_id is None:  # type: ignore[attr-defined]
+        await ensure_pseudonyms(site, event.circle, [event.actor])
 
 
 async def publish_message(site: Site, event: MessageSent, *, now: datetime, received: dict | None = None) -> None:
@@ -52,14 +61,17 @@ async def publish_message(site: Site, event: MessageSent, *, now: datetime, rece
 async def voice_of(site: Site, event: MessageSent) -> Actor:
     """The actor that speaks for the sender in this conversation: chosen when the first message leaves, as other
     instances see them in the circle (domain/pseudonyms.py), then kept, so that answers always find it."""
-    party = await ConversationParty.get(conversation_id=event.conversation.id, actor_id=event.sender.id)
+    party = await _party(event)
     if party.voice_id is not None:  # type: ignore[attr-defined]
         return await Actor.get(id=party.voice_id)  # type: ignore[attr-defined]
-    circle = await Circle.get_or_none(id=event.conversation.circle_id)  # type: ignore[attr-defined]
-    voice = event.sender if circle is None else await attributed_actor(site, circle, event.sender, create=True)
+    voice = event.actor if event.circle is None else await attributed_actor(site, event.circle, event.actor)
     party.voice = voice
     await party.save(update_fields=["voice_id"])
     return voice
+
+
+async def _party(event: MessageSent) -> ConversationParty:
+    return await ConversationParty.get(conversation_id=event.conversation.id, actor_id=event.actor.id)
 
 
 async def _last_from(conversation_id: int, author: Actor) -> str | None:

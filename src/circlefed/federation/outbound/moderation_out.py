@@ -8,10 +8,9 @@ from datetime import datetime
 from circlefed.delivery.outbox import store_activity
 from circlefed.domain import events as ev
 from circlefed.domain import modlog
-from circlefed.domain.confidentiality import VisibilityChanged
 from circlefed.domain.directory import get_circle
 from circlefed.domain.memberships import approved_members
-from circlefed.domain.pseudonyms import attributed_actor
+from circlefed.domain.pseudonyms import attributed_actor, ensure_pseudonyms
 from circlefed.domain.site import Site
 from circlefed.federation.confidential import personal_inboxes
 from circlefed.federation.outbound.audience import follower_inboxes, personal_inbox
@@ -42,27 +41,27 @@ async def publish_moderated(
     per-circle pseudonym: domain/pseudonyms.py), and a ban or its lifting goes only to the banned person's own
     instance: nobody else learns who belongs to the circle, who was banned or why."""
     circle = event.circle
-    ordering = event.target_uri if event.action in THREAD_ACTIONS else None
-    about = event.person if event.action in PERSON_ACTIONS else None
+    ordering = event.object_uri if event.action in THREAD_ACTIONS else None
+    about = _about(event)
     inboxes = await _ban_inboxes(circle, about) if event.action in (modlog.BAN, modlog.UNBAN) else None
-    if not event.by.is_local:
+    if not event.actor.is_local:
         if circle.is_local and received is not None:
             await relay(
-                site, circle, received, object_uri=event.target_uri, ordering_key=ordering, now=now,
+                site, circle, received, object_uri=event.object_uri, ordering_key=ordering, now=now,
                 to_inboxes=inboxes, concerning=about,
             )
         return []
     by = await _shown_moderator(site, event)
-    target = await attributed_actor(site, circle, about, create=True) if about is not None else None
-    shown = replace(event, by=by, target_uri=target.uri if target is not None else event.target_uri)
+    target = await attributed_actor(site, circle, about) if about is not None else None
+    shown = replace(event, actor=by, object_uri=target.uri if target is not None else event.object_uri)
     payload = render_moderation(site, shown, await audience_of(circle), await circle_actor(circle), now)
     activity = await store_activity(
         uri=payload["id"], type=payload["type"], actor=by, payload=payload, now=now, circle=circle,
-        object_uri=event.target_uri,
+        object_uri=event.object_uri,
     )
     if circle.is_local:
         await relay(
-            site, circle, payload, object_uri=event.target_uri, ordering_key=ordering, now=now,
+            site, circle, payload, object_uri=event.object_uri, ordering_key=ordering, now=now,
             to_inboxes=inboxes, concerning=about,
         )
     else:
@@ -72,14 +71,33 @@ async def publish_moderated(
     return list(event.removals)
 
 
-async def _shown_moderator(site: Site, event: ev.Moderated) -> Actor:
-    """Who other instances see acting: a facilitator's pseudonym in a confidential circle; for a ban there, the
-    circle's Group itself (its notice goes to an instance that may have no member left: it learns of its own
-    account's ban, not of who facilitates)."""
+async def moderation_pseudonyms(site: Site, event: ev.Moderated) -> None:
+    """Before rendering a local moderator's action: the pseudonyms it shows, the moderator's (unless the Group
+    speaks for them) and the person's it is about."""
+    if not event.actor.is_local:
+        return  # relayed as received: it names nobody of this instance anew
+    about = _about(event)
+    people = [] if _group_speaks(event) else [event.actor]
+    await ensure_pseudonyms(site, event.circle, people + ([about] if about is not None else []))
+
+
+def _about(event: ev.Moderated) -> Actor | None:
+    return event.person if event.action in PERSON_ACTIONS else None
+
+
+def _group_speaks(event: ev.Moderated) -> bool:
+    """For a ban in a confidential circle, the circle's Group itself acts (its notice goes to an instance that
+    may have no member left: it learns of its own account's ban, not of who facilitates)."""
     circle = event.circle
-    if event.action in (modlog.BAN, modlog.UNBAN) and circle.is_local and circle.visibility is not Visibility.PUBLIC:
-        return await circle_actor(circle)
-    return await attributed_actor(site, circle, event.by, create=True)
+    return event.action in (modlog.BAN, modlog.UNBAN) and circle.is_local and circle.visibility is not Visibility.PUBLIC
+
+
+async def _shown_moderator(site: Site, event: ev.Moderated) -> Actor:
+    """Who other instances see acting: a facilitator's pseudonym in a confidential circle, or the Group
+    (_group_speaks)."""
+    if _group_speaks(event):
+        return await circle_actor(event.circle)
+    return await attributed_actor(site, event.circle, event.actor)
 
 
 async def _ban_inboxes(circle: Circle, person: Actor | None) -> list[str] | None:
@@ -103,17 +121,22 @@ async def publish_rules(
     await enqueue(site, activity, await follower_inboxes(circle), None, now)
 
 
-async def publish_visibility(
-    site: Site, event: VisibilityChanged, *, now: datetime, received: dict | None = None
-) -> None:
-    """A circle hosted here changed level (services/circle_settings.py cancelled what may no longer go out):
-    its local members get their pseudonyms before anything is published under them, and every instance hosting
-    a member receives Update(Group), whatever the policy says of members content (the Group document is no
-    secret): they re-read the level and hide their copies from everyone but the members."""
+async def visibility_pseudonyms(site: Site, event: ev.VisibilityChanged) -> None:
+    """A circle hosted here became confidential: its local members get their pseudonyms before anything is
+    published under them."""
     circle = event.circle
     if circle.visibility is not Visibility.PUBLIC:
-        for member in await approved_members(circle):
-            await attributed_actor(site, circle, member, create=True)
+        await ensure_pseudonyms(site, circle, await approved_members(circle))
+
+
+async def publish_visibility(
+    site: Site, event: ev.VisibilityChanged, *, now: datetime, received: dict | None = None
+) -> None:
+    """A circle hosted here changed level (services/circle_settings.py cancelled what may no longer go out;
+    its members' pseudonyms are made first, visibility_pseudonyms): every instance hosting a member receives
+    Update(Group), whatever the policy says of members content (the Group document is no secret): they re-read
+    the level and hide their copies from everyone but the members."""
+    circle = event.circle
     activity = await group_update(site, circle, now, as_circle_content=False)
     inboxes = await follower_inboxes(circle)
     await enqueue(site, activity, inboxes, None, now, reach=Reach.PUBLIC_FACE)
@@ -148,7 +171,7 @@ async def publish_approved(
 
 def render_moderation(site: Site, event: ev.Moderated, audience: Audience, group: Actor, now: datetime) -> dict:
     """The activity of a local moderator's action (undoing ones embed a fresh copy of what they undo, as Lemmy)."""
-    by, target = event.by.uri, event.target_uri
+    by, target = event.actor.uri, event.object_uri
     new = site.uris.new_activity
     if event.action in (modlog.LOCK, modlog.UNLOCK):
         lock = render_lock(new(), by, target, audience, event.reason, now)

@@ -20,8 +20,8 @@ async def publish_name(site: Site, event: NameChanged, *, now: datetime, receive
     """Update(Person) by the member's pseudonymous actor in the circle, to the circle's member instances under
     the circle's confidentiality (they refetch the actor and show the new name). Nothing when the circle shows
     other instances the member's own actor: that actor's name does not change with a circle's."""
-    shown = await attributed_actor(site, event.circle, event.member, create=False)
-    if shown.id is None or shown.id == event.member.id:
+    shown = await attributed_actor(site, event.circle, event.actor)
+    if shown.id is None or shown.id == event.actor.id:
         return
     document = render_person(await get_person(site, shown.local_name or ""))
     payload = render_actor_update(site.uris.new_activity(), shown.uri, document, await audience_of(event.circle), now)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 from circlefed.delivery.outbox import store_activity
 from circlefed.domain import events as ev
-from circlefed.domain.confidentiality import VisibilityChanged
-from circlefed.domain.messages import MessageSent
-from circlefed.domain.pseudonyms import attributed_actor
+from circlefed.domain.pseudonyms import attributed_actor, ensure_pseudonyms
 from circlefed.domain.read_rule import row_level
 from circlefed.domain.site import Site
 from circlefed.federation.outbound import messages_out, moderation_out, names_out, reactions_out, reports_out
@@ -32,42 +31,75 @@ from circlefed.protocol.parse import authority
 from circlefed.storage.models import Actor, Circle, OutboxActivity, Post, ReviewState, Thread, Visibility
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-ContentEvent = ev.ThreadStarted | ev.ThreadEdited | ev.ThreadDeleted | ev.ReplyPosted | ev.ReplyEdited | ev.ReplyDeleted
+ReplyEvent = ev.ReplyPosted | ev.ReplyEdited | ev.ReplyDeleted
+ContentEvent = ev.ThreadStarted | ev.ThreadEdited | ev.ThreadDeleted | ReplyEvent
 # A publisher of one kind of event: what it sends, and the events it leads to (published after it), if any.
-# Called as publisher(site, event, now=..., received=...).
+# Called as publisher(site, event, now=..., received=...). It renders under pseudonyms made before it runs.
 Publisher = Callable[..., Awaitable[Sequence[ev.Event] | None]]
+# The step before a publisher: the per-circle pseudonyms its activities will show, made (ensure_pseudonyms).
+MakePseudonyms = Callable[[Site, Any], Awaitable[None]]
 
 
 async def publish(site: Site, events: Iterable[ev.Event], *, now: datetime, received: dict | None = None) -> None:
     """Turn domain events into stored activities and deliveries; `received` is the remote activity that caused
-    them (the Group relays it exactly as received). Must run in the transaction of the change. An event kind
-    with no publisher (EditHeld, say) leaves nothing to send."""
+    them (the Group relays it exactly as received). Must run in the transaction of the change. For each event the
+    pseudonyms it will show are made first (make_pseudonyms), then its publisher renders, only reading them. An
+    event kind with no publisher (EditHeld, say) leaves nothing to send."""
     for event in events:
-        publisher = _publisher_of(event)
+        publisher = _of_kind(PUBLISHERS, event)
         if publisher is None:
             continue
+        await make_pseudonyms(site, event)
         following = await publisher(site, event, now=now, received=received)
         if following:
             await publish(site, following, now=now)
 
 
-def _publisher_of(event: ev.Event) -> Publisher | None:
+async def make_pseudonyms(site: Site, event: ev.Event) -> None:
+    """Before rendering: the per-circle pseudonyms (domain/pseudonyms.py) other instances will see in what the
+    event publishes (its actor, a person moderated or reported, a message's sender) are made, so that rendering
+    never writes an actor row."""
+    make = _of_kind(PSEUDONYMS, event)
+    if make is not None:
+        await make(site, event)
+
+
+def _of_kind(table: dict[type, T], event: ev.Event) -> T | None:
     for kind in type(event).__mro__:
-        if kind in PUBLISHERS:
-            return PUBLISHERS[kind]
+        if kind in table:
+            return table[kind]
     return None
 
 
 # --- threads and replies ----------------------------------------------------------------------------------
 
 
+def _row(event: ContentEvent) -> Thread | Post:
+    return event.post if isinstance(event, ReplyEvent) else event.thread
+
+
+def _shown_level(event: ContentEvent, row: Thread | Post) -> Visibility:
+    """The level the actor of a post's activity is shown at: in a confidential circle other instances see the
+    author's per-circle pseudonym (unless real names are shared); the author of a post keeps the identity it was
+    written under (its own audience), someone else (a moderator removing it) appears as of now."""
+    as_written = event.actor.id == row.author_id  # type: ignore[attr-defined]
+    return row.audience if as_written else row_level(event.circle, row.audience)
+
+
+async def _content_pseudonyms(site: Site, event: ContentEvent) -> None:
+    row = _row(event)
+    if row.review_state is ReviewState.VISIBLE and event.actor.is_local:
+        await ensure_pseudonyms(site, event.circle, [event.actor], level=_shown_level(event, row))
+
+
 async def _publish_content(site: Site, event: ContentEvent, *, now: datetime, received: dict | None) -> None:
     circle, thread_uri = event.circle, event.thread.uri
-    row = getattr(event, "post", None) or event.thread
+    row = _row(event)
     if row.review_state is not ReviewState.VISIBLE:
         return  # held for review (or rejected): it leaves this instance only once a facilitator approves it
-    actor = getattr(event, "author", None) or event.by
+    actor = event.actor
     # SPEC: FEDERATION.md relays: a new thread or reply is announced in both shapes, Announce(Create) for FEP-1b12
     # peers and Announce(<object>) for Mastodon-like servers, which take only an announced status.
     is_new = isinstance(event, ev.ThreadStarted | ev.ReplyPosted)
@@ -97,10 +129,7 @@ async def _publish_content(site: Site, event: ContentEvent, *, now: datetime, re
 async def _authored_activity(
     site: Site, event: ContentEvent, row: Thread | Post, actor: Actor, level: Visibility, now: datetime
 ) -> OutboxActivity:
-    # A confidential circle shows other instances the author's per-circle pseudonym (unless real names are
-    # shared); the author of a post keeps the identity it was written under, a moderator appears as of now.
-    as_written = actor.id == row.author_id  # type: ignore[attr-defined]
-    actor = await attributed_actor(site, event.circle, actor, create=True, level=row.audience if as_written else level)
+    actor = await attributed_actor(site, event.circle, actor, level=_shown_level(event, row))
     uri = site.uris.new_activity()
     if isinstance(event, ev.ThreadDeleted | ev.ReplyDeleted):
         former = "Note" if isinstance(event, ev.ReplyDeleted) else "Page"
@@ -108,7 +137,7 @@ async def _authored_activity(
         payload = render_delete(uri, actor.uri, tombstone, await audience_of(event.circle, level), now)
     else:
         document = await (
-            reply_document(site, event.post) if hasattr(event, "post") else thread_document(site, event.thread)
+            reply_document(site, event.post) if isinstance(event, ReplyEvent) else thread_document(site, event.thread)
         )
         render = render_create if isinstance(event, ev.ThreadStarted | ev.ReplyPosted) else render_update
         payload = render(uri, actor.uri, render_post(document), now)
@@ -121,25 +150,21 @@ async def _authored_activity(
 # --- membership --------------------------------------------------------------------------------------------
 
 
-async def _welcome(
-    site: Site, event: ev.MemberJoined | ev.JoinApproved, *, now: datetime, received: dict | None
-) -> None:
-    """A new member: the answer to their Follow, and in a confidential circle their pseudonym now, before
-    anything names them."""
-    await _answer_follow(site, event, now=now, received=received)
-    await attributed_actor(site, event.circle, event.actor, create=True)
+async def _newcomer_pseudonym(site: Site, event: ev.MemberJoined | ev.JoinApproved) -> None:
+    """A new member of a confidential circle gets their pseudonym now, before anything names them."""
+    await ensure_pseudonyms(site, event.circle, [event.member])
 
 
 async def _answer_follow(
     site: Site, event: ev.MemberJoined | ev.JoinApproved | ev.JoinRejected, *, now: datetime, received: dict | None
 ) -> None:
     """SPEC: fep-1b12 following: a remote Follow of a local circle is answered with Accept (or Reject)."""
-    if not event.circle.is_local or event.actor.is_local:
+    if not event.circle.is_local or event.member.is_local:
         return
     await answer_follow(
         site,
         event.circle,
-        event.actor,
+        event.member,
         event.follow_activity_uri,
         now=now,
         received=received,
@@ -150,9 +175,9 @@ async def _answer_follow(
 async def _tell_removed(site: Site, event: ev.MemberRemoved, *, now: datetime, received: dict | None) -> None:
     """A removed remote member's instance learns it from a Reject of their Follow, whatever the policy says of
     the circle's content: it tells that instance only about its own account, and makes it hide what it holds."""
-    if event.circle.is_local and not event.actor.is_local:
+    if event.circle.is_local and not event.member.is_local:
         await answer_follow(
-            site, event.circle, event.actor, event.follow_activity_uri, now=now, kind="Reject", personal=True
+            site, event.circle, event.member, event.follow_activity_uri, now=now, kind="Reject", personal=True
         )
 
 
@@ -233,8 +258,8 @@ PUBLISHERS: dict[type, Publisher] = {
         (ev.ThreadStarted, ev.ThreadEdited, ev.ThreadDeleted, ev.ReplyPosted, ev.ReplyEdited, ev.ReplyDeleted),
         _publish_content,
     ),
-    ev.MemberJoined: _welcome,
-    ev.JoinApproved: _welcome,
+    ev.MemberJoined: _answer_follow,
+    ev.JoinApproved: _answer_follow,
     ev.JoinRejected: _answer_follow,
     ev.MemberRemoved: _tell_removed,
     ev.JoinRequested: _follow_or_undo,
@@ -242,12 +267,27 @@ PUBLISHERS: dict[type, Publisher] = {
     ev.ReactionAdded: reactions_out.publish_reaction,
     ev.ReactionRemoved: reactions_out.publish_reaction,
     ev.NameChanged: names_out.publish_name,
-    MessageSent: messages_out.publish_message,
+    ev.MessageSent: messages_out.publish_message,
     ev.Moderated: moderation_out.publish_moderated,
     ev.PostApproved: moderation_out.publish_approved,
     ev.RulesChanged: moderation_out.publish_rules,
     ev.CircleDescribed: moderation_out.publish_rules,
-    VisibilityChanged: moderation_out.publish_visibility,
+    ev.VisibilityChanged: moderation_out.publish_visibility,
     ev.ReportFiled: reports_out.publish_report,
     ev.ReportResolved: reports_out.publish_resolution,
+}
+
+
+PSEUDONYMS: dict[type, MakePseudonyms] = {
+    **dict.fromkeys(
+        (ev.ThreadStarted, ev.ThreadEdited, ev.ThreadDeleted, ev.ReplyPosted, ev.ReplyEdited, ev.ReplyDeleted),
+        _content_pseudonyms,
+    ),
+    ev.MemberJoined: _newcomer_pseudonym,
+    ev.JoinApproved: _newcomer_pseudonym,
+    ev.MessageSent: messages_out.message_pseudonyms,
+    ev.Moderated: moderation_out.moderation_pseudonyms,
+    ev.VisibilityChanged: moderation_out.visibility_pseudonyms,
+    ev.ReportFiled: reports_out.report_pseudonyms,
+    ev.ReportResolved: reports_out.resolution_pseudonyms,
 }

@@ -9,7 +9,7 @@ from circlefed.delivery.outbox import store_activity
 from circlefed.domain import events as ev
 from circlefed.domain.instance_policy import read_instance_policy
 from circlefed.domain.memberships import is_facilitator
-from circlefed.domain.pseudonyms import attributed_actor
+from circlefed.domain.pseudonyms import attributed_actor, ensure_pseudonyms
 from circlefed.domain.reports import flag_summary
 from circlefed.domain.site import Site
 from circlefed.federation.outbound.audience import personal_inbox
@@ -30,17 +30,27 @@ from circlefed.storage.models import (
 log = logging.getLogger(__name__)
 
 
+async def report_pseudonyms(site: Site, event: ev.ReportFiled) -> None:
+    """Before rendering a local member's Flag: in a confidential circle the reporter, and a member reported in
+    person, appear as their pseudonyms."""
+    if event.circle is None or not event.actor.is_local:
+        return
+    reported = event.reported_actor
+    named = [reported] if reported is not None and reported.uri in event.object_uris else []
+    await ensure_pseudonyms(site, event.circle, [event.actor, *named])
+
+
 async def publish_report(site: Site, event: ev.ReportFiled, *, now: datetime, received: dict | None) -> None:
     """SPEC: PROTOCOL.md moderation: a Flag goes to the circle; the circle's instance forwards Announce(Flag) to
     its remote facilitators and, where the admin allows, to the reported author's home instance."""
     circle = event.circle
     if circle is None:
         return  # a report to this instance's admins stays here
-    flag = received if not event.reporter.is_local else None
-    if event.reporter.is_local:
+    flag = received if not event.actor.is_local else None
+    if event.actor.is_local:
         group = await circle_actor(circle)
         # In a confidential circle the reporter, and a member reported in person, appear as their pseudonyms.
-        reporter = await attributed_actor(site, circle, event.reporter, create=True)
+        reporter = await attributed_actor(site, circle, event.actor)
         objects = [await _as_shown(site, circle, uri, event.reported_actor) for uri in event.object_uris]
         summary = flag_summary(event.category, event.reason)
         flag = render_flag(site.uris.new_activity(), reporter.uri, objects, group.uri, summary, event.category.value)
@@ -58,7 +68,7 @@ async def publish_report(site: Site, event: ev.ReportFiled, *, now: datetime, re
 
 async def _as_shown(site: Site, circle: Circle, uri: str, reported: Actor | None) -> str:
     if reported is not None and reported.uri == uri:
-        return (await attributed_actor(site, circle, reported, create=True)).uri
+        return (await attributed_actor(site, circle, reported)).uri
     return uri
 
 
@@ -74,6 +84,18 @@ async def forward_report(site: Site, circle: Circle, flag: dict, reported: Actor
     await _announce_privately(site, circle, flag, recipients, object_uri=flag.get("id"), now=now)
 
 
+async def resolution_pseudonyms(site: Site, event: ev.ReportResolved) -> None:
+    """Before rendering a local facilitator's Resolve in a circle hosted here (only there are pseudonyms): the
+    facilitator's pseudonym, and the reporter's when their Flag is rendered again (_flag_of)."""
+    circle, report = event.circle, event.report
+    if circle is None or not circle.is_local or report.activity_uri is None or not event.actor.is_local:
+        return
+    people = [event.actor]
+    if not await OutboxActivity.exists(uri=report.activity_uri, type="Flag"):
+        people.append(await Actor.get(id=report.reporter_id))  # type: ignore[attr-defined]
+    await ensure_pseudonyms(site, circle, people)
+
+
 async def publish_resolution(site: Site, event: ev.ReportResolved, *, now: datetime, received: dict | None) -> None:
     """SPEC: PROTOCOL.md moderation (Lemmy's Resolve): a facilitator here sends `Resolve{object: the Flag}` to a
     remote circle's Group; the circle's own instance announces a resolution, its own facilitators' or a remote
@@ -84,16 +106,16 @@ async def publish_resolution(site: Site, event: ev.ReportResolved, *, now: datet
     if report.activity_uri is None:
         log.info("report #%d has no Flag id (filed before they were kept): resolved here only", report.id)
         return
-    if not event.by.is_local:
+    if not event.actor.is_local:
         if circle.is_local and received is not None:
-            await _announce_resolution(site, circle, report, received, skip_domain=authority(event.by.uri), now=now)
+            await _announce_resolution(site, circle, report, received, skip_domain=authority(event.actor.uri), now=now)
         return
-    if not circle.is_local and not await is_facilitator(circle, event.by):
+    if not circle.is_local and not await is_facilitator(circle, event.actor):
         log.info("report #%d closed here by an admin who does not facilitate %s: not sent", report.id, circle.slug)
         return
     group = await circle_actor(circle)
     flag = await _flag_of(site, circle, report, group)
-    by = await attributed_actor(site, circle, event.by, create=True)
+    by = await attributed_actor(site, circle, event.actor)
     resolve = render_resolve(site.uris.new_activity(), by.uri, flag, group.uri, event.outcome, now)
     activity = await store_activity(
         uri=resolve["id"], type="Resolve", actor=by, payload=resolve, now=now, circle=circle,
@@ -143,7 +165,7 @@ async def _flag_of(site: Site, circle: Circle, report: Report, group: Actor) -> 
     sent = await OutboxActivity.get_or_none(uri=report.activity_uri, type="Flag")
     if sent is not None:
         return sent.payload
-    reporter = await attributed_actor(site, circle, await Actor.get(id=report.reporter_id), create=True)
+    reporter = await attributed_actor(site, circle, await Actor.get(id=report.reporter_id))
     summary = flag_summary(report.category, report.reason)
     objects = [report.object_uri]
     return render_flag(report.activity_uri, reporter.uri, objects, group.uri, summary, report.category.value)

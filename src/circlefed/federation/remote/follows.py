@@ -37,7 +37,8 @@ async def join_remote_circle(federation: Federation, member: Actor, handle: str)
         events = list(outcome.events)
         if not events and outcome.state is MembershipState.PENDING:
             # Asked again while still pending: send the Follow again (its Accept may have been lost).
-            events = [JoinRequested(circle, member, outcome.membership, outcome.membership.follow_activity_uri)]
+            again = JoinRequested(circle, member, outcome.membership, outcome.membership.follow_activity_uri, group.uri)
+            events = [again]
         await publish(site, events, now=now)
     log.info("actor %s asked to join circle actor %s (%s)", member.id, group.id, outcome.state.value)
     return outcome

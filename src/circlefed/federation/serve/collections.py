@@ -6,7 +6,7 @@ import time
 
 from circlefed.domain.circles import count_members
 from circlefed.domain.memberships import facilitators
-from circlefed.domain.pseudonyms import attributed_actor
+from circlefed.domain.pseudonyms import attributed_actor, ensure_pseudonyms
 from circlefed.domain.site import Site
 from circlefed.federation.serve.documents import audience_of, circle_actor, object_document
 from circlefed.protocol.objects import render_collection, render_count
@@ -96,7 +96,9 @@ async def moderators(site: Site, circle: Circle) -> dict:
     """SPEC: fep-1b12 moderation: the facilitators, as the collection the Group's attributedTo names; in a
     members circle each as other instances see them (their per-circle pseudonym: domain/pseudonyms.py)."""
     group = await circle_actor(circle)
-    shown = [await attributed_actor(site, circle, actor, create=True) for actor in await facilitators(circle)]
+    people = await facilitators(circle)
+    await ensure_pseudonyms(site, circle, people)  # made before the collection is rendered, which only reads
+    shown = [await attributed_actor(site, circle, actor) for actor in people]
     return render_collection(f"{group.uri}/moderators", [actor.uri for actor in shown])
 
 

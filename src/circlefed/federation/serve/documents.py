@@ -45,9 +45,7 @@ def replies_uri(site: Site, uri: str) -> str | None:
 
 async def thread_document(site: Site, thread: Thread) -> PostDocument:
     circle = await Circle.get(id=thread.circle_id)
-    author = await attributed_actor(
-        site, circle, await Actor.get(id=thread.author_id), create=False, level=thread.audience
-    )
+    author = await attributed_actor(site, circle, await Actor.get(id=thread.author_id), level=thread.audience)
     return PostDocument(
         uri=thread.uri,
         author_uri=author.uri,
@@ -67,7 +65,7 @@ async def thread_document(site: Site, thread: Thread) -> PostDocument:
 async def reply_document(site: Site, post: Post) -> PostDocument:
     thread = await Thread.get(id=post.thread_id)
     circle = await Circle.get(id=thread.circle_id)
-    author = await attributed_actor(site, circle, await Actor.get(id=post.author_id), create=False, level=post.audience)
+    author = await attributed_actor(site, circle, await Actor.get(id=post.author_id), level=post.audience)
     content = post.content_html
     if post.content_warning:
         # Peers that ignore `summary` (Lemmy, PieFed, NodeBB) still show the warning as the first line.
@@ -97,7 +95,7 @@ async def _answered_author(site: Site, circle: Circle, post: Post, author: Actor
     parent_author = await Actor.get_or_none(id=parent.author_id)  # type: ignore[attr-defined]
     if parent_author is None:
         return None
-    shown = await attributed_actor(site, circle, parent_author, create=False, level=parent.audience)
+    shown = await attributed_actor(site, circle, parent_author, level=parent.audience)
     if shown.uri == author.uri:
         return None
     handle = f"@{shown.preferred_username}@{authority(shown.uri)}" if shown.preferred_username else None
