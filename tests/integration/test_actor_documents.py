@@ -11,6 +11,7 @@ from circlefed.domain.directory import get_instance_actor
 from circlefed.domain.site import Site
 from circlefed.protocol.vocab import CONTEXT, undefined_terms
 from circlefed.storage.models import Actor, Circle, Visibility
+from tests.factories import PASSWORD
 
 AS2 = "application/activity+json"
 LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -42,7 +43,7 @@ async def client(aiohttp_client, settings):
 async def instance(settings, db):
     """A member, a facilitated public circle with rules, a members circle and a local circle."""
     site = site_of(settings)
-    alice = await create_account(site, "alice", "correct horse battery")
+    alice = await create_account(site, "alice", PASSWORD)
     grief = await create_circle(site, "grief", "Grief circle", description="For loss.", facilitator=await alice.actor)
     grief.rules_source = "Be **kind**."
     grief.rules_html = "<p>Be <strong>kind</strong>.</p>"

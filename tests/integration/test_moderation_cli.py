@@ -15,6 +15,7 @@ from circlefed.domain.site import Site
 from circlefed.domain.threads import start_thread
 from circlefed.storage.db import activated, open_database
 from circlefed.storage.models import Membership, MembershipState
+from tests.factories import PASSWORD
 from tests.integration.test_cli import run
 
 pytestmark = pytest.mark.storage
@@ -33,7 +34,7 @@ async def two_entries(database_url: str) -> None:
     ctx = await open_database(database_url)
     try:
         with activated(ctx):
-            fran = await (await create_account(SITE, "fran", "correct horse battery")).actor
+            fran = await (await create_account(SITE, "fran", PASSWORD)).actor
             grief = await create_circle(SITE, "grief", "Grief", facilitator=fran)
             hope = await create_circle(SITE, "hope", "Hope", facilitator=fran)
             old, new = datetime(2026, 1, 2, 9, 30, tzinfo=UTC), datetime(2026, 3, 4, 18, 0, tzinfo=UTC)
@@ -92,8 +93,8 @@ async def a_held_post_and_a_report(database_url: str) -> str:
     ctx = await open_database(database_url)
     try:
         with activated(ctx):
-            fran = await (await create_account(SITE, "fran", "correct horse battery")).actor
-            robin = await (await create_account(SITE, "robin", "correct horse battery")).actor
+            fran = await (await create_account(SITE, "fran", PASSWORD)).actor
+            robin = await (await create_account(SITE, "robin", PASSWORD)).actor
             grief = await create_circle(SITE, "grief", "Grief", facilitator=fran)
             await Membership.create(circle=grief, actor=robin, state=MembershipState.APPROVED)
             await safety_admin.set_switch("hold_first_posts", True)

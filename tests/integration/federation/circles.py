@@ -12,8 +12,8 @@ from circlefed.federation.actions import perform
 from circlefed.federation.remote.follows import join_remote_circle
 from circlefed.storage.models import Actor, Circle, Delivery, InboxItem, QueueState, Visibility
 from circlefed.web.keys import CLOCK, FEDERATION, PERIODIC_JOBS, RUNNER, SITE
+from tests.factories import PASSWORD
 
-PASSWORD = "correct horse battery staple"
 HTML = {"Accept": "text/html"}
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

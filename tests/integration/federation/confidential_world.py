@@ -33,9 +33,9 @@ from circlefed.storage.models import (
     Visibility,
 )
 from circlefed.web.keys import CLOCK, FEDERATION, SITE
+from tests.factories import PASSWORD
 
 LOCAL_PEOPLE = ("kestrelfac", "heronmem", "ploverout")  # facilitator, member, logged-in non-member
-PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 REMOTE_PEOPLE = {"rmember": "R1", "rstranger": "R1", "rinstance": "R1", "omember": "R2", "oinstance": "R2"}
 MEMBER_KEYS = ("kestrelfac", "heronmem", "rmember", "omember")

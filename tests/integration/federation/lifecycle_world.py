@@ -22,9 +22,10 @@ from circlefed.protocol.httpsig import sign_cavage
 from circlefed.storage.models import Actor, InstancePolicy, TrustedInstance
 from circlefed.web.keys import SITE
 from tests.conftest import POSTGRES_URL, _admin_connection, _with_database, create_postgres_database, settings_for
+from tests.factories import PASSWORD
 from tests.fakes.remote import FakeRemote, reserved_socket, server_on
 
-from .circles import PASSWORD, settle, stop_worker
+from .circles import settle, stop_worker
 from .conftest import LAB, RunningInstance
 from .lifecycle_forms import find_form
 

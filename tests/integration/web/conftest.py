@@ -10,8 +10,8 @@ import pytest
 from circlefed.app import create_app
 from circlefed.domain.accounts import create_account
 from circlefed.domain.site import Site
+from tests.factories import PASSWORD
 
-PASSWORD = "correct horse battery"
 _TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 HTML = {"Accept": "text/html"}
 

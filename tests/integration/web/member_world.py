@@ -9,7 +9,8 @@ from circlefed.domain.circles import create_circle
 from circlefed.domain.threads import start_thread
 from circlefed.federation.actions import perform
 from circlefed.storage.models import Actor, Circle, Membership, MembershipState, Thread, Visibility
-from tests.integration.web.conftest import HTML, PASSWORD, post_form, site_of
+from tests.factories import PASSWORD
+from tests.integration.web.conftest import HTML, post_form, site_of
 
 _PATH_RE = re.compile(r"^https?://[^/]+")
 

@@ -10,6 +10,7 @@ from circlefed.app import create_app
 from circlefed.domain.accounts import create_account
 from circlefed.domain.registration import register
 from circlefed.storage.models import Account, DomainRule, InstancePolicy, Invite
+from tests.factories import PASSWORD
 from tests.integration.web.admin_support import (
     ADMIN_GET_PAGES,
     ADMIN_POSTS,
@@ -17,7 +18,7 @@ from tests.integration.web.admin_support import (
     follow,
     signed_in_admin,
 )
-from tests.integration.web.conftest import HTML, PASSWORD, post_form, sign_in, site_of
+from tests.integration.web.conftest import HTML, post_form, sign_in, site_of
 
 pytestmark = pytest.mark.storage
 

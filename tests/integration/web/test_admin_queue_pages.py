@@ -13,8 +13,9 @@ from circlefed.domain import modlog
 from circlefed.domain.accounts import create_account
 from circlefed.domain.circles import create_circle
 from circlefed.storage.models import ContentRule, Delivery, Instance, QueueState
+from tests.factories import PASSWORD
 from tests.integration.web.admin_support import admin_post, follow, signed_in_admin
-from tests.integration.web.conftest import HTML, PASSWORD, site_of
+from tests.integration.web.conftest import HTML, site_of
 from tests.unit.delivery.support import activity, enqueue, local_actor
 
 pytestmark = pytest.mark.storage

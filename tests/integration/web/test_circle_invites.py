@@ -25,8 +25,9 @@ from circlefed.storage.models import (
     Role,
     Visibility,
 )
+from tests.factories import PASSWORD
 from tests.integration.web.admin_support import signed_in_admin
-from tests.integration.web.conftest import HTML, PASSWORD, sign_in, site_of
+from tests.integration.web.conftest import HTML, sign_in, site_of
 from tests.integration.web.page_forms import submit
 
 pytestmark = pytest.mark.storage

@@ -28,7 +28,8 @@ from circlefed.storage.models import (
     Thread,
     Visibility,
 )
-from tests.integration.web.conftest import HTML, PASSWORD, post_form, sign_in, site_of
+from tests.factories import PASSWORD
+from tests.integration.web.conftest import HTML, post_form, sign_in, site_of
 
 pytestmark = pytest.mark.storage
 

@@ -21,8 +21,9 @@ from circlefed.log import QUIETED
 from circlefed.storage.models import Account
 from circlefed.web.ui.password_forgot import SENDS
 from tests.conftest import settings_for
+from tests.factories import PASSWORD
 from tests.fakes.smtp import SmtpServer
-from tests.integration.web.conftest import HTML, PASSWORD, post_form, sign_in, site_of
+from tests.integration.web.conftest import HTML, post_form, sign_in, site_of
 from tests.integration.web.page_forms import submit
 
 pytestmark = pytest.mark.storage

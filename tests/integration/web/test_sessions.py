@@ -14,7 +14,8 @@ from cryptography.fernet import Fernet
 from circlefed.domain.account_admin import disable
 from circlefed.domain.accounts import create_account
 from circlefed.storage.models import Account, AccountSession, InstanceSecret
-from tests.integration.web.conftest import HTML, PASSWORD, csrf_page, post_form, sign_in, site_of
+from tests.factories import PASSWORD
+from tests.integration.web.conftest import HTML, csrf_page, post_form, sign_in, site_of
 
 COOKIE = "circlefed_session"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"

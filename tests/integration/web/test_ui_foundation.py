@@ -15,7 +15,8 @@ from circlefed.web.ui.guards import admin_required, login_required, safe_next
 from circlefed.web.ui.paging import decode_cursor, encode_cursor, keyset_page, page_url
 from circlefed.web.ui.render import redirect, render
 from tests.conftest import settings_for
-from tests.integration.web.conftest import HTML, PASSWORD, csrf_page, post_form, sign_in, site_of
+from tests.factories import PASSWORD
+from tests.integration.web.conftest import HTML, csrf_page, post_form, sign_in, site_of
 
 
 async def _admin_page(request):

@@ -14,6 +14,7 @@ from circlefed.domain.passwords import hash_password
 from circlefed.domain.site import Site
 from circlefed.protocol.keys import generate_rsa_keypair
 from circlefed.storage.models import Actor, Circle, Instance, Membership, MembershipState, Role
+from tests.factories import PASSWORD
 
 SITE = Site.for_base_url("http://127.0.0.1:8080", "127.0.0.1:8080", "test")
 _one_key_pair = functools.cache(generate_rsa_keypair)
@@ -28,7 +29,7 @@ def fast_accounts(monkeypatch):
 
 
 async def local_member(name: str, *, is_admin: bool = False) -> Actor:
-    account = await create_account(SITE, name, "correct horse battery", is_admin=is_admin)
+    account = await create_account(SITE, name, PASSWORD, is_admin=is_admin)
     return await account.actor
 
 

@@ -12,6 +12,7 @@ from circlefed.domain.circles import create_circle
 from circlefed.domain.site import Site
 from circlefed.federation.outbound.publish import answer_follow
 from circlefed.storage.models import Actor, Delivery, Instance, OutboxActivity
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.storage
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -19,7 +20,7 @@ SITE = Site.for_base_url("https://here.example", "here.example", "Here")
 
 
 async def test_the_same_follow_answered_twice_sends_one_accept_once(db):
-    fran = await (await create_account(SITE, "fran", "correct horse battery")).actor
+    fran = await (await create_account(SITE, "fran", PASSWORD)).actor
     circle = await create_circle(SITE, "grief", "Grief", facilitator=fran)
     peer = await Instance.create(domain="peer.example")
     follower = await Actor.create(
