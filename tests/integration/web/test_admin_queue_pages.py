@@ -13,10 +13,10 @@ from circlefed.domain import modlog
 from circlefed.domain.accounts import create_account
 from circlefed.domain.circles import create_circle
 from circlefed.storage.models import ContentRule, Delivery, Instance, QueueState
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, local_actor
 from tests.integration.web.admin_support import admin_post, follow, signed_in_admin
 from tests.integration.web.conftest import HTML, site_of
-from tests.unit.delivery.support import activity, enqueue, local_actor
+from tests.unit.delivery.support import activity, enqueue
 
 pytestmark = pytest.mark.storage
 

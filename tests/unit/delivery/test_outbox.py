@@ -5,8 +5,9 @@ from tortoise.transactions import in_transaction
 
 from circlefed.delivery.outbox import OutsideTransaction, domain_of, enqueue_deliveries, plan_inboxes
 from circlefed.storage.models import Delivery, OutboxActivity, QueueState, Thread
+from tests.factories import local_actor
 
-from .support import LOCAL_DOMAIN, activity, enqueue, local_actor
+from .support import LOCAL_DOMAIN, activity, enqueue
 
 pytestmark = pytest.mark.storage
 
