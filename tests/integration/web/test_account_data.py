@@ -25,11 +25,11 @@ from circlefed.storage.models import (
     Visibility,
 )
 from circlefed.web.keys import SITE
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, member_account, site_of
 from tests.integration.federation.circles import act, circle, member, settle, start_quiet
 from tests.integration.federation.conftest import http, remote, start_instance  # noqa: F401
 from tests.integration.federation.fixtures import deliver, ids_of, payload
-from tests.integration.web.conftest import HTML, post_form, sign_in, site_of
+from tests.integration.web.conftest import HTML, post_form, sign_in
 from tests.integration.web.page_forms import submit
 
 pytestmark = pytest.mark.storage
@@ -94,9 +94,8 @@ async def test_a_member_chooses_a_name_for_one_circle_and_it_must_be_unique_ther
 
 
 async def _second_member_in(settings, grief, pseudonym, clock) -> Membership:
-    from circlefed.domain.accounts import create_account
 
-    kim = await create_account(site_of(settings), "kim", PASSWORD)
+    kim = await member_account(site_of(settings), "kim")
     await request_join(grief, await kim.actor, now=clock.now())
     row = await Membership.get(circle=grief, actor_id=kim.actor_id)
     row.pseudonym = pseudonym
