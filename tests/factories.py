@@ -139,7 +139,13 @@ async def approved_member(circle: Circle, actor: Actor, *, role: Role = Role.MEM
 
 
 async def started_thread(
-    site: Site, circle: Circle, author: Actor, *, now: datetime, title: str = "Evenings", source: str = "Some words.",
+    site: Site,
+    circle: Circle,
+    author: Actor,
+    *,
+    now: datetime,
+    title: str = "Evenings",
+    source: str = "Some words.",
     **fields,
 ) -> Thread:
     """A thread started through the domain (start_thread), nothing published."""
