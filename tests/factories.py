@@ -26,6 +26,7 @@ from circlefed.storage.models import (
 )
 
 PASSWORD = "correct horse battery staple"  # every test account's, typed into the real forms and the CLI
+NEW_PASSWORD = "a brand new long password"  # what a member changes theirs to, or sets through a password link
 SITE = Site.for_base_url("http://127.0.0.1:8080", "127.0.0.1:8080", "test")  # the default settings' instance
 
 

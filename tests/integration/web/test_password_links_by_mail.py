@@ -20,13 +20,12 @@ from circlefed.log import QUIETED
 from circlefed.storage.models import Account
 from circlefed.web.ui.password_forgot import SENDS
 from tests.conftest import settings_for
-from tests.factories import PASSWORD, member_account, site_of
+from tests.factories import NEW_PASSWORD, PASSWORD, member_account, site_of
 from tests.fakes.smtp import SmtpServer
 from tests.integration.web.conftest import HTML, post_form, sign_in
 from tests.integration.web.page_forms import submit
 
 pytestmark = pytest.mark.storage
-NEW_PASSWORD = "a brand new long password"
 ROBIN_MAIL = "robin.private@example.org"
 NEUTRAL = "If an account with that name or address exists and has an e-mail address, a link is on its way."
 LINK = re.compile(r"http://127\.0\.0\.1:8080(/reset/([A-Za-z0-9_-]+))")

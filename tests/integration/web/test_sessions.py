@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet
 
 from circlefed.domain.account_admin import disable
 from circlefed.storage.models import Account, AccountSession, InstanceSecret
-from tests.factories import PASSWORD, member_account, site_of
+from tests.factories import NEW_PASSWORD, PASSWORD, member_account, site_of
 from tests.integration.web.conftest import HTML, csrf_page, post_form, sign_in
 
 COOKIE = "circlefed_session"
@@ -182,7 +182,7 @@ async def test_changing_the_password_ends_every_other_session_and_this_devices_o
         await sign_in(laptop)
         await csrf_page(client, "/account/password")
         before_change = session_cookie(client)
-        form = {"current_password": PASSWORD, "new_password": "a new and longer passphrase"}
+        form = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
         changed = await post_form(
             client, "/account/password", {**form, "new_password_again": form["new_password"]}, page="/account/password"
         )
