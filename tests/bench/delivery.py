@@ -35,7 +35,7 @@ from circlefed.storage.db import activated, apply_migrations, open_database
 from circlefed.storage.models import Actor, Delivery, Instance, QueueState
 from tests.bench import procs
 from tests.bench.results import record
-from tests.unit.delivery.support import ed25519_keypair
+from tests.factories import ed25519_keypair
 
 INBOXES = 1000
 HOSTS = 50

@@ -11,9 +11,8 @@ from tests.browser import journey_steps as steps
 from tests.browser.helpers import create_account, log_in
 from tests.browser.journey_steps import press
 from tests.browser.test_journeys import open_page  # noqa: F401 - the fixture
+from tests.factories import NEW_PASSWORD, PASSWORD
 
-PASSWORD = "a long enough password"
-NEW_PASSWORD = "another long enough password"
 RULES = "1. What is shared in the circle stays in the circle.\n2. Speak from your own experience."
 
 

@@ -9,11 +9,12 @@ import pytest
 
 from tests.browser import screens
 from tests.browser.helpers import assert_accessible, create_account, log_in, log_out
+from tests.factories import PASSWORD
 
 
 def test_an_account_created_by_the_operator_logs_in_and_out_through_the_forms(server, page, request):
-    create_account(server, "harness_member", "a long enough password 1")
-    log_in(page, server.base_url, "harness_member", "a long enough password 1")
+    create_account(server, "harness_member", PASSWORD)
+    log_in(page, server.base_url, "harness_member", PASSWORD)
     log_out(page)
     folder = screens.folder_for(request.node.nodeid)
     shots = sorted(p.name for p in folder.glob("*.png"))
@@ -21,7 +22,7 @@ def test_an_account_created_by_the_operator_logs_in_and_out_through_the_forms(se
 
 
 def test_a_wrong_password_is_refused_with_the_page_message(server, page):
-    create_account(server, "harness_refused", "a long enough password 2")
+    create_account(server, "harness_refused", PASSWORD)
     with pytest.raises(AssertionError, match="was refused"):
         log_in(page, server.base_url, "harness_refused", "not the password")
 
@@ -41,7 +42,7 @@ def test_assert_accessible_lists_every_serious_violation_with_its_targets(page):
 def test_two_servers_are_separate_instances_on_their_own_ports(two_servers):
     first, second = two_servers
     assert first.domain != second.domain
-    create_account(first, "only_on_first", "a long enough password 3")
+    create_account(first, "only_on_first", PASSWORD)
     assert _status(first.url("/u/only_on_first")) == 200
     assert _status(second.url("/u/only_on_first")) == 404
 

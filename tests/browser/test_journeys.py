@@ -16,11 +16,11 @@ from tests.browser import screens
 from tests.browser.helpers import assert_accessible, create_account, log_in
 from tests.browser.journey_steps import press, visit
 from tests.browser.sweep import NOT_SWEPT, Sweep, ui_pages
+from tests.factories import PASSWORD
 
 README_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 UPDATE_SHOTS = "CIRCLEFED_UPDATE_SCREENSHOTS"  # =1: the journey rewrites the README's screenshots
 README_VIEWPORT = {"width": 1000, "height": 860}
-PASSWORD = "a long enough password"
 
 RULES = (
     "1. What is shared in the circle stays in the circle.\n"

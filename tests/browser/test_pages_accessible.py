@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import assert_accessible, create_account, log_in
 from tests.browser.journey_steps import press
+from tests.factories import PASSWORD
 
 # Pages anyone may open, and pages of a signed-in member (the instance's first admin here).
 PUBLIC_PAGES = ["/", "/c/welcome", "/login", "/register", "/circles", "/u/admin"]
@@ -39,9 +40,9 @@ def test_signed_in_page_has_no_serious_accessibility_violation(server, page, pat
 def test_the_message_pages_have_no_serious_accessibility_violation(start_server, new_context):
     """A facilitator writes to a member from the members page, the member answers: every page on the way."""
     server = start_server("Circles M")
-    create_account(server, "robin", "a long enough password")
+    create_account(server, "robin", PASSWORD)
     robin, admin = new_context().new_page(), new_context().new_page()
-    log_in(robin, server.base_url, "robin", "a long enough password")
+    log_in(robin, server.base_url, "robin", PASSWORD)
     robin.goto(server.url("/c/welcome"))
     robin.get_by_label("I have read and accept the ground rules").check()
     press(robin, robin.get_by_role("button", name="Join", exact=True))

@@ -18,10 +18,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from circlefed.app import create_app
-from circlefed.domain.accounts import create_account
 from circlefed.storage.db import activated
 from circlefed.web.keys import DATABASE, SITE
 from tests.conftest import settings_for
+from tests.factories import PASSWORD, member_account
 from tests.fakes.remote import reserved_socket
 
 from .nginx_lab import NginxLab, tool
@@ -32,7 +32,6 @@ HARDENING = (
     "User=circlefed", "NoNewPrivileges=yes", "PrivateTmp=yes", "ProtectSystem=strict", "ProtectHome=yes",
     "ReadWritePaths=/var/lib/circlefed", "Restart=on-failure", "CapabilityBoundingSet=",
 )
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.mark.parametrize("unit", UNITS)
@@ -69,7 +68,7 @@ async def proxied(tmp_path, database_templates):
     sock.close()
     await server.start_server()
     with activated(app[DATABASE]):
-        await create_account(app[SITE], "robin", PASSWORD)
+        await member_account(app[SITE], "robin")
     lab = NginxLab(tmp_path, upstream_port=server.port)
     lab.start()
     try:

@@ -5,12 +5,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from circlefed.app import create_app
-from circlefed.domain.accounts import create_account
 from circlefed.domain.circles import create_circle
 from circlefed.domain.directory import get_instance_actor
-from circlefed.domain.site import Site
 from circlefed.protocol.vocab import CONTEXT, undefined_terms
 from circlefed.storage.models import Actor, Circle, Visibility
+from tests.factories import member_account, site_of
 
 AS2 = "application/activity+json"
 LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -29,10 +28,6 @@ APPLICATION_FIELDS = {
 }  # fmt: skip
 
 
-def site_of(settings) -> Site:
-    return Site.for_base_url(settings.instance.base_url, settings.instance.domain, settings.instance.name)
-
-
 @pytest.fixture
 async def client(aiohttp_client, settings):
     return await aiohttp_client(create_app(settings))
@@ -42,7 +37,7 @@ async def client(aiohttp_client, settings):
 async def instance(settings, db):
     """A member, a facilitated public circle with rules, a members circle and a local circle."""
     site = site_of(settings)
-    alice = await create_account(site, "alice", "correct horse battery")
+    alice = await member_account(site, "alice")
     grief = await create_circle(site, "grief", "Grief circle", description="For loss.", facilitator=await alice.actor)
     grief.rules_source = "Be **kind**."
     grief.rules_html = "<p>Be <strong>kind</strong>.</p>"

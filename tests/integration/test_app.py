@@ -4,18 +4,14 @@ import pytest
 
 from circlefed.app import create_app
 from circlefed.domain.circles import create_circle
-from circlefed.domain.site import Site
 from circlefed.storage.models import QueueState, Visibility
+from tests.factories import site_of
 from tests.unit.delivery.support import queue_rows
 
 
 @pytest.fixture
 async def client(aiohttp_client, settings):
     return await aiohttp_client(create_app(settings))
-
-
-def site_of(settings) -> Site:
-    return Site.for_base_url(settings.instance.base_url, settings.instance.domain, settings.instance.name)
 
 
 async def test_home_page_lists_public_circles_but_never_members_or_local_ones(client, settings, db):

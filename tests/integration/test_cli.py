@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from circlefed.cli.main import main
+from tests.factories import PASSWORD
 from tests.fakes.remote import free_port
 
 pytestmark = pytest.mark.storage
@@ -60,7 +61,7 @@ def test_users_create_list_disable(cli_env, capsys, monkeypatch):
         "create",
         "robin",
         "--password-stdin",
-        stdin="a long enough secret\n",
+        stdin=PASSWORD + "\n",
         monkeypatch=monkeypatch,
     )
     assert status == 0 and "created member account 'robin'" in out and "password" not in out

@@ -11,7 +11,8 @@ from circlefed.storage.db import activated, open_database
 from circlefed.storage.models import Delivery, Instance, QueueState
 from circlefed.web.keys import RUNNER
 from tests.conftest import settings_for
-from tests.unit.delivery.support import activity, enqueue, local_actor
+from tests.factories import local_actor
+from tests.unit.delivery.support import activity, enqueue
 
 pytestmark = pytest.mark.storage
 

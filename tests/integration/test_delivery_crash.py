@@ -10,7 +10,8 @@ import pytest
 from circlefed.clock import Clock
 from circlefed.storage.models import Delivery, QueueState
 from tests.conftest import POSTGRES_URL
-from tests.unit.delivery.support import activity, enqueue, local_actor
+from tests.factories import local_actor
+from tests.unit.delivery.support import activity, enqueue
 
 from .delivery_remote import FakeRemote
 

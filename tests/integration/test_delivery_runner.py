@@ -16,7 +16,8 @@ from circlefed.http_client import SafeHttpClient
 from circlefed.settings import DeliverySettings
 from circlefed.storage.models import Delivery, InboxItem, QueueState
 from tests.conftest import settings_for
-from tests.unit.delivery.support import activity, enqueue, local_actor
+from tests.factories import local_actor
+from tests.unit.delivery.support import activity, enqueue
 
 from .delivery_remote import FakeRemote
 

@@ -6,20 +6,15 @@ from urllib.parse import urlsplit
 import pytest
 
 from circlefed.app import create_app
-from circlefed.domain.accounts import create_account
 from circlefed.domain.circles import create_circle
-from circlefed.domain.site import Site
 from circlefed.storage.models import Actor, Circle, Post, ReviewState, Thread, Visibility
 from circlefed.storage.stats import nodeinfo_usage
 from tests.conftest import settings_for
+from tests.factories import member_account, site_of
 
 AS2 = "application/activity+json"
 BASE = "http://127.0.0.1:8080"
 DOMAIN = "127.0.0.1:8080"
-
-
-def site_of(settings) -> Site:
-    return Site.for_base_url(settings.instance.base_url, settings.instance.domain, settings.instance.name)
 
 
 @pytest.fixture
@@ -31,7 +26,7 @@ async def client(aiohttp_client, settings, clock):
 async def people(settings, db):
     """A member and circles of every visibility on the instance under test."""
     site = site_of(settings)
-    account = await create_account(site, "alice", "correct horse battery")
+    account = await member_account(site, "alice")
     await create_circle(site, "grief", "Grief circle")
     await create_circle(site, "quiet", "Quiet circle", visibility=Visibility.MEMBERS)
     await create_circle(site, "inhouse", "In-house circle", visibility=Visibility.LOCAL)
@@ -83,7 +78,7 @@ async def test_webfinger_is_case_insensitive_in_the_domain_and_canonical_in_the_
     aiohttp_client, database_url, db
 ):
     settings = settings_for(database_url, base_url="https://circles.example")
-    await create_account(site_of(settings), "alice", "correct horse battery")
+    await member_account(site_of(settings), "alice")
     client = await aiohttp_client(create_app(settings))
     jrd = await (await webfinger(client, "acct:Alice@CIRCLES.example.")).json(content_type=None)
     assert jrd["subject"] == "acct:alice@circles.example"

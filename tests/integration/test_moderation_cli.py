@@ -9,18 +9,12 @@ from datetime import UTC, datetime
 import pytest
 
 from circlefed.domain import modlog, reports, safety_admin
-from circlefed.domain.accounts import create_account
-from circlefed.domain.circles import create_circle
-from circlefed.domain.site import Site
 from circlefed.domain.threads import start_thread
 from circlefed.storage.db import activated, open_database
-from circlefed.storage.models import Membership, MembershipState
+from tests.factories import SITE, approved_member, local_circle, local_person
 from tests.integration.test_cli import run
 
 pytestmark = pytest.mark.storage
-
-SITE = Site.for_base_url("http://127.0.0.1:8080", "127.0.0.1:8080", "test")
-
 
 @pytest.fixture
 def cli_env(monkeypatch, database_url, tmp_path):
@@ -33,9 +27,9 @@ async def two_entries(database_url: str) -> None:
     ctx = await open_database(database_url)
     try:
         with activated(ctx):
-            fran = await (await create_account(SITE, "fran", "correct horse battery")).actor
-            grief = await create_circle(SITE, "grief", "Grief", facilitator=fran)
-            hope = await create_circle(SITE, "hope", "Hope", facilitator=fran)
+            fran = await local_person(SITE, "fran")
+            grief = await local_circle(SITE, "grief", fran)
+            hope = await local_circle(SITE, "hope", fran)
             old, new = datetime(2026, 1, 2, 9, 30, tzinfo=UTC), datetime(2026, 3, 4, 18, 0, tzinfo=UTC)
             await modlog.record(grief, fran, modlog.LOCK, target_uri="http://127.0.0.1:8080/t/x", reason="heated",
                                 now=old)
@@ -92,10 +86,10 @@ async def a_held_post_and_a_report(database_url: str) -> str:
     ctx = await open_database(database_url)
     try:
         with activated(ctx):
-            fran = await (await create_account(SITE, "fran", "correct horse battery")).actor
-            robin = await (await create_account(SITE, "robin", "correct horse battery")).actor
-            grief = await create_circle(SITE, "grief", "Grief", facilitator=fran)
-            await Membership.create(circle=grief, actor=robin, state=MembershipState.APPROVED)
+            fran = await local_person(SITE, "fran")
+            robin = await local_person(SITE, "robin")
+            grief = await local_circle(SITE, "grief", fran)
+            await approved_member(grief, robin)
             await safety_admin.set_switch("hold_first_posts", True)
             now = datetime.now(UTC)
             started = await start_thread(SITE, grief, robin, title="Hello", source="first time here", now=now)

@@ -16,16 +16,15 @@ import pytest
 from circlefed.clock import Clock
 from circlefed.storage.models import Delivery, InboxItem, Membership, QueueState
 from tests.conftest import POSTGRES_URL
+from tests.factories import PASSWORD, local_actor
 from tests.fakes.remote import FakeRemote as PeerWithActors
 from tests.fakes.remote import free_port, post_signed
-from tests.unit.delivery.support import local_actor
 
 from .delivery_remote import FakeRemote
 from .test_delivery_crash import Worker, fan_out, until
 
 pytestmark = [pytest.mark.storage, pytest.mark.slow]
 
-PASSWORD = "a long enough password for robin"
 FAN_OUT = 1000
 FOLLOWERS = 40
 ON_POSTGRESQL = pytest.mark.parametrize(

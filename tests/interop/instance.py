@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from circlefed.app import create_app
-from circlefed.domain.accounts import create_account
 from circlefed.domain.circles import create_circle
 from circlefed.storage.db import activated
 from circlefed.web.keys import DATABASE, RUNNER, SITE
 from tests.conftest import settings_for
+from tests.factories import local_person
 
 BASE = "https://circlefed.test"
 CIRCLE = f"{BASE}/c/grief"
@@ -35,8 +35,8 @@ async def circlefed_on_loopback(interop_env, database_url: str, *, worker: bool)
     if not worker:
         await app[RUNNER].stop()
     with activated(app[DATABASE]):
-        fran = await create_account(app[SITE], "fran", "a long enough secret")
-        await create_circle(app[SITE], "grief", "Grief support", facilitator=await fran.actor)
+        fran = await local_person(app[SITE], "fran")
+        await create_circle(app[SITE], "grief", "Grief support", facilitator=fran)
     try:
         yield app
     finally:

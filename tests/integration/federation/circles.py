@@ -1,4 +1,5 @@
-"""Helpers for circle federation tests: quiet instances driven by run_once(), members, circles, and settling."""
+"""Helpers for circle federation tests: quiet instances driven by run_once(), tests/factories.py on an instance's
+database (members, circles), and settling."""
 
 from __future__ import annotations
 
@@ -6,14 +7,12 @@ import re
 
 import aiohttp
 
-from circlefed.domain.accounts import create_account
-from circlefed.domain.circles import create_circle
 from circlefed.federation.actions import perform
 from circlefed.federation.remote.follows import join_remote_circle
 from circlefed.storage.models import Actor, Circle, Delivery, InboxItem, QueueState, Visibility
 from circlefed.web.keys import CLOCK, FEDERATION, PERIODIC_JOBS, RUNNER, SITE
+from tests.factories import PASSWORD, local_circle, local_person
 
-PASSWORD = "correct horse battery staple"
 HTML = {"Accept": "text/html"}
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -59,18 +58,18 @@ async def settle(*instances, rounds: int = 20) -> None:
 
 async def member(instance, name: str, *, is_admin: bool = False) -> Actor:
     with instance.db():
-        account = await create_account(instance.app[SITE], name, PASSWORD, is_admin=is_admin)
-        return await account.actor
+        return await local_person(instance.app[SITE], name, is_admin=is_admin)
+
+
+async def member_url(instance, name: str = "robin") -> str:
+    """The address of a new member's Person document on the instance."""
+    return (await member(instance, name)).uri
 
 
 async def circle(instance, slug: str, facilitator: Actor, **fields) -> Circle:
     with instance.db():
-        created = await create_circle(
-            instance.app[SITE],
-            slug,
-            slug.title(),
-            facilitator=facilitator,
-            visibility=fields.pop("visibility", Visibility.PUBLIC),
+        created = await local_circle(
+            instance.app[SITE], slug, facilitator, visibility=fields.pop("visibility", Visibility.PUBLIC)
         )
         if fields:
             await created.update_from_dict(fields).save()

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 import aiohttp
 
 from circlefed.domain import replies, threads
-from circlefed.domain.accounts import create_account
 from circlefed.domain.pseudonyms import PREFIX as PSEUDONYM_PREFIX
 from circlefed.domain.pseudonyms import pseudonym_name
 from circlefed.federation.actions import perform
@@ -33,9 +32,9 @@ from circlefed.storage.models import (
     Visibility,
 )
 from circlefed.web.keys import CLOCK, FEDERATION, SITE
+from tests.factories import PASSWORD, member_account
 
 LOCAL_PEOPLE = ("kestrelfac", "heronmem", "ploverout")  # facilitator, member, logged-in non-member
-PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 REMOTE_PEOPLE = {"rmember": "R1", "rstranger": "R1", "rinstance": "R1", "omember": "R2", "oinstance": "R2"}
 MEMBER_KEYS = ("kestrelfac", "heronmem", "rmember", "omember")
@@ -143,7 +142,7 @@ async def build_pool(instance, r1, r2) -> Pool:
     pool = Pool(instance, {"R1": r1, "R2": r2}, fakes, generate_rsa_keypair())
     with instance.db():
         for name in LOCAL_PEOPLE:
-            account = await create_account(instance.app[SITE], name, PASSWORD)
+            account = await member_account(instance.app[SITE], name)
             pool.actors[name] = await account.actor
         for key, fake in fakes.items():
             pool.actors[key] = await instance.app[FEDERATION].remote_actors.by_uri(fake.uri)

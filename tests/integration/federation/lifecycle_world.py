@@ -17,14 +17,14 @@ import aiohttp
 
 from circlefed.app import create_app
 from circlefed.clock import FakeClock
-from circlefed.domain.accounts import create_account
 from circlefed.protocol.httpsig_sign import sign_cavage
 from circlefed.storage.models import Actor, InstancePolicy, TrustedInstance
 from circlefed.web.keys import SITE
 from tests.conftest import POSTGRES_URL, _admin_connection, _with_database, create_postgres_database, settings_for
+from tests.factories import PASSWORD, member_account
 from tests.fakes.remote import FakeRemote, reserved_socket, server_on
 
-from .circles import PASSWORD, settle, stop_worker
+from .circles import settle, stop_worker
 from .conftest import LAB, RunningInstance
 from .lifecycle_forms import find_form
 
@@ -256,7 +256,7 @@ async def _start(databases: Databases, clock: FakeClock, config: Path) -> Runnin
 async def _account(world: World, home: str, name: str, *, is_admin: bool = False) -> None:
     instance = world.instances[home]
     with instance.db():
-        account = await create_account(instance.app[SITE], name, PASSWORD, is_admin=is_admin)
+        account = await member_account(instance.app[SITE], name, is_admin=is_admin)
         actor = await account.actor
     world.signers[name] = Signer(actor.uri, actor.public_key_id, actor.private_key_pem)
     world.home_of[name] = home

@@ -3,19 +3,13 @@
 
 import pytest
 
-from circlefed.domain.accounts import create_account
 from circlefed.storage.models import DomainAction, DomainRule
-from circlefed.web.keys import SITE
 from tests.fakes.remote import signed_get_headers
+
+from .circles import member_url
 
 pytestmark = pytest.mark.storage
 AS2 = {"Accept": "application/activity+json"}
-
-
-async def member_url(instance, name: str = "robin") -> str:
-    with instance.db():
-        await create_account(instance.app[SITE], name, "a long enough secret")
-    return f"{instance.base_url}/u/{name}"
 
 
 async def refusal(response) -> tuple[int, str]:

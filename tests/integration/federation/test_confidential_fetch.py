@@ -17,12 +17,12 @@ from circlefed.storage.models import (
     Instance,
     InstancePolicy,
     Membership,
-    MembershipState,
     OutboxActivity,
     TrustedInstance,
 )
 from circlefed.storage.models import Visibility as V
 from circlefed.web.keys import FEDERATION, SITE
+from tests.factories import approved_member
 
 from .circles import act, circle, member, start_quiet
 
@@ -68,7 +68,7 @@ async def net(start_instance, remote) -> Net:
         await TrustedInstance.create(domain=remote.domain)
     alice_row = await known(a, alice)
     with a.db():
-        await Membership.create(circle=quiet, actor=alice_row, state=MembershipState.APPROVED)
+        await approved_member(quiet, alice_row)
     site, now = a.app[SITE], datetime.now(UTC)
     started = await act(a, threads.start_thread(site, quiet, fran, title=SECRET_TITLE, source=SECRET_BODY, now=now))
     posted = await act(a, replies.reply(site, started.thread, fran, source="We are here.", now=now))
@@ -211,7 +211,7 @@ async def test_a_local_circle_does_not_exist_outside(start_instance, remote, htt
     alice = remote.add_actor("alice")
     with a.db():
         await TrustedInstance.create(domain=remote.domain)
-        await Membership.create(circle=inhouse, actor=await known(a, alice), state=MembershipState.APPROVED)
+        await approved_member(inhouse, await known(a, alice))
     started = await act(
         a, threads.start_thread(a.app[SITE], inhouse, fran, title=SECRET_TITLE, source="x", now=datetime.now(UTC))
     )
@@ -246,7 +246,7 @@ async def test_with_real_names_shared_members_appear_as_themselves(start_instanc
     alice = remote.add_actor("alice")
     with a.db():
         await TrustedInstance.create(domain=remote.domain)
-        await Membership.create(circle=quiet, actor=await known(a, alice), state=MembershipState.APPROVED)
+        await approved_member(quiet, await known(a, alice))
         await InstancePolicy.create(share_real_names=True)
     started = await act(a, threads.start_thread(a.app[SITE], quiet, fran, title="t", source="b", now=datetime.now(UTC)))
     _, body, _ = await fetch(http, started.thread.uri, signed(alice, started.thread.uri))

@@ -12,7 +12,8 @@ import re
 
 import pytest
 
-from circlefed.storage.models import Actor, Conversation, Membership, MembershipState, Message, OutboxActivity
+from circlefed.storage.models import Actor, Conversation, Message, OutboxActivity
+from tests.factories import approved_member
 from tests.integration.web.page_forms import submit
 
 from .circles import HTML, browser_of, member, settle
@@ -28,8 +29,7 @@ async def net(start_instance):
     built = await lifecycle_net(start_instance)
     built.sam, built.nora = await member(built.a, "zqsam"), await member(built.a, "zqnora")
     with built.a.db():
-        await Membership.create(circle=built.quiet, actor=built.sam, state=MembershipState.APPROVED,
-                                rules_version_acknowledged=1)
+        await approved_member(built.quiet, built.sam)
     built.browsers |= {"zqsam": await browser_of(built.a, "zqsam"), "zqnora": await browser_of(built.a, "zqnora")}
     yield built
     await built.close()

@@ -25,6 +25,7 @@ from circlefed.storage.models import (
     Visibility,
 )
 from circlefed.web.keys import CLOCK, SITE
+from tests.factories import approved_member
 
 from .circles import act, browser_of, circle, join, member, remote_circle_on, settle, start_quiet
 
@@ -93,7 +94,7 @@ async def test_an_untrusted_instance_never_receives_a_members_circle_activity(ne
     assert "request declined" in listed and "<a " not in listed, "marked, and no link to a page she cannot read"
     # Even a member approved on C (e.g. before the admin withdrew trust) receives nothing.
     with net.a.db():
-        await Membership.create(circle=net.quiet, actor=cal_on_a, state=MembershipState.APPROVED)
+        await approved_member(net.quiet, cal_on_a)
     site, now = net.a.app[SITE], net.a.app[CLOCK].now()
     started = await act(net.a, threads.start_thread(site, net.quiet, net.fran, title=SECRET, source=SECRET, now=now))
     await settle(net.a, net.b, net.c)

@@ -10,7 +10,6 @@ from circlefed.delivery.fanout import enqueue_deliveries
 from circlefed.delivery.outbox import store_activity
 from circlefed.delivery.wiring import build_runner
 from circlefed.domain import federation_policy
-from circlefed.domain.accounts import create_account
 from circlefed.errors import CirclefedError
 from circlefed.federation.domain_policy import cancel_refused_deliveries
 from circlefed.federation.outbound.exits import Reach, enqueue
@@ -19,6 +18,8 @@ from circlefed.policy.verdicts import Allow, Reject
 from circlefed.storage.models import Actor, Delivery, InboxItem, OutboxActivity
 from circlefed.web.keys import FEDERATION, HTTP_CLIENT, SETTINGS, SITE
 from tests.fakes.remote import FakeRemote, post_signed, signed_get_headers
+
+from .circles import member_url
 
 pytestmark = pytest.mark.storage
 AS2 = {"Accept": "application/activity+json"}
@@ -41,12 +42,6 @@ async def set_policy(instance, *, mode: str | None = None, rules: dict[str, str]
         if mode is not None:
             await federation_policy.set_mode(mode, now=now, enforce=cancel_refused_deliveries)
     instance.app[FEDERATION].domain_gate.invalidate()
-
-
-async def member_url(instance, name: str = "robin") -> str:
-    with instance.db():
-        await create_account(instance.app[SITE], name, "a long enough secret")
-    return f"{instance.base_url}/u/{name}"
 
 
 async def stored(instance) -> list[str]:

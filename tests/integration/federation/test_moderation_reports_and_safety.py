@@ -6,8 +6,9 @@ import pytest
 
 from circlefed.domain import reports, review, safety_admin, threads
 from circlefed.domain.safety import CRISIS_HOLD
-from circlefed.storage.models import Membership, OutboxActivity, Report, ReviewState, Thread
+from circlefed.storage.models import OutboxActivity, Report, ReviewState, Thread
 from circlefed.web.keys import SITE
+from tests.factories import approved_member
 from tests.fakes.remote import signed_post_headers
 
 from .circles import act, circle, inbox_states, member, settle, start_quiet
@@ -33,7 +34,7 @@ async def test_a_report_reaches_the_facilitators_on_their_own_instance(net, http
     # SPEC: PROTOCOL.md moderation (Flag to the circle; Announce(Flag) to remote facilitators' instances)
     ana = await member(net.a, "ana")
     with net.a.db():
-        await Membership.create(circle=net.grief, actor=ana, state="approved")
+        await approved_member(net.grief, ana)
         thread = await Thread.get(uri=net.cal_thread)
         cal_on_a = await thread.author
     await act(net.a, reports.file_report(net.grief, ana, object_uris=[net.cal_thread], reported_actor=cal_on_a,

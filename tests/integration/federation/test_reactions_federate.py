@@ -24,8 +24,9 @@ from circlefed.storage.models import (
     Visibility,
 )
 from circlefed.web.keys import SITE
+from tests.factories import PASSWORD
 
-from .circles import PASSWORD, act, circle, join, member, remote_circle_on, settle, start_quiet
+from .circles import act, circle, join, member, remote_circle_on, settle, start_quiet
 
 pytestmark = pytest.mark.storage
 

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from circlefed.domain import reports, threads
-from circlefed.storage.models import InboxItem, Membership, OutboxActivity, Report, ReportCategory, Thread
+from circlefed.storage.models import InboxItem, OutboxActivity, Report, ReportCategory, Thread
 from circlefed.web.keys import SITE
+from tests.factories import approved_member
 
 from .circles import act, inbox_states, member, settle
 from .fixtures import deliver, host_grief, ids_of, payload
@@ -36,7 +37,7 @@ async def test_the_category_travels_with_the_report_both_ways(net):
     # SPEC: FEDERATION.md reports (reportCategory, and the category's name first in summary for Lemmy/Mastodon)
     ana = await member(net.a, "ana")
     with net.a.db():
-        await Membership.create(circle=net.grief, actor=ana, state="approved")
+        await approved_member(net.grief, ana)
         cal_on_a = await (await Thread.get(uri=net.cal_thread)).author
     await act(net.a, reports.file_report(net.grief, ana, object_uris=[net.cal_thread], reported_actor=cal_on_a,
                                          category="harassment", reason="keeps messaging me", now=now()))
@@ -58,7 +59,7 @@ async def test_a_report_about_a_facilitators_post_does_not_go_to_her(net):
     # SPEC: issue 15 reports (a report about a facilitator's own post goes to the other facilitators)
     ana = await member(net.a, "ana")
     with net.a.db():
-        await Membership.create(circle=net.grief, actor=ana, state="approved")
+        await approved_member(net.grief, ana)
     await act(net.a, reports.file_report(net.grief, ana, object_uris=[net.thread_uri], reported_actor=net.bea_on_a,
                                          category="ground_rules", now=now()))
     await settle(net.a, net.b, net.c)

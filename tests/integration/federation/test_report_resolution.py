@@ -16,6 +16,7 @@ from circlefed.storage.models import (
     Thread,
 )
 from circlefed.web.keys import SITE
+from tests.factories import approved_member
 
 from .circles import act, circle, inbox_states, member, settle, start_quiet
 from .fixtures import deliver, ids_of, payload
@@ -31,7 +32,7 @@ async def net(start_instance):
     ana = await member(net.a, "ana")
     with net.a.db():
         await safety_admin.set_switch("forward_reports_to_author_instance", True)  # read when a report is filed
-        await Membership.create(circle=net.grief, actor=ana, state="approved")
+        await approved_member(net.grief, ana)
         cal_on_a = await (await Thread.get(uri=net.cal_thread)).author
     filed = await act(net.a, reports.file_report(net.grief, ana, object_uris=[net.cal_thread],
                                                  reported_actor=cal_on_a, reason="selling", category="spam",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from circlefed.domain.accounts import create_account
-from tests.integration.web.conftest import HTML, post_form, sign_in, site_of
+from tests.factories import member_account, site_of
+from tests.integration.web.conftest import HTML, post_form, sign_in
 
 ADMIN_GET_PAGES = [
     "/admin",
@@ -39,7 +39,7 @@ ADMIN_POSTS = [
 
 
 async def signed_in_admin(client, settings, name: str = "ada"):
-    account = await create_account(site_of(settings), name, "correct horse battery", is_admin=True)
+    account = await member_account(site_of(settings), name, is_admin=True)
     await sign_in(client, name)
     return account
 

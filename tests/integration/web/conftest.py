@@ -8,16 +8,10 @@ import re
 import pytest
 
 from circlefed.app import create_app
-from circlefed.domain.accounts import create_account
-from circlefed.domain.site import Site
+from tests.factories import PASSWORD, approved_member, member_account, site_of
 
-PASSWORD = "correct horse battery"
 _TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 HTML = {"Accept": "text/html"}
-
-
-def site_of(settings) -> Site:
-    return Site.for_base_url(settings.instance.base_url, settings.instance.domain, settings.instance.name)
 
 
 @pytest.fixture
@@ -34,7 +28,7 @@ async def client(aiohttp_client, app, db):
 
 @pytest.fixture
 async def member(settings, db):
-    return await create_account(site_of(settings), "robin", PASSWORD)
+    return await member_account(site_of(settings), "robin")
 
 
 async def csrf_page(client, path: str = "/login") -> str:
@@ -58,9 +52,9 @@ async def sign_in(client, username: str = "robin", password: str = PASSWORD):
 @pytest.fixture
 async def grief(settings, clock, member):
     """A public circle with fran (facilitator) and robin (member, signed in by the tests)."""
-    from tests.integration.web.member_world import add_member, circle, person  # it imports this module
+    from tests.integration.web.member_world import circle, person  # it imports this module
 
     fran = await person(settings, "fran")
     made = await circle(settings, "grief", facilitator=fran)
-    await add_member(made, await member.actor)
+    await approved_member(made, await member.actor)
     return made

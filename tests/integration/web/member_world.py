@@ -1,32 +1,29 @@
-"""Helpers for member page tests: circles, members and posts made through the domain, pages read as a browser."""
+"""Helpers for member page tests: tests/factories.py given the test's settings (circles named "<Slug> circle"), and
+pages read as a browser."""
 
 from __future__ import annotations
 
 import re
 
-from circlefed.domain.accounts import create_account
-from circlefed.domain.circles import create_circle
-from circlefed.domain.threads import start_thread
-from circlefed.federation.actions import perform
-from circlefed.storage.models import Actor, Circle, Membership, MembershipState, Thread, Visibility
-from tests.integration.web.conftest import HTML, PASSWORD, post_form, site_of
+from circlefed.storage.models import Actor, Circle, Thread, Visibility
+from tests.factories import local_circle, local_person, published_thread, site_of
+from tests.integration.web.conftest import HTML, post_form
 
 _PATH_RE = re.compile(r"^https?://[^/]+")
 
 
 async def person(settings, name: str) -> Actor:
-    account = await create_account(site_of(settings), name, PASSWORD)
-    return await account.actor
+    return await local_person(site_of(settings), name)
 
 
 async def circle(settings, slug: str, *, visibility=Visibility.PUBLIC, facilitator: Actor, rules: str = "") -> Circle:
-    made = await create_circle(
+    made = await local_circle(
         site_of(settings),
         slug,
-        f"{slug.title()} circle",
+        facilitator,
         visibility=visibility,
+        name=f"{slug.title()} circle",
         description=f"About {slug}.",
-        facilitator=facilitator,
     )
     if rules:
         made.rules_source, made.rules_html = rules, f"<p>{rules}</p>"
@@ -34,14 +31,8 @@ async def circle(settings, slug: str, *, visibility=Visibility.PUBLIC, facilitat
     return made
 
 
-async def add_member(circle_: Circle, actor: Actor) -> None:
-    await Membership.create(circle=circle_, actor=actor, state=MembershipState.APPROVED, rules_version_acknowledged=1)
-
-
 async def thread(settings, clock, circle_: Circle, author: Actor, title: str, body: str = "Some words.") -> Thread:
-    change = start_thread(site_of(settings), circle_, author, title=title, source=body, now=clock.now())
-    started = await perform(site_of(settings), change, now=clock.now())
-    return started.thread
+    return await published_thread(site_of(settings), circle_, author, now=clock.now(), title=title, source=body)
 
 
 def path_of(uri: str) -> str:

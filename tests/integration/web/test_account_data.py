@@ -25,11 +25,11 @@ from circlefed.storage.models import (
     Visibility,
 )
 from circlefed.web.keys import SITE
-from tests.integration.federation.circles import PASSWORD as STAPLE
+from tests.factories import PASSWORD, member_account, site_of
 from tests.integration.federation.circles import act, circle, member, settle, start_quiet
 from tests.integration.federation.conftest import http, remote, start_instance  # noqa: F401
 from tests.integration.federation.fixtures import deliver, ids_of, payload
-from tests.integration.web.conftest import HTML, PASSWORD, post_form, sign_in, site_of
+from tests.integration.web.conftest import HTML, post_form, sign_in
 from tests.integration.web.page_forms import submit
 
 pytestmark = pytest.mark.storage
@@ -94,9 +94,8 @@ async def test_a_member_chooses_a_name_for_one_circle_and_it_must_be_unique_ther
 
 
 async def _second_member_in(settings, grief, pseudonym, clock) -> Membership:
-    from circlefed.domain.accounts import create_account
 
-    kim = await create_account(site_of(settings), "kim", PASSWORD)
+    kim = await member_account(site_of(settings), "kim")
     await request_join(grief, await kim.actor, now=clock.now())
     row = await Membership.get(circle=grief, actor_id=kim.actor_id)
     row.pseudonym = pseudonym
@@ -145,9 +144,9 @@ async def test_deleting_the_account_tombstones_posts_and_federates_a_delete_of_t
 
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(base_url=a.base_url, cookie_jar=jar) as browser:
-        await sign_in(browser, "robin", "correct horse battery staple")
+        await sign_in(browser, "robin", PASSWORD)
         gone = await post_form(
-            browser, "/account/delete", {"password": "correct horse battery staple", "confirm": "on"}, page="/account"
+            browser, "/account/delete", {"password": PASSWORD, "confirm": "on"}, page="/account"
         )
         assert gone.status == 303
         assert (await browser.get("/account", allow_redirects=False)).status == 303
@@ -191,8 +190,8 @@ async def test_deleting_the_account_blanks_the_pseudonym_of_a_circle_left_before
         assert pseudonym.display_name == "Winter Robin"
     await act(a, leave_circle(quiet, robin))
     async with aiohttp.ClientSession(base_url=a.base_url, cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
-        await sign_in(browser, "robin", STAPLE)
-        gone = await post_form(browser, "/account/delete", {"password": STAPLE, "confirm": "on"}, page="/account")
+        await sign_in(browser, "robin", PASSWORD)
+        gone = await post_form(browser, "/account/delete", {"password": PASSWORD, "confirm": "on"}, page="/account")
         assert gone.status == 303
     with a.db():
         erased = await Actor.get(id=pseudonym.id)

@@ -11,9 +11,8 @@ from circlefed.app import create_app
 from circlefed.domain.invites import create_invite
 from circlefed.domain.registration import approve_account, list_pending_accounts, set_registration_mode
 from circlefed.storage.models import Account, Invite, RegistrationMode
-from tests.integration.web.conftest import HTML, PASSWORD, post_form, sign_in
-
-NEW_PASSWORD = "a new and longer passphrase"
+from tests.factories import NEW_PASSWORD, PASSWORD
+from tests.integration.web.conftest import HTML, post_form, sign_in
 
 
 async def _login(client, username="robin", password=PASSWORD):

@@ -10,10 +10,11 @@ from aiohttp import FormData
 from circlefed.policy.verdicts import Allow, Reject
 from circlefed.storage.models import Delivery, DomainRule, QueueState, TrustedInstance, Visibility
 from circlefed.web.keys import FEDERATION
+from tests.factories import local_actor
 from tests.integration.web.admin_support import admin_post, follow, signed_in_admin
 from tests.integration.web.conftest import HTML, csrf_page
 from tests.integration.web.member_world import circle, person
-from tests.unit.delivery.support import activity, enqueue, local_actor
+from tests.unit.delivery.support import activity, enqueue
 
 pytestmark = pytest.mark.storage
 

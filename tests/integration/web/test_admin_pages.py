@@ -7,9 +7,9 @@ import re
 import pytest
 
 from circlefed.app import create_app
-from circlefed.domain.accounts import create_account
 from circlefed.domain.registration import register
 from circlefed.storage.models import Account, DomainRule, InstancePolicy, Invite
+from tests.factories import PASSWORD, member_account, site_of
 from tests.integration.web.admin_support import (
     ADMIN_GET_PAGES,
     ADMIN_POSTS,
@@ -17,7 +17,7 @@ from tests.integration.web.admin_support import (
     follow,
     signed_in_admin,
 )
-from tests.integration.web.conftest import HTML, PASSWORD, post_form, sign_in, site_of
+from tests.integration.web.conftest import HTML, post_form, sign_in
 
 pytestmark = pytest.mark.storage
 
@@ -165,7 +165,7 @@ async def test_the_account_list_is_searchable_and_paged(client, settings):
     await signed_in_admin(client, settings)
     site = site_of(settings)
     for n in range(26):
-        await create_account(site, f"member{n:02d}", PASSWORD)
+        await member_account(site, f"member{n:02d}")
     first = await (await client.get("/admin/users", headers=HTML)).text()
     assert first.count("<tr>") == 1 + 25 and 'rel="next"' in first
     next_url = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")

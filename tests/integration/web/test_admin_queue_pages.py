@@ -10,12 +10,11 @@ from datetime import timedelta
 import pytest
 
 from circlefed.domain import modlog
-from circlefed.domain.accounts import create_account
-from circlefed.domain.circles import create_circle
 from circlefed.storage.models import ContentRule, Delivery, Instance, QueueState
+from tests.factories import local_actor, local_circle, local_person, site_of
 from tests.integration.web.admin_support import admin_post, follow, signed_in_admin
-from tests.integration.web.conftest import HTML, PASSWORD, site_of
-from tests.unit.delivery.support import activity, enqueue, local_actor
+from tests.integration.web.conftest import HTML
+from tests.unit.delivery.support import activity, enqueue
 
 pytestmark = pytest.mark.storage
 
@@ -65,9 +64,9 @@ async def test_retry_buttons_move_failed_deliveries_back_to_pending(client, sett
 async def test_the_moderation_log_shows_every_circle_and_exports_as_csv_and_json(client, settings, clock):
     await signed_in_admin(client, settings)
     site = site_of(settings)
-    fran = await (await create_account(site, "fran", PASSWORD)).actor
-    grief = await create_circle(site, "grief", "Grief", facilitator=fran)
-    hope = await create_circle(site, "hope", "Hope", facilitator=fran)
+    fran = await local_person(site, "fran")
+    grief = await local_circle(site, "grief", fran)
+    hope = await local_circle(site, "hope", fran)
     await modlog.record(grief, fran, modlog.LOCK, target_uri="http://127.0.0.1:8080/t/x", reason="heated",
                         now=clock.now())
     await modlog.record(hope, fran, modlog.BAN, target_uri="https://s.example/u/troll", reason="spam, again",

@@ -17,8 +17,9 @@ from circlefed.storage.models import (
     Role,
     Visibility,
 )
+from tests.factories import site_of
 from tests.integration.web.admin_support import follow, signed_in_admin
-from tests.integration.web.conftest import HTML, sign_in, site_of
+from tests.integration.web.conftest import HTML, sign_in
 from tests.integration.web.page_forms import forms_on, submit
 
 pytestmark = pytest.mark.storage

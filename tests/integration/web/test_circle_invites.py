@@ -25,8 +25,9 @@ from circlefed.storage.models import (
     Role,
     Visibility,
 )
+from tests.factories import PASSWORD, approved_member, site_of
 from tests.integration.web.admin_support import signed_in_admin
-from tests.integration.web.conftest import HTML, PASSWORD, sign_in, site_of
+from tests.integration.web.conftest import HTML, sign_in
 from tests.integration.web.page_forms import submit
 
 pytestmark = pytest.mark.storage
@@ -130,7 +131,7 @@ async def test_spent_revoked_expired_and_orphaned_links_get_one_answer_naming_no
     answers.append(await stranger.get(expiring, headers=HTML))
     orphaned = await invitation(client, "orphaned")
     robin = await Actor.get(local_name="robin")
-    await Membership.create(circle=circle, actor=robin, role=Role.FACILITATOR, state=MembershipState.APPROVED)
+    await approved_member(circle, robin, role=Role.FACILITATOR)
     await Account.filter(username="ada").update(is_admin=False)
     await Membership.filter(circle=circle, actor__local_name="ada").update(role=Role.MEMBER)
     answers.append(await stranger.get(orphaned, headers=HTML))  # its maker no longer facilitates the circle
@@ -147,7 +148,7 @@ async def test_a_member_banned_from_the_circle_cannot_join_with_a_link(
     client, circle, settings, member, aiohttp_client, clock
 ):
     robin = await Actor.get(local_name="robin")
-    await Membership.create(circle=circle, actor=robin, state=MembershipState.APPROVED)
+    await approved_member(circle, robin)
     ada = await Actor.get(local_name="ada")
     await ban_member(site_of(settings), circle, robin, ada, now=clock.now())
     path = await invitation(client)

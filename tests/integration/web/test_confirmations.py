@@ -7,8 +7,9 @@ import pytest
 
 from circlefed.domain.replies import reply
 from circlefed.storage.models import Membership, Thread, Visibility
-from tests.integration.web.conftest import HTML, sign_in, site_of
-from tests.integration.web.member_world import add_member, circle, path_of, person, thread
+from tests.factories import approved_member, site_of
+from tests.integration.web.conftest import HTML, sign_in
+from tests.integration.web.member_world import circle, path_of, person, thread
 from tests.integration.web.page_forms import forms_on, submit
 
 pytestmark = pytest.mark.storage
@@ -19,7 +20,7 @@ async def test_leaving_a_members_circle_asks_on_a_page_and_only_the_confirmation
 ):
     fran = await person(settings, "fran")
     quiet = await circle(settings, "quiet", visibility=Visibility.MEMBERS, facilitator=fran)
-    await add_member(quiet, await member.actor)
+    await approved_member(quiet, await member.actor)
     await sign_in(client)
     asked = await submit(client, "/c/quiet", "Leave this circle")
     page = await asked.text()
@@ -35,7 +36,7 @@ async def test_leaving_a_members_circle_asks_on_a_page_and_only_the_confirmation
 async def test_leaving_an_open_public_circle_is_one_click(client, settings, clock, member):
     fran = await person(settings, "fran")
     open_ = await circle(settings, "open", facilitator=fran)
-    await add_member(open_, await member.actor)
+    await approved_member(open_, await member.actor)
     await sign_in(client)
     left = await submit(client, "/c/open", "Leave this circle")
     assert left.status == 303 and not await Membership.exists(circle_id=open_.id, actor_id=member.actor_id)
@@ -45,7 +46,7 @@ async def test_deleting_a_thread_others_replied_in_asks_and_names_how_many_repli
     fran = await person(settings, "fran")
     grief = await circle(settings, "grief", facilitator=fran)
     robin = await member.actor
-    await add_member(grief, robin)
+    await approved_member(grief, robin)
     mine = await thread(settings, clock, grief, robin, "Evenings")
     lonely = await thread(settings, clock, grief, robin, "Mornings")
     await reply(site_of(settings), mine, fran, source="I hear you.", now=clock.now())

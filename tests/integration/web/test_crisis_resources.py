@@ -7,9 +7,10 @@ import pytest
 
 from circlefed.domain.safety import FALLBACK_RESOURCES
 from circlefed.storage.models import ReviewState, Thread
+from tests.factories import approved_member
 from tests.integration.web.admin_support import signed_in_admin
 from tests.integration.web.conftest import HTML, sign_in
-from tests.integration.web.member_world import add_member, circle, person
+from tests.integration.web.member_world import circle, person
 from tests.integration.web.page_forms import submit
 
 pytestmark = pytest.mark.storage
@@ -66,7 +67,7 @@ async def test_a_member_whose_post_sounds_like_a_crisis_gets_tappable_links(clie
     # SPEC: issue 15 (phone numbers and URLs in the resources render as tel: and https: links)
     fran = await person(settings, "fran")
     grief = await circle(settings, "grief", facilitator=fran)
-    await add_member(grief, await member.actor)
+    await approved_member(grief, await member.actor)
     await signed_in_admin(client, settings)
     await submit(client, "/admin/settings", "Save settings", fill={"crisis_resources": RESOURCES})
     client.session.cookie_jar.clear()
@@ -85,7 +86,7 @@ async def test_until_the_admin_sets_the_text_a_person_in_crisis_is_told_to_call_
 ):
     fran = await person(settings, "fran")
     grief = await circle(settings, "grief", facilitator=fran)
-    await add_member(grief, await member.actor)
+    await approved_member(grief, await member.actor)
     await sign_in(client)
     response = await submit(client, "/c/grief/new", "Post thread", fill={"title": "Hi", "body": "I want to die"})
     page = await after_posting(client, response)

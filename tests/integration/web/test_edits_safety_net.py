@@ -17,8 +17,9 @@ from circlefed.storage.models import (
     Thread,
 )
 from tests.conftest import settings_for
+from tests.factories import approved_member
 from tests.integration.web.conftest import sign_in
-from tests.integration.web.member_world import add_member, circle, page, path_of, person, thread
+from tests.integration.web.member_world import circle, page, path_of, person, thread
 from tests.integration.web.page_forms import submit
 
 pytestmark = pytest.mark.storage
@@ -31,7 +32,7 @@ async def grief(settings, clock, member):
     instance so that what federates can be seen as deliveries."""
     fran = await person(settings, "fran")
     made = await circle(settings, "grief", facilitator=fran)
-    await add_member(made, await member.actor)
+    await approved_member(made, await member.actor)
     await InstancePolicy.create(crisis_resources="Call the helpline at 0800 111 222.")
     return made
 
@@ -118,7 +119,7 @@ async def test_edits_count_against_the_posting_rate(aiohttp_client, database_url
     settings = settings_for(database_url, moderation={"account_post_burst": 1, "account_posts_per_minute": 1})
     fran = await person(settings, "fran")
     made = await circle(settings, "grief", facilitator=fran)
-    await add_member(made, await member.actor)
+    await approved_member(made, await member.actor)
     mine = await thread(settings, clock, made, await member.actor, "Evenings", "Quiet today.")
     client = await aiohttp_client(create_app(settings, clock=clock))
     await sign_in(client)

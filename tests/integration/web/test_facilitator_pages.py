@@ -7,8 +7,6 @@ import re
 import pytest
 
 from circlefed.domain import reports
-from circlefed.domain.accounts import create_account
-from circlefed.domain.circles import create_circle
 from circlefed.domain.memberships import request_join
 from circlefed.domain.replies import reply
 from circlefed.domain.threads import start_thread
@@ -17,7 +15,6 @@ from circlefed.storage.models import (
     Actor,
     CircleBan,
     Delivery,
-    Instance,
     Membership,
     MembershipState,
     ModerationLogEntry,
@@ -28,7 +25,8 @@ from circlefed.storage.models import (
     Thread,
     Visibility,
 )
-from tests.integration.web.conftest import HTML, PASSWORD, post_form, sign_in, site_of
+from tests.factories import approved_member, local_circle, local_person, remote_person, site_of, started_thread
+from tests.integration.web.conftest import HTML, post_form, sign_in
 
 pytestmark = pytest.mark.storage
 
@@ -56,29 +54,25 @@ class World:
         self.site, self.clock, self.circle, self.fran, self.robin = site_of(settings), clock, circle, fran, robin
 
     async def thread(self, title: str = "Hard week", author: Actor | None = None, **fields) -> Thread:
-        event = await start_thread(
-            self.site,
-            self.circle,
-            author or self.robin,
-            title=title,
-            source=f"{title}: some words",
-            now=self.clock.now(),
+        author = author or self.robin
+        thread = await started_thread(
+            self.site, self.circle, author, title=title, source=f"{title}: some words", now=self.clock.now()
         )
         if fields:
-            await event.thread.update_from_dict(fields).save()
-        return event.thread
+            await thread.update_from_dict(fields).save()
+        return thread
 
     async def person(self, name: str) -> Actor:
-        return await (await create_account(self.site, name, PASSWORD)).actor
+        return await local_person(self.site, name)
 
 
 @pytest.fixture
 async def world(settings, clock, member, db):
     site = site_of(settings)
-    fran = await (await create_account(site, "fran", PASSWORD)).actor
+    fran = await local_person(site, "fran")
     robin = await member.actor
-    circle = await create_circle(site, "grief", "Grief", facilitator=fran)
-    await Membership.create(circle=circle, actor=robin, state=MembershipState.APPROVED)
+    circle = await local_circle(site, "grief", fran)
+    await approved_member(circle, robin)
     return World(settings, clock, circle, fran, robin)
 
 
@@ -131,7 +125,7 @@ async def test_the_facilitator_navigation_counts_what_waits_on_every_page(client
     await world.thread("Held one", review_state=ReviewState.HELD)
     await world.thread("Held two", review_state=ReviewState.HELD)
     kim = await world.person("kim")
-    await Membership.create(circle=world.circle, actor=kim, state=MembershipState.APPROVED)
+    await approved_member(world.circle, kim)
     reported = await world.thread("Reported")
     await reports.file_report(world.circle, kim, object_uris=[reported.uri], category="spam", now=world.clock.now())
     await as_fran(client)
@@ -178,7 +172,7 @@ async def test_a_held_post_is_shown_with_why_and_approved_becomes_visible(client
 async def test_a_report_shows_the_post_and_is_resolved_with_an_outcome(client, world):
     thread = await world.thread("Unkind words")
     kim = await world.person("kim")
-    await Membership.create(circle=world.circle, actor=kim, state=MembershipState.APPROVED)
+    await approved_member(world.circle, kim)
     await reports.file_report(
         world.circle,
         kim,
@@ -204,7 +198,7 @@ async def test_a_report_shows_the_post_and_is_resolved_with_an_outcome(client, w
 
 async def test_the_reports_queue_is_paged_and_each_report_appears_once(client, world):
     kim = await world.person("kim")
-    await Membership.create(circle=world.circle, actor=kim, state=MembershipState.APPROVED)
+    await approved_member(world.circle, kim)
     for number in range(30):
         thread = await world.thread(f"Thread {number}")
         await reports.file_report(
@@ -368,16 +362,8 @@ async def act_direct(world, number: int) -> None:
 
 
 async def test_a_removal_through_the_page_federates_to_a_remote_member(client, world):
-    instance = await Instance.create(domain="peer.example")
-    remote = await Actor.create(
-        uri="https://peer.example/users/sam",
-        type="Person",
-        instance=instance,
-        preferred_username="sam",
-        inbox_uri="https://peer.example/users/sam/inbox",
-        shared_inbox_uri="https://peer.example/inbox",
-    )
-    await Membership.create(circle=world.circle, actor=remote, state=MembershipState.APPROVED)
+    remote = await remote_person("sam", "peer.example", shared_inbox_uri="https://peer.example/inbox")
+    await approved_member(world.circle, remote)
     thread = await world.thread("Going away")
     before = await Delivery.filter(inbox_uri__startswith="https://peer.example/").count()
     await as_fran(client)

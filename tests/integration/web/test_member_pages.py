@@ -6,8 +6,9 @@ import re
 from datetime import timedelta
 
 from circlefed.storage.models import Membership, MembershipState, Thread, Visibility
+from tests.factories import approved_member
 from tests.integration.web.conftest import sign_in
-from tests.integration.web.member_world import add_member, circle, page, path_of, person, submit, thread
+from tests.integration.web.member_world import circle, page, path_of, person, submit, thread
 
 
 async def _world(settings, clock):
@@ -46,7 +47,7 @@ async def test_a_signed_in_non_member_sees_circle_names_but_no_thread_titles(cli
 
 async def test_a_member_sees_the_threads_of_their_circle(client, settings, clock, member):
     _, _, quiet, _, secret = await _world(settings, clock)
-    await add_member(quiet, await member.actor)
+    await approved_member(quiet, await member.actor)
     await sign_in(client)
     quiet_page = await page(client, "/c/quiet")
     assert "Secret evenings" in quiet_page and "Start a thread" in quiet_page
@@ -104,7 +105,7 @@ async def test_joining_a_circle_with_ground_rules_needs_the_box_ticked(client, s
 async def test_changed_rules_must_be_accepted_again_before_posting(client, settings, clock, member):
     fran = await person(settings, "fran")
     kind = await circle(settings, "kind", facilitator=fran, rules="Be gentle.")
-    await add_member(kind, await member.actor)
+    await approved_member(kind, await member.actor)
     kind.rules_version = 2
     await kind.save()
     await sign_in(client)

@@ -8,11 +8,9 @@ import re
 from circlefed.app import create_app
 from circlefed.storage.models import (
     Actor,
-    Circle,
     ContentRule,
     ContentRuleAction,
     Delivery,
-    Instance,
     InstancePolicy,
     Membership,
     MembershipState,
@@ -22,8 +20,9 @@ from circlefed.storage.models import (
     Visibility,
 )
 from tests.conftest import settings_for
+from tests.factories import approved_member, remote_circle, remote_instance, remote_person
 from tests.integration.web.conftest import sign_in
-from tests.integration.web.member_world import add_member, circle, page, path_of, person, submit, thread
+from tests.integration.web.member_world import circle, page, path_of, person, submit, thread
 
 
 async def _start(client, title="Evenings", body="Hard *ones*.", cw=""):
@@ -165,7 +164,7 @@ async def test_a_held_post_shows_crisis_resources_and_stays_hidden_from_other_me
     assert held.review_state is ReviewState.HELD
     assert "waiting for a facilitator" in await page(client, path_of(held.uri))  # its author sees it
     other = await person(settings, "sam")
-    await add_member(grief, other)
+    await approved_member(grief, other)
     client.session.cookie_jar.clear()  # robin's session ends; sam signs in
     await sign_in(client, "sam")
     assert "Feeling hopeless" not in await page(client, "/c/grief")
@@ -182,16 +181,9 @@ async def test_a_rejected_post_keeps_the_text_and_says_why(client, grief):
 
 
 async def test_a_reply_posted_in_the_ui_is_queued_for_a_remote_member(client, grief, settings, clock):
-    remote = await Instance.create(domain="remote.example", shared_inbox_uri="https://remote.example/inbox")
-    sam = await Actor.create(
-        uri="https://remote.example/u/sam",
-        type="Person",
-        instance=remote,
-        preferred_username="sam",
-        inbox_uri="https://remote.example/u/sam/inbox",
-        shared_inbox_uri="https://remote.example/inbox",
-    )
-    await Membership.create(circle=grief, actor=sam, state=MembershipState.APPROVED)
+    await remote_instance("remote.example", shared_inbox_uri="https://remote.example/inbox")
+    sam = await remote_person("sam", "remote.example", shared_inbox_uri="https://remote.example/inbox")
+    await approved_member(grief, sam)
     fran = await Actor.get(preferred_username="fran")
     theirs = await thread(settings, clock, grief, fran, "Fran's thread")
     before = await Delivery.filter(domain="remote.example").count()
@@ -212,7 +204,7 @@ async def test_posting_too_fast_answers_429_with_the_form_and_the_typed_text(
     settings = settings_for(database_url, moderation={"account_post_burst": 1, "account_posts_per_minute": 1})
     fran = await person(settings, "fran")
     made = await circle(settings, "grief", facilitator=fran)
-    await add_member(made, await member.actor)
+    await approved_member(made, await member.actor)
     client = await aiohttp_client(create_app(settings, clock=clock))
     await sign_in(client)
     assert (await _start(client, title="First")).status == 303
@@ -224,20 +216,8 @@ async def test_posting_too_fast_answers_429_with_the_form_and_the_typed_text(
     assert await Thread.filter(title="Second").count() == 0
 
 
-async def _remote_circle(visibility: Visibility) -> Circle:
-    remote = await Instance.create(domain="far.example")
-    group = await Actor.create(
-        uri="https://far.example/c/walkers",
-        type="Group",
-        instance=remote,
-        preferred_username="walkers",
-        inbox_uri="https://far.example/c/walkers/inbox",
-    )
-    return await Circle.create(actor=group, is_local=False, slug="walkers", name="Walkers", visibility=visibility)
-
-
 async def test_a_remote_circle_joined_from_here_has_a_page_for_its_members_only(client, settings, clock, member):
-    walkers = await _remote_circle(Visibility.MEMBERS)
+    walkers = await remote_circle("walkers", "far.example", visibility=Visibility.MEMBERS)
     path = f"/circles/remote/{walkers.id}"
     assert (await client.get(path, headers={"Accept": "text/html"})).status == 404  # anonymous
     await sign_in(client)

@@ -20,8 +20,9 @@ from circlefed.storage.models import (
     Thread,
     Visibility,
 )
-from tests.integration.web.conftest import HTML, sign_in, site_of
-from tests.integration.web.member_world import add_member, circle, page, person, thread
+from tests.factories import approved_member, site_of
+from tests.integration.web.conftest import HTML, sign_in
+from tests.integration.web.member_world import circle, page, person, thread
 from tests.integration.web.page_forms import submit
 
 pytestmark = pytest.mark.storage
@@ -37,8 +38,8 @@ async def quiet(settings, clock, db):
     people = {"zqfran": fran}
     for name in ("zqrobin", "zqsam", "zqnora"):
         people[name] = await person(settings, name)
-    await add_member(made, people["zqrobin"])
-    await add_member(made, people["zqsam"])
+    await approved_member(made, people["zqrobin"])
+    await approved_member(made, people["zqsam"])
     return made, people
 
 
@@ -105,7 +106,7 @@ async def test_reports_and_members_pages_lead_to_the_people_they_name(client, qu
     reported = await thread(settings, clock, circle_, sam, "Tonight", "I will take them all tonight.")
     await Report.create(circle=circle_, reporter=robin, object_uri=reported.uri, reported_actor=sam,
                         reason="they said they'd overdose tonight", created_at=clock.now())
-    await add_member(circle_, people["zqnora"])
+    await approved_member(circle_, people["zqnora"])
     await perform(site_of(settings), ban_member(site_of(settings), circle_, people["zqnora"], people["zqfran"],
                                                 now=clock.now()), now=clock.now())
     await sign_in(client, "zqfran")

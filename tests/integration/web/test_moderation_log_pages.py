@@ -14,10 +14,11 @@ from circlefed.domain import circle_founding, circle_invites, circle_settings, m
 from circlefed.domain.pseudonyms import generated_display_name, pseudonym_name
 from circlefed.domain.replies import reply, tombstone_reply
 from circlefed.domain.threads import tombstone_thread
-from circlefed.storage.models import Actor, Instance, Membership, ModerationLogEntry, Visibility
+from circlefed.storage.models import Actor, Membership, ModerationLogEntry, Visibility
+from tests.factories import approved_member, remote_person, site_of
 from tests.integration.web.admin_support import signed_in_admin
-from tests.integration.web.conftest import sign_in, site_of
-from tests.integration.web.member_world import add_member, circle, page, path_of, person, thread
+from tests.integration.web.conftest import sign_in
+from tests.integration.web.member_world import circle, page, path_of, person, thread
 from tests.integration.web.page_forms import submit
 
 pytestmark = pytest.mark.storage
@@ -70,10 +71,8 @@ async def logged(settings, clock, member):
     quiet = await circle(settings, "quiet", visibility=Visibility.MEMBERS, facilitator=fran)
     await Membership.filter(circle_id=quiet.id, actor_id=fran.id).update(pseudonym="Fran F.")
     robin = await member.actor
-    await add_member(quiet, robin)
-    peer = await Instance.create(domain="peer.example")
-    sam = await Actor.create(uri="https://peer.example/users/sam", type="Person", instance=peer,
-                             preferred_username="sam", inbox_uri="https://peer.example/users/sam/inbox")
+    await approved_member(quiet, robin)
+    sam = await remote_person("sam", "peer.example")
     evenings = await thread(settings, clock, quiet, robin, "Evenings")
     gone = await thread(settings, clock, quiet, robin, "Gone")
     await tombstone_thread(gone, clock.now())

@@ -12,7 +12,8 @@ from tortoise.transactions import in_transaction
 
 from circlefed.cli.seed import SEED_PASSWORD, SMALL_CIRCLE, SeedSize, seed
 from circlefed.storage.models import Account, Post, Thread
-from tests.integration.web.conftest import HTML, sign_in, site_of
+from tests.factories import site_of
+from tests.integration.web.conftest import HTML, sign_in
 
 pytestmark = pytest.mark.storage
 

@@ -15,18 +15,17 @@ from datetime import timedelta
 import pytest
 
 from circlefed.app import create_app
-from circlefed.domain.accounts import create_account
 from circlefed.domain.reset_requests import MAX_PER_ADDRESS
 from circlefed.log import QUIETED
 from circlefed.storage.models import Account
 from circlefed.web.ui.password_forgot import SENDS
 from tests.conftest import settings_for
+from tests.factories import NEW_PASSWORD, PASSWORD, member_account, site_of
 from tests.fakes.smtp import SmtpServer
-from tests.integration.web.conftest import HTML, PASSWORD, post_form, sign_in, site_of
+from tests.integration.web.conftest import HTML, post_form, sign_in
 from tests.integration.web.page_forms import submit
 
 pytestmark = pytest.mark.storage
-NEW_PASSWORD = "a brand new long password"
 ROBIN_MAIL = "robin.private@example.org"
 NEUTRAL = "If an account with that name or address exists and has an e-mail address, a link is on its way."
 LINK = re.compile(r"http://127\.0\.0\.1:8080(/reset/([A-Za-z0-9_-]+))")
@@ -127,10 +126,10 @@ async def test_the_answer_is_the_same_whoever_is_named_and_only_a_live_account_w
 ):
     site = site_of(settings)
     await Account.filter(id=member.id).update(email=ROBIN_MAIL)
-    await create_account(site, "sam", PASSWORD)  # no address
-    dana = await create_account(site, "dana", PASSWORD)
+    await member_account(site, "sam")  # no address
+    dana = await member_account(site, "dana")
     await Account.filter(id=dana.id).update(email="dana@example.org", is_disabled=True)
-    waiting = await create_account(site, "wren", PASSWORD)
+    waiting = await member_account(site, "wren")
     await Account.filter(id=waiting.id).update(email="wren@example.org", is_approved=False)
     answers = {}
     named = ["nobody", "nobody@example.org", "sam", "dana", "dana@example.org", "wren", "robin"]

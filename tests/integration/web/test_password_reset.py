@@ -10,11 +10,11 @@ import pytest
 
 from circlefed.app import create_app
 from circlefed.storage.models import PasswordReset
+from tests.factories import NEW_PASSWORD, PASSWORD
 from tests.integration.web.admin_support import admin_post, signed_in_admin
-from tests.integration.web.conftest import HTML, PASSWORD, post_form, sign_in
+from tests.integration.web.conftest import HTML, post_form, sign_in
 
 pytestmark = pytest.mark.storage
-NEW_PASSWORD = "a brand new long password"
 
 
 async def link_for(client, member) -> str:

@@ -7,10 +7,11 @@ import re
 
 import pytest
 
-from circlefed.storage.models import Actor, Membership, MembershipState, Report, ReportCategory, ReportState, Role
+from circlefed.storage.models import Actor, Report, ReportCategory, ReportState, Role
+from tests.factories import approved_member
 from tests.integration.web.admin_support import signed_in_admin
 from tests.integration.web.conftest import HTML, post_form, sign_in
-from tests.integration.web.member_world import add_member, page, path_of, person, thread
+from tests.integration.web.member_world import page, path_of, person, thread
 from tests.integration.web.page_forms import submit
 
 pytestmark = pytest.mark.storage
@@ -86,7 +87,7 @@ async def test_facilitators_see_the_category_and_the_words_in_their_queue(client
     robin = await member.actor
     theirs = await thread(settings, clock, grief, robin, "Robin's thread")
     kim = await person(settings, "kim")
-    await add_member(grief, kim)
+    await approved_member(grief, kim)
     await sign_in(client, "kim")
     sent = await submit(client, path_of(theirs.uri), "Send report",
                         fill={"category": "crisis_concern", "reason-opening": "they wrote about tonight"})
@@ -100,7 +101,7 @@ async def test_facilitators_see_the_category_and_the_words_in_their_queue(client
 
 async def test_a_report_about_a_facilitators_post_goes_to_the_other_facilitators(client, grief, settings, clock):
     kim = await person(settings, "kim")
-    await Membership.create(circle=grief, actor=kim, state=MembershipState.APPROVED, role=Role.FACILITATOR)
+    await approved_member(grief, kim, role=Role.FACILITATOR)
     theirs = await fran_thread(settings, clock, grief)
     await sign_in(client)
     assert (await submit(client, path_of(theirs.uri), "Send report", fill={"category": "harassment"})).status == 303

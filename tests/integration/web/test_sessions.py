@@ -12,9 +12,9 @@ import aiohttp
 from cryptography.fernet import Fernet
 
 from circlefed.domain.account_admin import disable
-from circlefed.domain.accounts import create_account
 from circlefed.storage.models import Account, AccountSession, InstanceSecret
-from tests.integration.web.conftest import HTML, PASSWORD, csrf_page, post_form, sign_in, site_of
+from tests.factories import NEW_PASSWORD, PASSWORD, member_account, site_of
+from tests.integration.web.conftest import HTML, csrf_page, post_form, sign_in
 
 COOKIE = "circlefed_session"
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -162,7 +162,7 @@ async def test_signing_out_one_device_ends_only_that_session(client, member):
 
 
 async def test_a_member_cannot_sign_out_someone_elses_device(client, member, settings):
-    await create_account(site_of(settings), "sam", PASSWORD)
+    await member_account(site_of(settings), "sam")
     async with other_browser(client) as sams:
         await sign_in(sams, "sam")
         sams_session = await AccountSession.get(account__username="sam")
@@ -182,7 +182,7 @@ async def test_changing_the_password_ends_every_other_session_and_this_devices_o
         await sign_in(laptop)
         await csrf_page(client, "/account/password")
         before_change = session_cookie(client)
-        form = {"current_password": PASSWORD, "new_password": "a new and longer passphrase"}
+        form = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
         changed = await post_form(
             client, "/account/password", {**form, "new_password_again": form["new_password"]}, page="/account/password"
         )
@@ -207,7 +207,7 @@ async def test_a_session_ends_fourteen_days_after_sign_in_however_active_and_is_
 
 
 async def test_expired_sessions_of_everyone_are_purged_when_someone_signs_in(client, member, clock, settings):
-    await create_account(site_of(settings), "sam", PASSWORD)
+    await member_account(site_of(settings), "sam")
     await sign_in(client)
     clock.advance(timedelta(days=15))  # robin's browser stays away: nothing looks its session up
     async with other_browser(client) as sams:
@@ -227,7 +227,7 @@ async def test_last_seen_is_kept_to_the_nearest_few_minutes(client, member, cloc
 
 
 async def test_disabling_an_account_ends_its_sessions_for_good(client, member, settings):
-    admin = await create_account(site_of(settings), "admin", PASSWORD, is_admin=True)
+    admin = await member_account(site_of(settings), "admin", is_admin=True)
     await sign_in(client)
     await disable(member.id, by=admin)
     assert await AccountSession.filter(account_id=member.id).count() == 0

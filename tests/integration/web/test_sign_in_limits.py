@@ -9,8 +9,9 @@ import aiohttp
 import pytest
 
 from circlefed.domain import login_limits
+from tests.factories import PASSWORD
 from tests.integration.web.admin_support import signed_in_admin
-from tests.integration.web.conftest import HTML, PASSWORD
+from tests.integration.web.conftest import HTML
 from tests.integration.web.page_forms import submit
 
 pytestmark = pytest.mark.storage

@@ -8,14 +8,14 @@ import pytest
 from aiohttp import web
 
 from circlefed.app import create_app
-from circlefed.domain.accounts import create_account
 from circlefed.domain.circles import create_circle
-from circlefed.storage.models import Account, Circle, Membership, MembershipState, Role
+from circlefed.storage.models import Account, Circle, Role
 from circlefed.web.ui.guards import admin_required, login_required, safe_next
 from circlefed.web.ui.paging import decode_cursor, encode_cursor, keyset_page, page_url
 from circlefed.web.ui.render import redirect, render
 from tests.conftest import settings_for
-from tests.integration.web.conftest import HTML, PASSWORD, csrf_page, post_form, sign_in, site_of
+from tests.factories import PASSWORD, approved_member, member_account, site_of
+from tests.integration.web.conftest import HTML, csrf_page, post_form, sign_in
 
 
 async def _admin_page(request):
@@ -127,7 +127,7 @@ async def test_a_member_who_is_not_admin_gets_403_on_an_admin_page(client, membe
 
 
 async def test_an_admin_sees_the_admin_page_and_the_admin_link(client, settings, db):
-    await create_account(site_of(settings), "ada", PASSWORD, is_admin=True)
+    await member_account(site_of(settings), "ada", is_admin=True)
     await sign_in(client, "ada")
     assert (await client.get("/test/admin")).status == 200
     assert 'href="/admin"' in await (await client.get("/account", headers=HTML)).text()
@@ -137,9 +137,7 @@ async def test_the_nav_shows_facilitate_only_to_facilitators(client, settings, m
     await sign_in(client)
     assert 'href="/facilitate"' not in await (await client.get("/", headers=HTML)).text()
     circle = await create_circle(site_of(settings), "grief", "Grief circle")
-    await Membership.create(
-        circle=circle, actor_id=member.actor_id, role=Role.FACILITATOR, state=MembershipState.APPROVED
-    )
+    await approved_member(circle, await member.actor, role=Role.FACILITATOR)
     assert 'href="/facilitate"' in await (await client.get("/", headers=HTML)).text()
 
 

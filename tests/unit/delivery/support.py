@@ -1,4 +1,4 @@
-"""Test data for the delivery room: a local sending actor, stored activities and queued deliveries."""
+"""Test data for the delivery room: stored activities and queued deliveries (sent by tests.factories.local_actor)."""
 
 from __future__ import annotations
 
@@ -6,51 +6,16 @@ import itertools
 from collections.abc import Iterable
 from datetime import datetime
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
 from tortoise.transactions import in_transaction
 
 from circlefed.delivery.fanout import enqueue_deliveries
 from circlefed.delivery.outbox import store_activity
-from circlefed.protocol.keys import generate_rsa_keypair
-from circlefed.storage.models import Actor, Delivery, Instance, OutboxActivity, QueueState
+from circlefed.storage.models import Actor, Delivery, OutboxActivity, QueueState
+from tests.factories import SITE, local_actor
 
-LOCAL_DOMAIN = "127.0.0.1:8080"
+LOCAL_DOMAIN = SITE.domain
 BASE = f"http://{LOCAL_DOMAIN}"
 _ids = itertools.count(1)
-
-
-def ed25519_keypair() -> tuple[str, str]:
-    """(private PEM, public PEM): Ed25519 signs in microseconds, which keeps big fan-outs fast in tests."""
-    key = ed25519.Ed25519PrivateKey.generate()
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
-
-
-async def local_actor(name: str = "robin", *, rsa: bool = False) -> Actor:
-    """A local Person with a key pair (RSA-2048 like real members, or Ed25519 for speed)."""
-    private, public = generate_rsa_keypair() if rsa else ed25519_keypair()
-    instance, _ = await Instance.get_or_create(domain=LOCAL_DOMAIN, defaults={"is_local": True})
-    uri = f"{BASE}/u/{name}"
-    return await Actor.create(
-        uri=uri,
-        type="Person",
-        instance=instance,
-        is_local=True,
-        local_name=name,
-        preferred_username=name,
-        inbox_uri=f"{uri}/inbox",
-        public_key_id=f"{uri}#main-key",
-        public_key_pem=public,
-        private_key_pem=private,
-    )
 
 
 async def activity(

@@ -6,8 +6,9 @@ from tortoise.transactions import in_transaction
 from circlefed.delivery.fanout import OutsideTransaction, enqueue_deliveries, plan_inboxes
 from circlefed.delivery.outbox import domain_of
 from circlefed.storage.models import Delivery, OutboxActivity, QueueState, Thread
+from tests.factories import local_actor
 
-from .support import LOCAL_DOMAIN, activity, enqueue, local_actor
+from .support import LOCAL_DOMAIN, activity, enqueue
 
 pytestmark = pytest.mark.storage
 

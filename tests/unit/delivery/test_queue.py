@@ -7,8 +7,9 @@ import pytest
 from circlefed.delivery import queue
 from circlefed.delivery.queue import DELIVERIES, Finish
 from circlefed.storage.models import Delivery, Instance, QueueState
+from tests.factories import local_actor
 
-from .support import activity, enqueue, local_actor, states
+from .support import activity, enqueue, states
 
 pytestmark = pytest.mark.storage
 LEASE = 120.0

@@ -6,14 +6,13 @@ import pytest
 
 from circlefed.domain import actors as domain_actors
 from circlefed.domain import confidentiality as conf
-from circlefed.domain.circles import create_circle
 from circlefed.domain.pseudonyms import attributed_actor, ensure_pseudonyms, generated_display_name
 from circlefed.domain.retention import expire_posts
 from circlefed.errors import BadRequest, Forbidden, NotFound
 from circlefed.storage.models import Membership, Post, Thread, Visibility
+from tests.factories import SITE, local_circle, local_person
 
-from .circle_support import SITE, fast_accounts
-from .circle_support import local_member as person
+from .circle_support import fast_accounts
 
 pytestmark = pytest.mark.storage
 __all__ = ["fast_accounts"]  # the autouse fixture
@@ -21,8 +20,9 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 async def test_visibility_changes_follow_the_admins_limits(db):
-    fran, sam, ada = await person("fran"), await person("sam"), await person("ada", is_admin=True)
-    circle = await create_circle(SITE, "grief", "Grief", facilitator=fran)
+    fran, sam = await local_person(SITE, "fran"), await local_person(SITE, "sam")
+    ada = await local_person(SITE, "ada", is_admin=True)
+    circle = await local_circle(SITE, "grief", fran)
     changed = await conf.set_visibility(circle, "members", by=fran, facilitator_choices=("members", "local"))
     assert (changed.before, changed.after) == (Visibility.PUBLIC, Visibility.MEMBERS) and circle.requires_approval
     assert await conf.set_visibility(circle, "members", by=fran, facilitator_choices=("members",)) is None
@@ -49,8 +49,8 @@ async def test_trusted_instances_are_canonical_and_listed(db):
 
 
 async def test_retention_expires_old_threads_with_their_replies_and_old_replies(db):
-    fran = await person("fran")
-    circle = await create_circle(SITE, "grief", "Grief", facilitator=fran)
+    fran = await local_person(SITE, "fran")
+    circle = await local_circle(SITE, "grief", fran)
     old = await Thread.create(uri="http://127.0.0.1:8080/t/old", circle=circle, author=fran, title="Old",
                               content_html="<p>old</p>", published_at=NOW - timedelta(days=40),
                               last_activity_at=NOW)
@@ -76,10 +76,10 @@ async def published_as(circle, someone):
 
 
 async def test_a_member_has_one_stable_pseudonym_per_members_circle(db):
-    fran = await person("fran")
-    quiet = await create_circle(SITE, "quiet", "Quiet", facilitator=fran, visibility=Visibility.MEMBERS)
-    calm = await create_circle(SITE, "calm", "Calm", facilitator=fran, visibility=Visibility.MEMBERS)
-    public = await create_circle(SITE, "open", "Open", facilitator=fran)
+    fran = await local_person(SITE, "fran")
+    quiet = await local_circle(SITE, "quiet", fran, visibility=Visibility.MEMBERS)
+    calm = await local_circle(SITE, "calm", fran, visibility=Visibility.MEMBERS)
+    public = await local_circle(SITE, "open", fran)
     await domain_actors.instance_actor(SITE.uris, SITE.domain, SITE.name)
     unmade = await attributed_actor(SITE, quiet, fran)
     assert unmade.id is None and unmade.uri != fran.uri, "rendering names the pseudonym to come, never the member"
@@ -94,5 +94,5 @@ async def test_a_member_has_one_stable_pseudonym_per_members_circle(db):
     assert (await Membership.get(circle=quiet, actor=fran)).pseudonym is None, "a generated name is no choice"
     await conf.set_share_real_names(True)
     assert await published_as(quiet, fran) == first, "a pseudonym in use stays"
-    kim = await person("kim")
+    kim = await local_person(SITE, "kim")
     assert await published_as(calm, kim) == kim, "new pseudonyms only while names are hidden"

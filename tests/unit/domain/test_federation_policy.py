@@ -8,7 +8,8 @@ from circlefed.domain import federation_policy as fp
 from circlefed.errors import BadRequest, NotFound
 from circlefed.federation.domain_policy import cancel_refused_deliveries
 from circlefed.storage.models import DomainRule
-from tests.unit.delivery.support import activity, enqueue, local_actor, states
+from tests.factories import local_actor
+from tests.unit.delivery.support import activity, enqueue, states
 
 pytestmark = pytest.mark.storage
 

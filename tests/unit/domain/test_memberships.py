@@ -4,7 +4,6 @@
 import pytest
 
 from circlefed.domain.account_settings import set_circle_pseudonym
-from circlefed.domain.circles import create_circle
 from circlefed.domain.events import JoinApproved, JoinRejected, JoinRequested, MemberJoined, MemberLeft, events_of
 from circlefed.domain.memberships import (
     approve_membership,
@@ -24,15 +23,14 @@ from circlefed.storage.models import (
     Account,
     Actor,
     Circle,
-    Instance,
     Membership,
     MembershipState,
     Role,
     Visibility,
 )
+from tests.factories import SITE, approved_member, local_circle, local_person, remote_circle, remote_person
 
-from .circle_support import SITE, fast_accounts
-from .circle_support import local_member as member
+from .circle_support import fast_accounts
 
 pytestmark = pytest.mark.storage
 
@@ -40,31 +38,15 @@ __all__ = ["fast_accounts"]  # the autouse fixture
 FOLLOW = "https://social.example/activities/follow-1"
 
 
-async def remote_person(name: str = "kim", domain: str = "social.example") -> Actor:
-    instance, _ = await Instance.get_or_create(domain=domain)
-    uri = f"https://{domain}/users/{name}"
-    return await Actor.create(
-        uri=uri, type="Person", instance=instance, preferred_username=name, inbox_uri=f"{uri}/inbox"
-    )
-
-
 async def circle_with_facilitator(
     slug: str = "grief", *, visibility: Visibility = Visibility.PUBLIC, requires_approval: bool | None = None
 ) -> tuple[Circle, Actor]:
-    facilitator = await member(f"{slug}_host")
-    circle = await create_circle(SITE, slug, slug.title(), visibility=visibility, facilitator=facilitator)
+    facilitator = await local_person(SITE, f"{slug}_host")
+    circle = await local_circle(SITE, slug, facilitator, visibility=visibility)
     if requires_approval is not None:
         circle.requires_approval = requires_approval
         await circle.save(update_fields=["requires_approval"])
     return circle, facilitator
-
-
-async def remote_circle(slug: str = "hope", domain: str = "partner.example") -> Circle:
-    instance, _ = await Instance.get_or_create(domain=domain)
-    actor = await Actor.create(
-        uri=f"https://{domain}/c/{slug}", type="Group", instance=instance, preferred_username=slug
-    )
-    return await Circle.create(actor=actor, is_local=False, slug=slug, name=slug.title())
 
 
 # --- joining ---
@@ -87,7 +69,7 @@ async def test_a_remote_follow_of_an_open_public_circle_joins_at_once(db, clock)
 async def test_a_local_member_joins_an_open_circle_through_the_same_function(db, clock):
     # SPEC: issue 5 membership (local members join and leave from the same domain functions)
     circle, _ = await circle_with_facilitator()
-    robin = await member("robin")
+    robin = await local_person(SITE, "robin")
     outcome = await request_join(circle, robin, now=clock.now())
     assert isinstance(outcome.events[0], MemberJoined) and outcome.events[0].follow_activity_uri is None
     assert await is_member(circle, robin)
@@ -142,14 +124,14 @@ async def test_a_local_circle_refuses_members_of_other_instances(db, clock):
     circle, _ = await circle_with_facilitator(visibility=Visibility.LOCAL)
     with pytest.raises(Forbidden, match="only to members of its own instance"):
         await request_join(circle, await remote_person(), now=clock.now())
-    outcome = await request_join(circle, await member("robin"), now=clock.now())
+    outcome = await request_join(circle, await local_person(SITE, "robin"), now=clock.now())
     assert outcome.state is MembershipState.PENDING
 
 
 async def test_joining_a_remote_circle_waits_for_its_accept(db, clock):
     # SPEC: issue 5 membership (a local member follows a remote circle; the remote Group decides)
     circle = await remote_circle()
-    outcome = await request_join(circle, await member("robin"), follow_activity_uri=FOLLOW, now=clock.now())
+    outcome = await request_join(circle, await local_person(SITE, "robin"), follow_activity_uri=FOLLOW, now=clock.now())
     assert outcome.state is MembershipState.PENDING and isinstance(outcome.events[0], JoinRequested)
 
 
@@ -174,7 +156,7 @@ async def test_a_facilitator_approves_a_pending_request(db, clock):
 async def test_an_instance_admin_may_approve_without_being_a_facilitator(db, clock):
     # SPEC: PROTOCOL.md moderation (moderators = facilitators plus admins of the circle's instance)
     circle, _ = await circle_with_facilitator(requires_approval=True)
-    admin = await member("root_admin", is_admin=True)
+    admin = await local_person(SITE, "root_admin", is_admin=True)
     kim = await remote_person()
     await request_join(circle, kim, now=clock.now())
     await approve_membership(circle, kim, by=admin)
@@ -184,7 +166,7 @@ async def test_an_instance_admin_may_approve_without_being_a_facilitator(db, clo
 async def test_a_remote_circles_accept_approves_through_its_group_actor(db, clock):
     # SPEC: issue 5 membership (Accept(Follow) from the remote Group approves our member's request)
     circle = await remote_circle()
-    robin = await member("robin")
+    robin = await local_person(SITE, "robin")
     await request_join(circle, robin, now=clock.now())
     group = await circle.actor
     event = await approve_membership(circle, robin, by=group)
@@ -197,8 +179,8 @@ async def test_only_facilitators_of_the_circle_or_admins_decide(db, clock, decid
     kim = await remote_person()
     await request_join(circle, kim, now=clock.now())
     if decider == "member":
-        by = await member("robin")
-        await Membership.create(circle=circle, actor=by, state=MembershipState.APPROVED)
+        by = await local_person(SITE, "robin")
+        await approved_member(circle, by)
     elif decider == "remote":
         by = await remote_person("ash", "lemmy.example")
     elif decider == "other_facilitator":
@@ -275,8 +257,8 @@ async def test_the_last_facilitator_cannot_leave(db, clock):
 
 async def test_a_facilitator_may_leave_when_another_remains(db, clock):
     circle, host = await circle_with_facilitator()
-    second = await member("second")
-    await Membership.create(circle=circle, actor=second, role=Role.FACILITATOR, state=MembershipState.APPROVED)
+    second = await local_person(SITE, "second")
+    await approved_member(circle, second, role=Role.FACILITATOR)
     assert await facilitators(circle) == [host, second]
     await leave_circle(circle, host)
     assert await facilitators(circle) == [second]
@@ -288,21 +270,21 @@ async def test_a_facilitator_may_leave_when_another_remains(db, clock):
 
 async def test_roles_and_states_answer_who_is_member_and_facilitator(db, clock):
     circle, host = await circle_with_facilitator(requires_approval=True)
-    kim, robin = await remote_person(), await member("robin")
+    kim, robin = await remote_person(), await local_person(SITE, "robin")
     await request_join(circle, kim, now=clock.now())
     assert await is_facilitator(circle, host) and await is_member(circle, host)
     assert not await is_facilitator(circle, kim) and not await is_member(circle, kim)
     assert await approved_members(circle) == [host]
     assert await can_moderate(circle, host) and not await can_moderate(circle, robin)
     remote = await remote_circle()
-    admin = await member("the_admin", is_admin=True)
+    admin = await local_person(SITE, "the_admin", is_admin=True)
     assert await can_moderate(circle, admin) and not await can_moderate(remote, admin)
 
 
 async def test_a_name_chosen_in_a_circle_comes_back_when_its_member_joins_again(db, clock):
     # SPEC: issue 14 (the stateful test's positive control): leaving and joining again keeps the chosen name
     circle, _ = await circle_with_facilitator(visibility=Visibility.MEMBERS, requires_approval=False)
-    noah, ana = await member("noah"), await member("ana")
+    noah, ana = await local_person(SITE, "noah"), await local_person(SITE, "ana")
     noah_account, ana_account = await Account.get(actor_id=noah.id), await Account.get(actor_id=ana.id)
     await request_join(circle, noah, now=clock.now())
     await set_circle_pseudonym(noah_account, (await membership_of(circle, noah)).id, "Noah R")

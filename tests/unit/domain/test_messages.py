@@ -13,8 +13,9 @@ from circlefed.domain.messages import receive_message, send_message, start_conve
 from circlefed.domain.moderation import ban_member
 from circlefed.errors import BadRequest, Forbidden
 from circlefed.storage.models import Account, Membership, MembershipState, Message
+from tests.factories import SITE, approved_member, local_person
 
-from .circle_support import SITE, fast_accounts, grief_circle, join, local_member, remote_circle_with
+from .circle_support import fast_accounts, grief_circle, remote_circle_with
 
 pytestmark = pytest.mark.storage
 __all__ = ["fast_accounts"]
@@ -24,8 +25,8 @@ __all__ = ["fast_accounts"]
 async def grief(db):
     """host facilitates grief; robin and sam are members, kim a remote member; nora is in no circle."""
     circle, host, robin, kim = await grief_circle()
-    sam = await join(circle, await local_member("sam"))
-    return circle, host, robin, kim, sam, await local_member("nora")
+    sam = await approved_member(circle, await local_person(SITE, "sam"))
+    return circle, host, robin, kim, sam, await local_person(SITE, "nora")
 
 
 async def test_facilitators_and_members_reach_each_other_but_members_write_only_to_facilitators(grief):
@@ -59,7 +60,7 @@ async def test_nobody_writes_to_someone_who_shares_no_circle_with_them(grief):
     assert await refusal_to_start(circle, nora, robin) == "Only members of this circle can write to its people.", (
         "an outsider learns nothing about who is in the circle"
     )
-    pending = await local_member("pat")
+    pending = await local_person(SITE, "pat")
     await Membership.create(circle=circle, actor=pending, state=MembershipState.PENDING)
     assert await refusal_to_start(circle, host, pending) == "They are not a member of this circle."
     elsewhere = await remote_circle_with(robin)

@@ -10,8 +10,9 @@ from circlefed.domain.replies import reply
 from circlefed.domain.threads import delete_thread, start_thread
 from circlefed.errors import BadRequest, Conflict, Forbidden
 from circlefed.storage.models import CircleBan, Membership, ModerationLogEntry, Role, Thread
+from tests.factories import SITE, local_person, remote_person, started_thread
 
-from .circle_support import SITE, fast_accounts, grief_circle, local_member, remote_circle_with, remote_person
+from .circle_support import fast_accounts, grief_circle, remote_circle_with
 
 pytestmark = pytest.mark.storage
 __all__ = ["fast_accounts"]
@@ -23,7 +24,7 @@ async def grief(db):
 
 
 async def a_thread(circle, author, clock) -> Thread:
-    return (await start_thread(SITE, circle, author, title="Evenings", source="They are hard.", now=clock.now())).thread
+    return await started_thread(SITE, circle, author, title="Evenings", source="They are hard.", now=clock.now())
 
 
 async def logged() -> list[tuple[str, str, str]]:
@@ -60,7 +61,7 @@ async def test_members_who_are_not_facilitators_cannot_moderate(grief, clock):
 
 async def test_an_instance_admin_moderates_any_local_circle(grief, clock):
     circle, _, robin, _ = grief
-    admin = await local_member("admin", is_admin=True)
+    admin = await local_person(SITE, "admin", is_admin=True)
     thread = await a_thread(circle, robin, clock)
     assert (await moderation.pin_thread(thread, admin, now=clock.now())).action == "pin_thread"
     assert (await Thread.get(id=thread.id)).is_pinned
@@ -122,7 +123,7 @@ async def test_a_removal_by_a_facilitator_is_logged_with_its_reason_but_an_autho
 
 async def test_a_remote_circles_group_vouches_for_its_moderators(db, clock):
     # SPEC: fep-1b12 moderation (followers apply moderation announced by the Group)
-    robin = await local_member("robin")
+    robin = await local_person(SITE, "robin")
     their_mod = await remote_person("mod", "partner.example")
     circle = await remote_circle_with(robin)
     with pytest.raises(Forbidden):
@@ -134,7 +135,7 @@ async def test_a_remote_circles_group_vouches_for_its_moderators(db, clock):
 async def test_facilitators_read_the_log_of_their_circles_and_admins_all_of_it(grief, clock):
     # SPEC: issue 7 accountability (readable by facilitators for their circles, by admins for everything)
     circle, host, robin, _ = grief
-    admin = await local_member("admin", is_admin=True)
+    admin = await local_person(SITE, "admin", is_admin=True)
     await moderation.lock_thread(await a_thread(circle, robin, clock), host, now=clock.now())
     assert [e.action for e in await modlog.read_log(host)] == ["lock_thread"]
     assert [e.action for e in await modlog.read_log(admin)] == ["lock_thread"]

@@ -7,8 +7,9 @@ from circlefed.domain.memberships import request_join
 from circlefed.domain.threads import start_thread
 from circlefed.errors import BadRequest, Conflict, Forbidden
 from circlefed.storage.models import Membership, ModerationLogEntry, Report, ReportState
+from tests.factories import SITE, local_person, remote_person
 
-from .circle_support import SITE, fast_accounts, grief_circle, local_member, remote_circle_with, remote_person
+from .circle_support import fast_accounts, grief_circle, remote_circle_with
 
 pytestmark = pytest.mark.storage
 __all__ = ["fast_accounts"]
@@ -24,7 +25,7 @@ async def test_joining_a_circle_with_rules_needs_their_current_version(grief, cl
     circle, host, _, _ = grief
     await rules.set_rules(circle, host, "1. Be kind.\n2. What is shared here stays here.", now=clock.now())
     assert "<li>Be kind.</li>" in circle.rules_html
-    sam = await local_member("sam")
+    sam = await local_person(SITE, "sam")
     with pytest.raises(BadRequest, match="acknowledge the circle's ground rules"):
         await request_join(circle, sam, now=clock.now())
     with pytest.raises(Conflict, match="version 1"):
@@ -87,7 +88,7 @@ async def test_a_members_report_is_stored_for_the_facilitators_who_resolve_it(gr
 
 
 async def test_a_report_in_a_remote_circle_is_sent_there_not_kept_here(db, clock):
-    robin = await local_member("robin")
+    robin = await local_person(SITE, "robin")
     circle = await remote_circle_with(robin)
     event = await reports.file_report(circle, robin, object_uris=["https://partner.example/t/1"],
                                       category="other", now=clock.now())
@@ -96,7 +97,7 @@ async def test_a_report_in_a_remote_circle_is_sent_there_not_kept_here(db, clock
 
 async def test_the_same_flag_is_stored_once_and_outsiders_cannot_report_in_a_circle(grief, clock):
     circle, _, _, kim = grief
-    sam = await local_member("sam")
+    sam = await local_person(SITE, "sam")
     with pytest.raises(Forbidden):
         await reports.file_report(circle, sam, object_uris=[kim.uri], category="other", now=clock.now())
     flag = {"object_uris": [kim.uri], "category": "other", "now": clock.now(),

@@ -12,8 +12,9 @@ from circlefed.errors import BadRequest, Forbidden, NotFound, TooManyRequests
 from circlefed.policy.rate_limit import Rate, RateLimiter
 from circlefed.settings import Settings
 from circlefed.storage.models import ModerationLogEntry, ReviewState, Thread
+from tests.factories import SITE, local_person
 
-from .circle_support import SITE, fast_accounts, grief_circle, local_member, remote_circle_with
+from .circle_support import fast_accounts, grief_circle, remote_circle_with
 
 pytestmark = pytest.mark.storage
 __all__ = ["fast_accounts"]
@@ -106,7 +107,7 @@ async def test_a_remote_post_in_crisis_language_is_held_like_a_local_one(grief, 
 
 
 async def test_crisis_language_in_a_remote_circle_shows_the_resources_and_leaves_the_hold_to_its_host(db, clock):
-    robin = await local_member("robin")
+    robin = await local_person(SITE, "robin")
     circle = await remote_circle_with(robin)
     await safety_admin.set_crisis_resources("Local line: 0800 111")
     event = await post(circle, robin, clock, source="I want to die")

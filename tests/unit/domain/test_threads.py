@@ -18,8 +18,9 @@ from circlefed.domain.replies import delete_reply, edit_reply, reply, store_remo
 from circlefed.domain.threads import delete_thread, edit_thread, start_thread, store_remote_thread
 from circlefed.errors import BadRequest, Conflict, Forbidden, NotFound
 from circlefed.storage.models import Actor, Circle, Post, Thread
+from tests.factories import SITE, approved_member, local_person, remote_person, started_thread
 
-from .circle_support import SITE, fast_accounts, grief_circle, join, local_member, remote_circle_with, remote_person
+from .circle_support import fast_accounts, grief_circle, remote_circle_with
 
 pytestmark = pytest.mark.storage
 
@@ -34,7 +35,7 @@ async def grief(db):
 
 async def a_thread(circle: Circle, author: Actor, clock, **fields) -> Thread:
     fields = {"title": "Missing my dad", "source": "It has been a year.", **fields}
-    return (await start_thread(SITE, circle, author, now=clock.now(), **fields)).thread
+    return await started_thread(SITE, circle, author, now=clock.now(), **fields)
 
 
 # --- starting threads ---
@@ -86,7 +87,7 @@ async def test_titles_of_1_to_255_characters_and_a_body_are_required(grief, cloc
 
 async def test_non_members_and_pending_members_cannot_start_threads(grief, clock):
     circle, *_ = grief
-    outsider = await local_member("outsider")
+    outsider = await local_person(SITE, "outsider")
     with pytest.raises(Forbidden, match="only approved members"):
         await a_thread(circle, outsider, clock)
     circle.requires_approval = True
@@ -103,7 +104,7 @@ async def test_when_posting_is_restricted_to_mods_only_facilitators_start_thread
     with pytest.raises(Forbidden, match="only facilitators"):
         await a_thread(circle, robin, clock)
     assert (await a_thread(circle, host, clock)).author_id == host.id
-    admin = await join(circle, await local_member("admin_ash", is_admin=True))
+    admin = await approved_member(circle, await local_person(SITE, "admin_ash", is_admin=True))
     assert (await a_thread(circle, admin, clock)).author_id == admin.id
 
 
@@ -135,7 +136,7 @@ async def test_author_facilitator_or_admin_deletes_a_thread_leaving_a_tombstone(
     # SPEC: PROTOCOL.md deletion (only the author, a facilitator of the circle, or an admin may delete)
     circle, host, robin, _ = grief
     thread = await a_thread(circle, robin, clock, content_warning="grief")
-    by = {"author": robin, "facilitator": host}.get(who) or await local_member("root_admin", is_admin=True)
+    by = {"author": robin, "facilitator": host}.get(who) or await local_person(SITE, "root_admin", is_admin=True)
     clock.advance(60)
     event = await delete_thread(thread, by, now=clock.now())
     assert isinstance(event, ThreadDeleted) and event.object_uri == thread.uri and event.actor == by
@@ -149,7 +150,7 @@ async def test_other_members_and_remote_strangers_cannot_delete_a_thread(grief, 
     # SPEC: PROTOCOL.md attack 16 (Delete by someone other than author or moderator)
     circle, _, robin, kim = grief
     thread = await a_thread(circle, robin, clock)
-    for by in (kim, await local_member("sam"), await remote_person("ash", "lemmy.example")):
+    for by in (kim, await local_person(SITE, "sam"), await remote_person("ash", "lemmy.example")):
         with pytest.raises(Forbidden, match="only the author, a facilitator"):
             await delete_thread(thread, by, now=clock.now())
     assert (await Thread.get(id=thread.id)).deleted_at is None
@@ -157,12 +158,12 @@ async def test_other_members_and_remote_strangers_cannot_delete_a_thread(grief, 
 
 async def test_an_admin_of_the_authors_instance_deletes_in_a_remote_circle(db, clock):
     # SPEC: PROTOCOL.md deletion (an admin of the author's or circle's instance may delete)
-    robin = await local_member("robin")
+    robin = await local_person(SITE, "robin")
     circle = await remote_circle_with(robin)
     thread = await a_thread(circle, robin, clock)
     with pytest.raises(Forbidden):
-        await delete_thread(thread, await local_member("sam"), now=clock.now())
-    await delete_thread(thread, await local_member("root_admin", is_admin=True), now=clock.now())
+        await delete_thread(thread, await local_person(SITE, "sam"), now=clock.now())
+    await delete_thread(thread, await local_person(SITE, "root_admin", is_admin=True), now=clock.now())
 
 
 async def test_a_deleted_thread_cannot_be_deleted_or_edited_again(grief, clock):
@@ -206,7 +207,7 @@ async def test_replies_need_membership_an_open_thread_and_a_body(grief, clock):
     circle, host, robin, _ = grief
     thread = await a_thread(circle, robin, clock)
     with pytest.raises(Forbidden, match="only approved members"):
-        await reply(SITE, thread, await local_member("outsider"), source="hi", now=clock.now())
+        await reply(SITE, thread, await local_person(SITE, "outsider"), source="hi", now=clock.now())
     with pytest.raises(BadRequest, match="empty"):
         await reply(SITE, thread, host, source="  ", now=clock.now())
     thread.is_locked = True
@@ -339,7 +340,7 @@ async def test_nobody_else_can_overwrite_a_remote_thread(grief, clock):
     # SPEC: PROTOCOL.md attack 1 and 16 (origin spoofing; Update by someone other than the author)
     circle, _, robin, kim = grief
     await store_page(circle, kim, clock)
-    impostor = await join(circle, await remote_person("eve"))
+    impostor = await approved_member(circle, await remote_person("eve"))
     with pytest.raises(Forbidden, match="only its author"):
         await store_page(circle, impostor, clock, title="Hijacked")
     with pytest.raises(BadRequest, match="same origin"):
@@ -347,7 +348,7 @@ async def test_nobody_else_can_overwrite_a_remote_thread(grief, clock):
     with pytest.raises(BadRequest, match="local actor"):
         await store_page(circle, robin, clock, uri="http://127.0.0.1:8080/t/forged")
     other = await create_circle(SITE, "hope", "Hope")
-    await join(other, kim)
+    await approved_member(other, kim)
     with pytest.raises(Conflict, match="another circle"):
         await store_page(other, kim, clock, title="Moved")
 
@@ -365,7 +366,7 @@ async def test_our_circle_applies_its_rules_to_remote_threads_a_remote_circle_do
     stranger = await remote_person("ash", "lemmy.example")
     with pytest.raises(Forbidden, match="only approved members"):
         await store_page(circle, stranger, clock, uri="https://lemmy.example/post/1")
-    remote = await remote_circle_with(await local_member("robin2"))
+    remote = await remote_circle_with(await local_person(SITE, "robin2"))
     event = await store_page(remote, stranger, clock, uri="https://lemmy.example/post/1")
     assert isinstance(event, ThreadStarted) and event.circle == remote
 
@@ -416,7 +417,7 @@ async def test_a_changed_remote_reply_is_an_edit_and_only_its_author_may_change_
     clock.advance(10)
     event = await store_note(thread, kim, clock, content_html="<p>Edited</p>", updated_at=clock.now())
     assert isinstance(event, ReplyEdited) and (await Post.get(uri=NOTE_URI)).content_html == "<p>Edited</p>"
-    impostor = await join(circle, await remote_person("eve"))
+    impostor = await approved_member(circle, await remote_person("eve"))
     with pytest.raises(Forbidden, match="only its author"):
         await store_note(thread, impostor, clock, content_html="<p>Hijacked</p>")
     other = await a_thread(circle, robin, clock, title="Other")
@@ -436,7 +437,7 @@ async def test_remote_replies_need_membership_and_an_open_thread_here(grief, clo
 
 
 async def test_a_remote_circles_replies_follow_its_rules_but_never_land_under_a_tombstone(db, clock):
-    robin = await local_member("robin")
+    robin = await local_person(SITE, "robin")
     circle = await remote_circle_with(robin)
     thread = await a_thread(circle, robin, clock)
     stranger = await remote_person("ash", "lemmy.example")

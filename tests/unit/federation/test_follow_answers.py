@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from tortoise.transactions import in_transaction
 
-from circlefed.domain.accounts import create_account
-from circlefed.domain.circles import create_circle
 from circlefed.domain.site import Site
 from circlefed.federation.outbound.publish import answer_follow
-from circlefed.storage.models import Actor, Delivery, Instance, OutboxActivity
+from circlefed.storage.models import Delivery, OutboxActivity
+from tests.factories import local_circle, local_person, remote_person
 
 pytestmark = pytest.mark.storage
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -19,13 +18,9 @@ SITE = Site.for_base_url("https://here.example", "here.example", "Here")
 
 
 async def test_the_same_follow_answered_twice_sends_one_accept_once(db):
-    fran = await (await create_account(SITE, "fran", "correct horse battery")).actor
-    circle = await create_circle(SITE, "grief", "Grief", facilitator=fran)
-    peer = await Instance.create(domain="peer.example")
-    follower = await Actor.create(
-        uri="https://peer.example/users/sam", type="Person", instance=peer, preferred_username="sam",
-        inbox_uri="https://peer.example/users/sam/inbox",
-    )
+    fran = await local_person(SITE, "fran")
+    circle = await local_circle(SITE, "grief", fran)
+    follower = await remote_person("sam", "peer.example")
     for _ in range(2):
         async with in_transaction():
             await answer_follow(SITE, circle, follower, "https://peer.example/follows/1", now=NOW)

@@ -8,17 +8,16 @@ from datetime import UTC, datetime
 import pytest
 
 from circlefed.storage.bulk import after_explicit_ids, bulk_loading, insert_rows, next_free_id
-from circlefed.storage.models import Actor, Instance, OutboxActivity
+from circlefed.storage.models import Actor, OutboxActivity
+from tests.factories import SITE, local_circle
 
 pytestmark = pytest.mark.storage
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 async def actor() -> Actor:
-    instance = await Instance.create(domain="here.example", is_local=True)
-    return await Actor.create(
-        uri="https://here.example/c/grief", type="Group", instance=instance, preferred_username="grief", is_local=True
-    )
+    """The Group actor of a circle hosted here: what the rows name as their actor."""
+    return await (await local_circle(SITE, "grief", None)).actor
 
 
 async def test_rows_take_the_models_defaults_and_json_as_text_or_dict(db):

@@ -3,8 +3,9 @@
 import pytest
 
 from circlefed.policy.domains import DomainPolicy
-from circlefed.storage.models import Actor, Circle, DomainAction, DomainRule, Instance, Post, Thread
+from circlefed.storage.models import DomainAction, DomainRule, Post, Thread
 from circlefed.storage.visibility import hidden_instance_ids, visible_posts, visible_threads
+from tests.factories import remote_circle, remote_instance, remote_person
 
 pytestmark = pytest.mark.storage
 
@@ -23,7 +24,7 @@ async def rules() -> None:
 async def test_the_hidden_instances_are_exactly_those_the_policy_covers(db):
     # SPEC: PROTOCOL.md attack 7; storage mirrors policy/domains.py matching (subdomains, ports)
     await rules()
-    ids = {domain: (await Instance.create(domain=domain)).id for domain in INSTANCES}
+    ids = {domain: (await remote_instance(domain)).id for domain in INSTANCES}
     policy = DomainPolicy(rules=RULES)
     for public, hiding in ((False, {"block"}), (True, {"block", "silence"})):
         expected = {domain for domain in INSTANCES if policy.action_for(domain) in hiding}
@@ -33,10 +34,10 @@ async def test_the_hidden_instances_are_exactly_those_the_policy_covers(db):
 
 async def test_listings_hide_blocked_authors_everywhere_and_silenced_ones_from_public_listings(db, clock):
     await rules()
-    circle = await Circle.create(actor=await _actor("partner.example", "c", "Group"), slug="c", name="C")
+    circle = await remote_circle("c", "partner.example")
     threads = {}
     for domain in ("evil.example", "loud.example", "partner.example"):
-        author = await _actor(domain, "kim")
+        author = await remote_person("kim", domain)
         threads[domain] = await Thread.create(
             uri=f"https://{domain}/t/1", circle=circle, author=author, title="t",
             published_at=clock.now(), last_activity_at=clock.now(),
@@ -54,9 +55,3 @@ async def test_listings_hide_blocked_authors_everywhere_and_silenced_ones_from_p
 async def test_without_rules_nothing_is_hidden(db):
     assert await hidden_instance_ids(public=True) == []
     assert await visible_threads(Thread.all(), public=True) is not None
-
-
-async def _actor(domain: str, name: str, actor_type: str = "Person") -> Actor:
-    instance, _ = await Instance.get_or_create(domain=domain)
-    return await Actor.create(uri=f"https://{domain}/{name}", type=actor_type, instance=instance,
-                              preferred_username=name)
