@@ -19,7 +19,8 @@ from circlefed.domain.reports import file_report, resolve_report
 from circlefed.domain.threads import start_thread
 from circlefed.federation.outbound.publish import PUBLISHERS, make_pseudonyms
 from circlefed.storage.models import Actor, Circle, Instance, OutboxActivity, Report, Role, Visibility
-from tests.unit.domain.circle_support import SITE, fast_accounts, join, local_member
+from tests.factories import SITE, approved_member, local_person
+from tests.unit.domain.circle_support import fast_accounts
 
 pytestmark = pytest.mark.storage
 __all__ = ["fast_accounts"]  # the autouse fixture
@@ -48,16 +49,17 @@ async def sent(kind: str) -> OutboxActivity:
 
 
 async def test_each_publisher_renders_under_pseudonyms_made_before_it(db):
-    fran, kim, lee, ada, mo, ben = [await local_member(name) for name in ("fran", "kim", "lee", "ada", "mo", "ben")]
+    names = ("fran", "kim", "lee", "ada", "mo", "ben")
+    fran, kim, lee, ada, mo, ben = [await local_person(SITE, name) for name in names]
     quiet = await create_circle(SITE, "quiet", "Quiet", facilitator=fran, visibility=Visibility.MEMBERS)
     for member in (lee, ada, mo, ben):
-        await join(quiet, member)
+        await approved_member(quiet, member)
     peer, _ = await Instance.get_or_create(domain="peer.example")
     sam = await Actor.create(
         uri="https://peer.example/users/sam", type="Person", instance=peer, preferred_username="sam",
         inbox_uri="https://peer.example/users/sam/inbox",
     )
-    await join(quiet, sam, role=Role.FACILITATOR)
+    await approved_member(quiet, sam, role=Role.FACILITATOR)
 
     [asked] = events_of(await request_join(quiet, kim, now=NOW))
     await published(asked, made=0)  # a pending request shows nobody
@@ -87,9 +89,9 @@ async def test_each_publisher_renders_under_pseudonyms_made_before_it(db):
 
 
 async def test_a_circle_becoming_confidential_names_its_members_before_anything_is_sent(db):
-    pat, quinn = await local_member("pat"), await local_member("quinn")
+    pat, quinn = await local_person(SITE, "pat"), await local_person(SITE, "quinn")
     circle = await create_circle(SITE, "open", "Open", facilitator=pat)
-    await join(circle, quinn)
+    await approved_member(circle, quinn)
     changed = await conf.set_visibility(circle, "members", by=pat, facilitator_choices=("members",))
     await published(changed, made=2)
     await pseudonym(circle, pat)
