@@ -50,3 +50,10 @@ def test_web_and_cli_open_no_transaction():
     for room in ("web", "cli"):
         for module in sorted((PACKAGE / room).rglob("*.py")):
             assert "in_transaction" not in module.read_text(), f"{module.relative_to(PACKAGE)} opens a transaction"
+
+
+def test_no_module_grows_past_400_lines():
+    """Small cohesive modules: past 400 lines a module holds more than one thing; split it by subject."""
+    for module in sorted(PACKAGE.rglob("*.py")):
+        lines = len(module.read_text().splitlines())
+        assert lines <= 400, f"{module.relative_to(PACKAGE)} has {lines} lines"
