@@ -4,9 +4,10 @@ For each size a fresh database is seeded (`circlefed dev seed`'s code: 2 circles
 members, and the empty small circle) and served by circlefed in this process (no worker); every page is asked
 for by 4 concurrent clients in three rounds, the two sizes' rounds taking turns, and the medians of its p50/p95
 printed, then the 1M/10k ratio of the p95s. Against the small size, a bare aiohttp handler that runs only the
-essential SELECT of the circle page and of the thread page gives the limit, and circlefed's share of its
-requests/s is printed: as anonymous readers get those pages (kept, web/page_cache.py), and made for every
-request as signed-in members get them.
+essential SELECT of the circle page and of the thread page gives the limit (its rounds taking turns with
+circlefed's, so that load from elsewhere falls on both), and circlefed's share of its requests/s is printed: as
+anonymous readers get those pages (kept, web/page_cache.py), and made for every request as signed-in members
+get them.
 Options: --database-url=postgres://user@host/db (a fresh database is made next to it; default SQLite files),
 --big=N (posts of the big size, default 1,000,000), --requests=N (per page and round, default 300)."""
 
@@ -109,19 +110,29 @@ async def serve_seeded(database_url: str, posts: int) -> tuple[web.AppRunner, st
     return server, base
 
 
-async def measure_pages(servers: dict[int, tuple[object, str]], requests: int) -> dict[int, dict[str, dict]]:
-    """Every page at every size, the sizes' rounds interleaved (small, big, small, ...) so that the machine's
-    drift over the run falls on both alike; each figure is the median of its ROUNDS rounds."""
+async def measure_pages(
+    servers: dict[int, tuple[object, str]], bare: str, small_url: str, requests: int
+) -> tuple[dict[int, dict[str, dict]], dict[str, float]]:
+    """Every page at every size, the sizes' rounds interleaved (small, big, small, ...), and for the circle and
+    thread pages the bare handler's rounds among them, so that the machine's drift or a neighbour's load falls
+    on all alike; each figure is the median of its ROUNDS rounds. Returns the figures and the bare rates."""
     figures: dict[int, dict[str, dict]] = {posts: {} for posts in servers}
+    bare_rates: dict[str, float] = {}
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as session:
         urls = {posts: await page_urls(session, base) for posts, (_, base) in servers.items()}
+        bare_urls = await bare_pages(bare, small_url, urls[SMALL_POSTS]["thread page"][0])
         for name in urls[SMALL_POSTS]:
-            rounds: dict[int, list] = {posts: [] for posts in servers}
-            for posts in servers:
-                await load(session, *urls[posts][name], 10)  # warm
+            rounds: dict[int | str, list] = {posts: [] for posts in servers}
+            targets: dict[int | str, tuple[str, dict]] = {posts: urls[posts][name] for posts in servers}
+            if name in bare_urls:
+                rounds["bare"], targets["bare"] = [], (bare_urls[name], HTML)
+            for target in targets.values():
+                await load(session, *target, 10)  # warm
             for _ in range(ROUNDS):
-                for posts in servers:
-                    rounds[posts].append(await load(session, *urls[posts][name], requests))
+                for key, target in targets.items():
+                    rounds[key].append(await load(session, *target, requests))
+            if name in bare_urls:
+                bare_rates[name] = statistics.median(rate for _, rate in rounds.pop("bare"))
             for posts, measured in rounds.items():
                 figures[posts][name] = {
                     "p50_ms": statistics.median(percentile(latencies, 0.5) for latencies, _ in measured) * 1000,
@@ -133,7 +144,7 @@ async def measure_pages(servers: dict[int, tuple[object, str]], requests: int) -
                 cache = servers[SMALL_POSTS][0].app[PAGE_CACHE]
                 made = await made_rate(cache, session, urls[SMALL_POSTS][name][0], requests)
                 figures[SMALL_POSTS][name]["made_per_s"] = made
-    return figures
+    return figures, bare_rates
 
 
 async def made_rate(cache: PageCache, session: aiohttp.ClientSession, url: str, requests: int) -> float:
@@ -183,32 +194,30 @@ def bare_app(database_url: str) -> web.Application:
     return app
 
 
-async def bare_rates(database_url: str, requests: int, circle_id: int, thread_id: int) -> dict[str, float]:
+async def start_bare(database_url: str) -> tuple[web.AppRunner, str]:
     sock = reserved_socket()
     server = server_on(bare_app(database_url), sock)
     await server.start_server()
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    try:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as session:
-            rates = {}
-            pages = {"circle page": f"{base}/circle/{circle_id}", "thread page": f"{base}/thread/{thread_id}"}
-            for name, url in pages.items():
-                await load(session, url, HTML, 10)
-                rates[name] = statistics.median([(await load(session, url, HTML, requests))[1] for _ in range(ROUNDS)])
-            return rates
-    finally:
-        await server.close()
+    return server, f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-async def ids_of(database_url: str, thread_path: str) -> tuple[int, int]:
-    ctx = await open_database(database_url)
-    from circlefed.storage.models import Circle, Thread
-
-    with activated(ctx):
-        circle = await Circle.get(slug="circle1", is_local=True)
-        thread = await Thread.get(uri__endswith=thread_path)
-    await ctx.close_connections()
-    return circle.id, thread.id
+async def bare_pages(base: str, database_url: str, thread_url: str) -> dict[str, str]:
+    """The bare handler's URLs of the measured circle and thread (their ids read once, here, not per request)."""
+    token = thread_url.split("/t/", 1)[1]
+    if database_url.startswith("postgres"):
+        connection = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+        try:
+            circle_id = await connection.fetchval("SELECT id FROM circles WHERE slug = 'circle1' AND is_local")
+            thread_id = await connection.fetchval("SELECT id FROM threads WHERE uri LIKE $1", f"%/t/{token}")
+        finally:
+            await connection.close()
+    else:
+        async with aiosqlite.connect(database_url.removeprefix("sqlite://")) as connection:
+            circle_id = (await (await connection.execute(
+                "SELECT id FROM circles WHERE slug = 'circle1' AND is_local")).fetchone())[0]
+            thread_id = (await (await connection.execute(
+                "SELECT id FROM threads WHERE uri LIKE ?", (f"%/t/{token}",))).fetchone())[0]
+    return {"circle page": f"{base}/circle/{circle_id}", "thread page": f"{base}/thread/{thread_id}"}
 
 
 async def run(database: str = "", big: int = 1_000_000, requests: int = 300) -> dict:
@@ -222,14 +231,12 @@ async def run(database: str = "", big: int = 1_000_000, requests: int = 300) -> 
             procs.fresh_database(database, Path(folder) / str(big)) as big_url,
         ):
             servers = {SMALL_POSTS: await serve_seeded(small_url, SMALL_POSTS), big: await serve_seeded(big_url, big)}
+            bare, bare_base = await start_bare(small_url)
             try:
-                results["sizes"] = await measure_pages(servers, requests)
+                results["sizes"], results["bare"] = await measure_pages(servers, bare_base, small_url, requests)
             finally:
-                for server, _ in servers.values():
+                for server, _ in (*servers.values(), (bare, bare_base)):
                     await server.close()
-            thread_path = results["sizes"][SMALL_POSTS]["thread page"]["url"].split("/t/", 1)[1]
-            circle_id, thread_id = await ids_of(small_url, f"/t/{thread_path}")
-            results["bare"] = await bare_rates(small_url, requests, circle_id, thread_id)
     report(results, big)
     return results
 
