@@ -21,7 +21,7 @@ from circlefed.domain.safety import safety_from_settings
 from circlefed.domain.site import Site
 from circlefed.federation.inbound.process import inbox_handler
 from circlefed.federation.retention_job import periodic_jobs
-from circlefed.federation.wiring import Federation, build_federation
+from circlefed.federation.wiring import FederationWiring, build_federation
 from circlefed.http_client import SafeHttpClient
 from circlefed.policy.domains import domain_label
 from circlefed.settings import Settings
@@ -103,7 +103,7 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
     await client.close()
 
 
-def federation_for(settings: Settings, site: Site, client: SafeHttpClient, clock: Clock) -> Federation:
+def federation_for(settings: Settings, site: Site, client: SafeHttpClient, clock: Clock) -> FederationWiring:
     """The federation services of this instance (the web process and `circlefed worker` build the same)."""
     return build_federation(
         site,
@@ -116,7 +116,7 @@ def federation_for(settings: Settings, site: Site, client: SafeHttpClient, clock
     )
 
 
-def register_jobs(runner: Runner, federation: Federation) -> None:
+def register_jobs(runner: Runner, federation: FederationWiring) -> None:
     """The job handlers of the queue runner, for the in-process worker and `circlefed worker` alike."""
     runner.register("inbox", inbox_handler(federation))
 

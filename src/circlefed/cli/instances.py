@@ -9,7 +9,7 @@ from circlefed.clock import Clock
 from circlefed.domain import federation_policy
 from circlefed.domain.policy_guards import policy_conflicts
 from circlefed.errors import BadRequest
-from circlefed.federation.domain_policy import CancelRefused
+from circlefed.federation.domain_gate import CancelRefused
 from circlefed.policy.domains import FEDERATION_MODES
 
 RULE_COMMANDS = {

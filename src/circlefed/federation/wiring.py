@@ -12,7 +12,7 @@ from circlefed.domain.actors import instance_actor
 from circlefed.domain.site import Site
 from circlefed.errors import Forbidden
 from circlefed.federation.caches import Throttled
-from circlefed.federation.domain_policy import DomainGate
+from circlefed.federation.domain_gate import DomainGate
 from circlefed.federation.inbound.receive import Inbound
 from circlefed.federation.inbound.verify import Verifier
 from circlefed.federation.remote.instance_info import InstanceInfo
@@ -27,7 +27,7 @@ FETCH_ACCEPT = 'application/activity+json, application/ld+json; profile="https:/
 
 
 @dataclass(frozen=True)
-class Federation:
+class FederationWiring:
     site: Site
     client: SafeHttpClient
     signed_http: SignedHttp
@@ -60,8 +60,8 @@ def build_federation(
     allow_http: bool,
     on_valid_sender: Callable[[str], Awaitable[None]],
     new_keys_per_minute: int = 600,
-) -> Federation:
-    holder: dict[str, Federation] = {}
+) -> FederationWiring:
+    holder: dict[str, FederationWiring] = {}
 
     async def fetch(url: str) -> HttpResponse:
         return await holder["federation"].fetch_as_instance(url)
@@ -78,7 +78,7 @@ def build_federation(
         verifier, domain_gate.origin, clock, Throttled(on_valid_sender, clock, 60.0), limiter=site.safety.inbound,
         byte_limiter=site.safety.inbound_bytes,
     )
-    federation = Federation(
+    federation = FederationWiring(
         site, client, SignedHttp(client, clock), clock, allow_http, domain_gate, remote_actors, verifier, inbound
     )
     holder["federation"] = federation

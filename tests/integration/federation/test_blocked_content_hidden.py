@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from circlefed.domain import federation_policy, replies, threads
-from circlefed.federation.domain_policy import cancel_refused_deliveries
+from circlefed.federation.domain_gate import cancel_refused_deliveries
 from circlefed.storage.models import Circle, OutboxActivity, Thread
 from circlefed.web.keys import CLOCK, FEDERATION, SITE
 

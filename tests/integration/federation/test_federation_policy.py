@@ -11,7 +11,7 @@ from circlefed.delivery.outbox import store_activity
 from circlefed.delivery.wiring import build_runner
 from circlefed.domain import federation_policy
 from circlefed.errors import CirclefedError
-from circlefed.federation.domain_policy import cancel_refused_deliveries
+from circlefed.federation.domain_gate import cancel_refused_deliveries
 from circlefed.federation.outbound.exits import Reach, enqueue
 from circlefed.federation.remote.handles import resolve_handle
 from circlefed.policy.verdicts import Allow, Reject

@@ -6,7 +6,7 @@ import pytest
 
 from circlefed.domain import federation_policy as fp
 from circlefed.errors import BadRequest, NotFound
-from circlefed.federation.domain_policy import cancel_refused_deliveries
+from circlefed.federation.domain_gate import cancel_refused_deliveries
 from circlefed.storage.models import DomainRule
 from tests.factories import local_actor
 from tests.unit.delivery.support import activity, enqueue, states

@@ -11,7 +11,7 @@ from circlefed.errors import CirclefedError
 from circlefed.federation.inbound.fetch import fetch_document
 from circlefed.federation.inbound.ingest import store_post
 from circlefed.federation.lookup import find_post
-from circlefed.federation.wiring import Federation
+from circlefed.federation.wiring import FederationWiring
 from circlefed.protocol.parse import reference_id, same_origin
 from circlefed.protocol.posts import parse_post
 from circlefed.storage.models import Actor, Circle
@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 BACKFILL_LIMIT = 10
 
 
-async def backfill_circle(federation: Federation, circle: Circle, *, now: datetime, limit: int = BACKFILL_LIMIT) -> int:
+async def backfill_circle(
+    federation: FederationWiring, circle: Circle, *, now: datetime, limit: int = BACKFILL_LIMIT
+) -> int:
     """Store up to `limit` recent threads announced in the remote circle's outbox; returns how many were new.
 
     Best effort: an unreachable outbox or a bad item is logged and skipped, never retried."""
@@ -44,7 +46,7 @@ async def backfill_circle(federation: Federation, circle: Circle, *, now: dateti
     return stored
 
 
-async def _outbox_items(federation: Federation, outbox_uri: str) -> list:
+async def _outbox_items(federation: FederationWiring, outbox_uri: str) -> list:
     outbox = await fetch_document(federation, outbox_uri) or {}
     items = outbox.get("orderedItems")
     first = outbox.get("first")
@@ -55,7 +57,9 @@ async def _outbox_items(federation: Federation, outbox_uri: str) -> list:
     return items if isinstance(items, list) else []
 
 
-async def _backfill_item(federation: Federation, circle: Circle, group: Actor, item: object, now: datetime) -> int:
+async def _backfill_item(
+    federation: FederationWiring, circle: Circle, group: Actor, item: object, now: datetime
+) -> int:
     if not isinstance(item, dict) or item.get("type") != "Announce" or reference_id(item.get("actor")) != group.uri:
         return 0
     announced = item.get("object")

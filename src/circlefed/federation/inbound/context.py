@@ -12,7 +12,7 @@ from circlefed.domain.events import Event
 from circlefed.domain.site import Site
 from circlefed.errors import CirclefedError
 from circlefed.federation.outbound.publish import publish
-from circlefed.federation.wiring import Federation
+from circlefed.federation.wiring import FederationWiring
 from circlefed.storage.models import Actor, Circle
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ class Refused(PermanentFailure):
 class HandlerContext:
     """`actor` sent the activity (verified); `via` is the remote circle whose Group announced it, if any."""
 
-    federation: Federation
+    federation: FederationWiring
     actor: Actor
     now: datetime
     received: dict

@@ -6,7 +6,7 @@ import logging
 
 from circlefed.errors import FetchError
 from circlefed.federation.inbound.context import Refused
-from circlefed.federation.wiring import Federation
+from circlefed.federation.wiring import FederationWiring
 from circlefed.policy.verdicts import Reject
 from circlefed.protocol.parse import authority, is_http_url
 from circlefed.protocol.remote_actor import is_activity_json
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 GONE_STATUSES = frozenset({404, 410})
 
 
-async def fetch_document(federation: Federation, url: str) -> dict | None:
+async def fetch_document(federation: FederationWiring, url: str) -> dict | None:
     """The AS2 document at `url` fetched from its own origin; None when it is gone (404, 410 or a Tombstone).
 
     SPEC: PROTOCOL.md attack 14: an object embedded by someone else is taken from its origin, never as embedded.

@@ -8,7 +8,7 @@ from circlefed.delivery.jobs import InboxHandler, PermanentFailure
 from circlefed.errors import BadRequest, Conflict, Forbidden, NotFound, UnsafeUrlError
 from circlefed.federation.inbound.context import HandlerContext
 from circlefed.federation.inbound.dispatch import dispatch
-from circlefed.federation.wiring import Federation
+from circlefed.federation.wiring import FederationWiring
 from circlefed.policy.verdicts import Hold, Reject
 from circlefed.protocol.parse import parse_activity
 from circlefed.storage.models import InboxItem, QueueState
@@ -21,7 +21,7 @@ REFUSALS = (BadRequest, Forbidden, NotFound, Conflict, UnsafeUrlError)
 CONTENT_TYPES = frozenset({"Create", "Update", "Announce"})
 
 
-def inbox_handler(federation: Federation) -> InboxHandler:
+def inbox_handler(federation: FederationWiring) -> InboxHandler:
     """The handler app.register_jobs gives the runner; it runs in the runner's database context."""
 
     async def handle(item: InboxItem) -> QueueState | None:
@@ -30,7 +30,7 @@ def inbox_handler(federation: Federation) -> InboxHandler:
     return handle
 
 
-async def process_item(federation: Federation, item: InboxItem) -> QueueState | None:
+async def process_item(federation: FederationWiring, item: InboxItem) -> QueueState | None:
     """Flow 1 after storage: gate verdict (the domain may have been blocked since), then the handler.
 
     Returns None when processed, REJECTED or HELD by the gate; raises PermanentFailure for a refusal and

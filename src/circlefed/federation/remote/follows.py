@@ -13,13 +13,13 @@ from circlefed.errors import BadRequest
 from circlefed.federation.outbound.publish import publish
 from circlefed.federation.remote.circle_facts import circle_facts
 from circlefed.federation.remote.handles import resolve_handle
-from circlefed.federation.wiring import Federation
+from circlefed.federation.wiring import FederationWiring
 from circlefed.storage.models import Actor, Circle, MembershipState
 
 log = logging.getLogger(__name__)
 
 
-async def join_remote_circle(federation: Federation, member: Actor, handle: str) -> JoinOutcome:
+async def join_remote_circle(federation: FederationWiring, member: Actor, handle: str) -> JoinOutcome:
     """SPEC: fep-1b12 following: resolve the handle, remember the circle (is_local False), keep a pending
     membership and send a Follow; the circle's Accept approves it (and backfills its recent threads)."""
     if not member.is_local:

@@ -6,7 +6,7 @@ import logging
 from urllib.parse import quote
 
 from circlefed.errors import BadRequest, CirclefedError, Forbidden
-from circlefed.federation.wiring import Federation
+from circlefed.federation.wiring import FederationWiring
 from circlefed.policy.verdicts import Reject
 from circlefed.protocol.parse import authority
 from circlefed.protocol.webfinger import JRD_CONTENT_TYPE, parse_jrd_self_link, parse_resource
@@ -25,7 +25,7 @@ def parse_handle(handle: str) -> tuple[str, str]:
     return resource.name, resource.host
 
 
-async def resolve_handle(federation: Federation, handle: str, *, refresh: bool = False) -> Actor:
+async def resolve_handle(federation: FederationWiring, handle: str, *, refresh: bool = False) -> Actor:
     """The actor a handle names, verified to belong to the handle's domain (attack 18); `refresh`: its document
     fetched again even when a recent copy is stored."""
     name, domain = parse_handle(handle)
@@ -46,7 +46,7 @@ async def resolve_handle(federation: Federation, handle: str, *, refresh: bool =
     return actor
 
 
-async def _webfinger(federation: Federation, domain: str, resource: str) -> dict:
+async def _webfinger(federation: FederationWiring, domain: str, resource: str) -> dict:
     verdict = await federation.domain_gate.destination(domain)
     if isinstance(verdict, Reject):
         log.info("not looking up %s at %s: %s", resource, domain, verdict.reason)

@@ -10,7 +10,7 @@ from aiohttp import web
 from circlefed.domain import confidentiality, federation_policy
 from circlefed.domain.policy_guards import policy_conflicts
 from circlefed.errors import BadRequest, NotFound
-from circlefed.federation.domain_policy import CancelRefused
+from circlefed.federation.domain_gate import CancelRefused
 from circlefed.policy.domains import FEDERATION_MODES
 from circlefed.storage.models import DomainAction, DomainRule
 from circlefed.web.keys import CLOCK, FEDERATION

@@ -1,4 +1,5 @@
-"""Federation: the admin's domain policy from the database, cached briefly, and enforced on the queues."""
+"""Federation: the domain gate: the admin's domain rules from the database, cached briefly, and enforced on the
+queues when a rule changes (not to be confused with domain/federation_policy.py, the rules themselves)."""
 
 from __future__ import annotations
 
