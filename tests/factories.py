@@ -11,8 +11,8 @@ from circlefed.domain.accounts import create_account
 from circlefed.domain.circles import create_circle
 from circlefed.domain.site import Site
 from circlefed.domain.threads import start_thread
-from circlefed.federation.actions import perform
 from circlefed.protocol.keys import generate_rsa_keypair
+from circlefed.services import posting
 from circlefed.storage.models import (
     Account,
     Actor,
@@ -157,7 +157,9 @@ async def started_thread(
 async def published_thread(
     site: Site, circle: Circle, author: Actor, *, now: datetime, title: str = "Evenings", source: str = "Some words."
 ) -> Thread:
-    """A thread started as the app starts one: the domain change and the activities it publishes, in one
-    transaction (federation/actions.py perform)."""
-    started = await perform(site, start_thread(site, circle, author, title=title, source=source, now=now), now=now)
+    """A thread started as the app starts one (services/posting.py): the domain change and the activities it
+    publishes, in one transaction."""
+    started = await posting.start_thread(
+        site, circle, author, title=title, source=source, content_warning=None, now=now
+    )
     return started.thread
