@@ -27,6 +27,7 @@ from circlefed.policy.domains import domain_label
 from circlefed.settings import Settings
 from circlefed.storage.db import activated, describe, open_database
 from circlefed.web import actors, health, inbox, objects, wellknown
+from circlefed.web.api import instance as instance_api
 from circlefed.web.forwarded import forwarded_client, proxy_networks
 from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS, PERIODIC_JOBS, RUNNER, SETTINGS, SITE
 from circlefed.web.metrics import WebMetrics
@@ -152,6 +153,7 @@ def _add_routes(app: web.Application) -> None:
     inbox.add_routes(app)
     health.add_routes(app)
     wellknown.add_routes(app)
+    instance_api.add_routes(app)
     actors.add_routes(app)
     objects.add_routes(app)
     app.router.add_static("/static", TEMPLATES_DIR / "static", name="static")

@@ -199,7 +199,7 @@ async def test_nodeinfo_document_has_the_profiled_content_type_and_software(clie
     assert document["version"] == "2.1"
     assert document["software"]["name"] == "circlefed" and document["software"]["version"]
     assert document["protocols"] == ["activitypub"]
-    assert document["openRegistrations"] is False
+    assert document["openRegistrations"] is True  # the default: anyone may ask, an admin approves
     assert document["metadata"]["nodeName"] == settings.instance.name
 
 

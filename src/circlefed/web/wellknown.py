@@ -9,6 +9,7 @@ from aiohttp import web
 from circlefed import __version__
 from circlefed.domain.directory import find_webfinger_target
 from circlefed.domain.instance_identity import instance_identity
+from circlefed.domain.registration import registration_mode
 from circlefed.errors import BadRequest, NotFound
 from circlefed.protocol.nodeinfo import (
     NODEINFO_21_CONTENT_TYPE,
@@ -25,6 +26,7 @@ from circlefed.protocol.webfinger import (
     render_host_meta,
     render_jrd,
 )
+from circlefed.storage.models import RegistrationMode
 from circlefed.storage.stats import nodeinfo_usage
 from circlefed.web.keys import CLOCK, SETTINGS, SITE
 from circlefed.web.middleware import error_response
@@ -72,7 +74,12 @@ async def nodeinfo(request: web.Request) -> web.Response:
     instance = request.app[SETTINGS].instance
     usage = await nodeinfo_usage(request.app[CLOCK].now())
     name, description = await instance_identity(instance.name, instance.description)
-    document = render_nodeinfo(SoftwareInfo(version=__version__), usage, node_name=name, node_description=description)
+    # As Mastodon reports it: open unless registering needs an invitation or is closed.
+    open_registrations = await registration_mode() in (RegistrationMode.OPEN, RegistrationMode.APPROVAL)
+    document = render_nodeinfo(
+        SoftwareInfo(version=__version__), usage, node_name=name, node_description=description,
+        open_registrations=open_registrations,
+    )
     return _json(document, NODEINFO_21_CONTENT_TYPE, CORS_HEADERS)
 
 
