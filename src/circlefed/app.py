@@ -27,6 +27,7 @@ from circlefed.policy.domains import domain_label
 from circlefed.settings import Settings
 from circlefed.storage.db import activated, describe, open_database
 from circlefed.web import actors, health, inbox, objects, wellknown
+from circlefed.web.api import setup_api
 from circlefed.web.forwarded import forwarded_client, proxy_networks
 from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS, PERIODIC_JOBS, RUNNER, SETTINGS, SITE
 from circlefed.web.metrics import WebMetrics
@@ -149,6 +150,7 @@ async def _favicon(request: web.Request) -> web.Response:
 
 def _add_routes(app: web.Application) -> None:
     setup_ui(app)  # sessions, CSRF and page-context middlewares, then the UI routes
+    setup_api(app)  # OAuth and the client APIs (no session, no CSRF: a token in the request authenticates)
     inbox.add_routes(app)
     health.add_routes(app)
     wellknown.add_routes(app)
