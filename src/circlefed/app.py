@@ -27,7 +27,8 @@ from circlefed.policy.domains import domain_label
 from circlefed.settings import Settings
 from circlefed.storage.db import activated, describe, open_database
 from circlefed.web import actors, health, inbox, objects, wellknown
-from circlefed.web.api import instance as instance_api
+from circlefed.web.api import setup_api
+from circlefed.web.api.cors import api_cors
 from circlefed.web.forwarded import forwarded_client, proxy_networks
 from circlefed.web.keys import CLOCK, DATABASE, FEDERATION, HTTP_CLIENT, METRICS, PERIODIC_JOBS, RUNNER, SETTINGS, SITE
 from circlefed.web.metrics import WebMetrics
@@ -48,7 +49,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         client_max_size=settings.web.max_body_bytes,
         middlewares=[
             *([forwarded_client(proxies)] if proxies else []),
-            request_context, security_headers, metrics, errors, authorized_fetch, anonymous_pages,
+            request_context, security_headers, metrics, api_cors, errors, authorized_fetch, anonymous_pages,
         ],
     )
     app[SETTINGS] = settings
@@ -150,10 +151,10 @@ async def _favicon(request: web.Request) -> web.Response:
 
 def _add_routes(app: web.Application) -> None:
     setup_ui(app)  # sessions, CSRF and page-context middlewares, then the UI routes
+    setup_api(app)  # OAuth and the client APIs (no session, no CSRF: a token in the request authenticates)
     inbox.add_routes(app)
     health.add_routes(app)
     wellknown.add_routes(app)
-    instance_api.add_routes(app)
     actors.add_routes(app)
     objects.add_routes(app)
     app.router.add_static("/static", TEMPLATES_DIR / "static", name="static")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import urllib.parse
+import urllib.request
+
 import pytest
 from playwright.sync_api import expect
 
@@ -84,3 +88,29 @@ def test_the_first_tab_shows_the_skip_link_with_a_visible_focus_ring(server, pag
     assert ring[0] != "none" and ring[1] != "0px", ring
     page.keyboard.press("Enter")
     expect(page).to_have_url(server.url("/c/welcome#main"))
+
+
+def _api_post(url: str, fields: dict) -> dict:
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(fields).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:  # a loopback test server
+        return json.loads(response.read())
+
+
+def test_the_oauth_pages_have_no_serious_accessibility_violation(server, page):
+    """An app asks (out of band): the consent page, the code shown after Allow, and the Apps list on /account."""
+    app = _api_post(server.url("/api/v1/apps"), {
+        "client_name": "Pocket app", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write"})
+    log_in(page, server.base_url, server.admin_name, server.admin_password)
+    query = urllib.parse.urlencode({"client_id": app["client_id"], "redirect_uri": "urn:ietf:wg:oauth:2.0:oob",
+                                    "response_type": "code", "scope": "read"})
+    _visit(page, server.url(f"/oauth/authorize?{query}"))
+    assert_accessible(page)
+    press(page, page.get_by_role("button", name="Allow Pocket app"))
+    assert_accessible(page)
+    code = page.locator("#oauth-code").inner_text()
+    _api_post(server.url("/oauth/token"), {
+        "grant_type": "authorization_code", "code": code, "redirect_uri": "urn:ietf:wg:oauth:2.0:oob",
+        "client_id": app["client_id"], "client_secret": app["client_secret"]})
+    _visit(page, server.url("/account"))
+    expect(page.get_by_role("button", name="Revoke Pocket app")).to_be_visible()
+    assert_accessible(page)

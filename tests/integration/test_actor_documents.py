@@ -14,6 +14,12 @@ from tests.factories import member_account, site_of
 AS2 = "application/activity+json"
 LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 BASE = "http://127.0.0.1:8080"
+# FEP-d8c2: every local actor names the instance's OAuth endpoints beside its shared inbox.
+ENDPOINTS = {
+    "sharedInbox": f"{BASE}/inbox",
+    "oauthAuthorizationEndpoint": f"{BASE}/oauth/authorize",
+    "oauthTokenEndpoint": f"{BASE}/oauth/token",
+}
 PERSON_FIELDS = {
     "id", "type", "preferredUsername", "name", "summary", "inbox", "outbox", "followers", "endpoints", "publicKey",
     "url", "manuallyApprovesFollowers", "discoverable", "published",
@@ -69,7 +75,7 @@ async def test_person_document_has_every_field_and_its_own_key(client, instance)
     assert document["preferredUsername"] == "alice"
     assert document["inbox"] == f"{BASE}/u/alice/inbox" and document["outbox"] == f"{BASE}/u/alice/outbox"
     assert document["followers"] == f"{BASE}/u/alice/followers"
-    assert document["endpoints"] == {"sharedInbox": f"{BASE}/inbox"}
+    assert document["endpoints"] == ENDPOINTS
     assert document["manuallyApprovesFollowers"] is False
     assert_key_belongs_to(document)
 
@@ -85,7 +91,7 @@ async def test_public_group_document_has_every_field_the_contract_lists(client, 
     assert document["attributedTo"] == document["moderators"] == f"{BASE}/c/grief/moderators"
     assert document["featured"] == f"{BASE}/c/grief/featured"
     assert document["followers"] == f"{BASE}/c/grief/followers"
-    assert document["endpoints"] == {"sharedInbox": f"{BASE}/inbox"}
+    assert document["endpoints"] == ENDPOINTS
     assert document["postingRestrictedToMods"] is False
     assert document["manuallyApprovesFollowers"] is False
     assert document["discoverable"] is True and document["indexable"] is True
@@ -109,7 +115,7 @@ async def test_application_actor_document_has_its_fields_and_a_stable_key(client
     assert document["type"] == "Application" and document["id"] == f"{BASE}/actor"
     assert document["preferredUsername"] == "127.0.0.1"
     assert document["manuallyApprovesFollowers"] is True
-    assert document["endpoints"] == {"sharedInbox": f"{BASE}/inbox"}
+    assert document["endpoints"] == ENDPOINTS
     assert_key_belongs_to(document)
     assert (await fetch_json(client, "/actor"))["publicKey"] == document["publicKey"]
     stored = await Actor.get(local_name="actor")

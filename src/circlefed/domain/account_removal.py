@@ -1,5 +1,5 @@
 """Domain: a member deletes their account: their posts become tombstones, their private messages go, memberships
-end, the login goes."""
+end, the login and every app's access go."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from circlefed.storage.models import (
     Membership,
     MembershipState,
     Message,
+    OAuthCode,
+    OAuthToken,
     Post,
     Reaction,
     Role,
@@ -78,6 +80,8 @@ async def erase_account(account: Account, *, now: datetime) -> AccountErased:
     await CircleName.filter(actor_id=actor.id).delete()  # the names they chose, kept for joining again
     await Reaction.filter(actor_id=actor.id).delete()
     await Message.filter(author_id=actor.id).delete()  # the other person keeps their own words only
+    await OAuthToken.filter(account_id=account.id).delete()  # every app's access ends with the account
+    await OAuthCode.filter(account_id=account.id).delete()
     await account.delete()
     for identity in identities:
         identity.display_name, identity.summary, identity.deleted_at = "", "", now

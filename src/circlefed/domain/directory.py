@@ -49,7 +49,7 @@ async def get_person(site: Site, name: str) -> PersonCard:
     if actor is None:
         raise not_found()
     return PersonCard(
-        basics=_basics(actor, actor.display_name or actor.preferred_username),
+        basics=_basics(site, actor, actor.display_name or actor.preferred_username),
         followers_uri=actor.followers_uri or site.uris.followers(actor.uri),
         summary_html=_paragraph(actor.summary),
     )
@@ -64,7 +64,7 @@ async def get_circle(site: Site, slug: str, *, even_local: bool = False) -> Serv
     actor = circle.actor
     is_public = circle.visibility is Visibility.PUBLIC
     card = GroupCard(
-        basics=_basics(actor, circle.name, published_at=circle.created_at),
+        basics=_basics(site, actor, circle.name, published_at=circle.created_at),
         followers_uri=actor.followers_uri or site.uris.followers(actor.uri),
         featured_uri=f"{actor.uri}/featured",
         moderators_uri=f"{actor.uri}/moderators",
@@ -87,7 +87,7 @@ async def get_instance_actor(site: Site) -> ApplicationCard:
         # Two first requests raced to create it; the other one won.
         actor = await Actor.get(local_name=INSTANCE_ACTOR_NAME)
     name, _ = await instance_identity(site.name, "")
-    return ApplicationCard(basics=_basics(actor, name, preferred_username=instance_host(site)))
+    return ApplicationCard(basics=_basics(site, actor, name, preferred_username=instance_host(site)))
 
 
 def instance_host(site: Site) -> str:
@@ -156,7 +156,7 @@ def _target(site: Site, basics: ActorBasics, actor_type: str) -> WebfingerTarget
 
 
 def _basics(
-    actor: Actor, name: str, *, published_at: datetime | None = None, preferred_username: str | None = None
+    site: Site, actor: Actor, name: str, *, published_at: datetime | None = None, preferred_username: str | None = None
 ) -> ActorBasics:
     if not (actor.inbox_uri and actor.outbox_uri and actor.shared_inbox_uri and actor.public_key_pem):
         raise not_found()  # never for local actors made by create_local_actor
@@ -171,6 +171,8 @@ def _basics(
         public_key_pem=actor.public_key_pem,
         url=actor.url or actor.uri,
         published=published_at or actor.created_at,
+        oauth_authorization_uri=site.uris.oauth_authorize(),
+        oauth_token_uri=site.uris.oauth_token(),
     )
 
 

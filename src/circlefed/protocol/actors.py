@@ -22,6 +22,9 @@ class ActorBasics:
     public_key_pem: str
     url: str
     published: datetime | None = None
+    # FEP-d8c2: where apps acting for a member sign in (the instance's OAuth endpoints).
+    oauth_authorization_uri: str = ""
+    oauth_token_uri: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ def _common(actor_type: str, basics: ActorBasics) -> dict:
         "url": basics.url,
         "inbox": basics.inbox_uri,
         "outbox": basics.outbox_uri,
-        "endpoints": {"sharedInbox": basics.shared_inbox_uri},
+        "endpoints": _endpoints(basics),
         "publicKey": {
             "id": basics.public_key_id,
             "owner": basics.uri,
@@ -130,3 +133,12 @@ def _common(actor_type: str, basics: ActorBasics) -> dict:
     if basics.published is not None:
         document["published"] = format_datetime(basics.published)
     return document
+
+
+def _endpoints(basics: ActorBasics) -> dict:
+    endpoints = {"sharedInbox": basics.shared_inbox_uri}
+    if basics.oauth_authorization_uri and basics.oauth_token_uri:
+        # SPEC: FEP-d8c2 (OAuth 2.0 authorization server endpoints on the actor)
+        endpoints["oauthAuthorizationEndpoint"] = basics.oauth_authorization_uri
+        endpoints["oauthTokenEndpoint"] = basics.oauth_token_uri
+    return endpoints

@@ -64,6 +64,12 @@ class Uris:
     def key_id(self, actor_uri: str) -> str:
         return f"{actor_uri}#main-key"
 
+    def oauth_authorize(self) -> str:
+        return f"{self.base}/oauth/authorize"
+
+    def oauth_token(self) -> str:
+        return f"{self.base}/oauth/token"
+
     def new_thread(self) -> str:
         return f"{self.base}/t/{new_token()}"
 

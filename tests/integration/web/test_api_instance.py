@@ -67,3 +67,18 @@ async def test_counts_leave_members_circles_out(client, settings, clock):
     await thread(settings, clock, open_circle, fran, "Hello")
     after = (await documents(client))[0]["stats"]
     assert after["status_count"] == before["status_count"] + 1 and after["domain_count"] == 0
+
+
+async def test_browser_apps_may_read_the_api_and_nothing_else_of_the_site(client):
+    preflight = await client.options("/api/v1/accounts/verify_credentials", headers={
+        "Origin": "https://elk.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization",
+    })
+    assert preflight.status == 204 and preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    refused = await client.get("/api/v1/accounts/verify_credentials", headers={"Origin": "https://elk.example"})
+    assert refused.status == 401 and refused.headers["Access-Control-Allow-Origin"] == "*"
+    missing = await client.get("/api/v1/no_such_thing", headers={"Origin": "https://elk.example"})
+    assert missing.status == 404 and missing.headers["Access-Control-Allow-Origin"] == "*"
+    page = await client.get("/login", headers={"Origin": "https://elk.example"})
+    assert page.status == 200 and "Access-Control-Allow-Origin" not in page.headers

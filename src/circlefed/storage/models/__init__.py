@@ -61,6 +61,11 @@ from circlefed.storage.models.moderation import (
     ReportCategory,
     ReportState,
 )
+from circlefed.storage.models.oauth import (
+    OAuthApp,
+    OAuthCode,
+    OAuthToken,
+)
 from circlefed.storage.models.queues import (
     Delivery,
     InboxItem,
@@ -95,6 +100,9 @@ __all__ = [
     "MembershipState",
     "Message",
     "ModerationLogEntry",
+    "OAuthApp",
+    "OAuthCode",
+    "OAuthToken",
     "OutboxActivity",
     "PasswordReset",
     "Post",

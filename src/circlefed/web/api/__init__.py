@@ -1,1 +1,17 @@
-"""Web API: the Mastodon client API and what apps ask for before and after signing in."""
+"""Web API: the client APIs apps use (OAuth 2.0, Mastodon's client API): JSON in and out, Bearer tokens."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from circlefed.web.api import accounts, apps, instance, oauth
+from circlefed.web.api.auth import setup_limits
+
+MODULES = [instance, oauth, apps, accounts]
+
+
+def setup_api(app: web.Application) -> None:
+    """The per-token rate limits, then every API module's routes."""
+    setup_limits(app)
+    for module in MODULES:
+        module.add_routes(app)

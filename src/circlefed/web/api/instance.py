@@ -13,9 +13,6 @@ from circlefed.storage.models import RegistrationMode
 from circlefed.storage.stats import nodeinfo_usage
 from circlefed.web.keys import CLOCK, SETTINGS
 
-# Browser apps (Elk, Phanpy) read these from another origin; they hold nothing that is not public.
-CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
-
 
 async def instance_facts(request: web.Request) -> InstanceFacts:
     settings = request.app[SETTINGS].instance
@@ -39,19 +36,22 @@ async def instance_facts(request: web.Request) -> InstanceFacts:
 
 
 async def instance_v1(request: web.Request) -> web.Response:
-    return web.json_response(render_instance_v1(await instance_facts(request)), headers=CORS_HEADERS)
+    return web.json_response(render_instance_v1(await instance_facts(request)))
 
 
 async def instance_v2(request: web.Request) -> web.Response:
-    return web.json_response(render_instance_v2(await instance_facts(request)), headers=CORS_HEADERS)
+    return web.json_response(render_instance_v2(await instance_facts(request)))
 
 
 async def nothing_listed(request: web.Request) -> web.Response:
     """Custom emojis: none here (an empty list, not a 404: apps load it at sign-in)."""
-    return web.json_response([], headers=CORS_HEADERS)
+    return web.json_response([])
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/api/v1/instance", instance_v1)
-    app.router.add_get("/api/v2/instance", instance_v2)
+    # With and without the trailing slash: Mastodon answers both, and Mastodon.py asks with one.
+    for path in ("/api/v1/instance", "/api/v1/instance/"):
+        app.router.add_get(path, instance_v1)
+    for path in ("/api/v2/instance", "/api/v2/instance/"):
+        app.router.add_get(path, instance_v2)
     app.router.add_get("/api/v1/custom_emojis", nothing_listed)

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from circlefed.web.ui import (
     account,
+    account_apps,
     account_data,
     account_devices,
     admin,
@@ -24,6 +25,7 @@ from circlefed.web.ui import (
     member_report,
     member_threads,
     messages,
+    oauth_consent,
     password_forgot,
     password_reset,
 )
@@ -38,6 +40,8 @@ MODULES += [member_circles, member_circle_page, member_threads, member_compose, 
 MODULES += [media_proxy, circle_invite, circle_new]
 # Private messages between facilitators and members.
 MODULES += [messages]
+# Apps acting for members: the OAuth consent page and the Apps list on /account.
+MODULES += [oauth_consent, account_apps]
 
 
 def add_ui_routes(app: web.Application) -> None:

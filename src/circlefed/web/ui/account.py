@@ -1,4 +1,4 @@
-"""Web UI: a member's own account: overview (per-circle names, e-mail address, signed-in devices), the password."""
+"""Web UI: a member's own account: overview (per-circle names, e-mail, signed-in devices, apps), the password."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from aiohttp import web
 
 from circlefed.domain.account_sessions import sessions_of
 from circlefed.domain.account_settings import MAX_EMAIL, MAX_PSEUDONYM, change_password, set_email
+from circlefed.domain.oauth_scopes import describe
+from circlefed.domain.oauth_tokens import apps_of
 from circlefed.domain.pseudonyms import default_display_name, display_names
 from circlefed.errors import BadRequest, Conflict, Forbidden
 from circlefed.services.membership import name_in_circle
@@ -40,6 +42,7 @@ async def overview_context(
         "mail_configured": request.app[SETTINGS].mail.configured,
         "sessions": await sessions_of(account, now=request.app[CLOCK].now()),
         "this_session_id": None if this_session is None else this_session.id,
+        "apps": [(item, describe(item.scopes)) for item in await apps_of(account)],
     }
 
 
