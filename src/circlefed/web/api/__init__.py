@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from circlefed.web.api import accounts, apps, instance, oauth
+from circlefed.web.api import accounts, apps, instance, oauth, statuses
 from circlefed.web.api.auth import setup_limits
 
-MODULES = [instance, oauth, apps, accounts]
+MODULES = [instance, oauth, apps, accounts, statuses]
 
 
 def setup_api(app: web.Application) -> None:

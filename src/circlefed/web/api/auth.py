@@ -89,24 +89,49 @@ def bearer_required(*scopes: str, member: bool = True) -> Callable[[Handler], Ha
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def guarded(request: web.Request) -> web.StreamResponse:
-            check = await resolve_token(bearer_token(request), now=request.app[CLOCK].now())
-            token = check.token
-            if token is None:
-                log.info("api: refused %s %s: token %s", request.method, request.path, check.reason or "missing")
-                return mastodon_error(INVALID_TOKEN, 401, **{"WWW-Authenticate": 'Bearer error="invalid_token"'})
-            verdict = request.app[TOKEN_LIMITS].take(f"token:{token.id}")
-            if isinstance(verdict, Throttled):
-                log.info("api: token %d throttled on %s", token.id, request.path)
-                return mastodon_error("Too many requests", 429, **{"Retry-After": str(verdict.retry_after)})
-            if scopes and not covers_any(tuple(token.scopes.split()), scopes):
-                log.info("api: token %d refused on %s: needs one of %s", token.id, request.path, " ".join(scopes))
-                return mastodon_error(OUTSIDE_SCOPES, 403)
-            if member and token.account is None:
-                log.info("api: app-only token %d refused on %s: no member", token.id, request.path)
-                return mastodon_error("This method requires an authenticated user", 403)
-            request[TOKEN] = token
+            refused = await _check_token(request, scopes, member=member)
+            return refused if refused is not None else await handler(request)
+
+        return api_route(guarded)
+
+    return decorate
+
+
+def bearer_optional(*scopes: str) -> Callable[[Handler], Handler]:
+    """Like bearer_required(member=False) when the request carries a token (a revoked one is refused); without
+    one the handler runs for nobody in particular (request.get(TOKEN) is None): what anyone may read."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            if "Authorization" in request.headers:
+                refused = await _check_token(request, scopes, member=False)
+                if refused is not None:
+                    return refused
             return await handler(request)
 
         return api_route(guarded)
 
     return decorate
+
+
+async def _check_token(request: web.Request, scopes: tuple[str, ...], *, member: bool) -> web.Response | None:
+    """None when the request's token is live, within its rate limit and grants one of the scopes (request[TOKEN]
+    is set); else the refusal to answer."""
+    check = await resolve_token(bearer_token(request), now=request.app[CLOCK].now())
+    token = check.token
+    if token is None:
+        log.info("api: refused %s %s: token %s", request.method, request.path, check.reason or "missing")
+        return mastodon_error(INVALID_TOKEN, 401, **{"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    verdict = request.app[TOKEN_LIMITS].take(f"token:{token.id}")
+    if isinstance(verdict, Throttled):
+        log.info("api: token %d throttled on %s", token.id, request.path)
+        return mastodon_error("Too many requests", 429, **{"Retry-After": str(verdict.retry_after)})
+    if scopes and not covers_any(tuple(token.scopes.split()), scopes):
+        log.info("api: token %d refused on %s: needs one of %s", token.id, request.path, " ".join(scopes))
+        return mastodon_error(OUTSIDE_SCOPES, 403)
+    if member and token.account is None:
+        log.info("api: app-only token %d refused on %s: no member", token.id, request.path)
+        return mastodon_error("This method requires an authenticated user", 403)
+    request[TOKEN] = token
+    return None

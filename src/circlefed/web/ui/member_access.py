@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from aiohttp import web
 
@@ -94,8 +95,12 @@ def circle_path(circle: Circle) -> str:
 
 async def circle_access(request: web.Request, circle: Circle) -> Access:
     """The viewer's access to `circle`, or the same NotFound as a missing circle when they may not see it."""
-    account = await current_account(request)
-    actor = await viewer_actor(request)
+    account, actor = await current_account(request), await viewer_actor(request)
+    return await access_for(circle, account, actor, request.app[CLOCK].now())
+
+
+async def access_for(circle: Circle, account: Account | None, actor: Actor | None, now: datetime) -> Access:
+    """circle_access for a viewer known otherwise (an app's token names its member): the same rule."""
     membership = None
     if actor is not None:
         membership = await Membership.get_or_none(circle_id=circle.id, actor_id=actor.id)
@@ -106,7 +111,7 @@ async def circle_access(request: web.Request, circle: Circle) -> Access:
     moderates = actor is not None and await can_moderate(circle, actor)
     ban = None
     if membership is not None and membership.state is MembershipState.BANNED:
-        ban = await active_ban(circle, actor, request.app[CLOCK].now())
+        ban = await active_ban(circle, actor, now)
     reader = reader_level_of(actor, membership)
     return Access(circle, account, actor, membership, reader, can_moderate=moderates, ban=ban)
 
@@ -151,8 +156,13 @@ async def circle_of_request(request: web.Request) -> Circle:
 
 async def thread_with_access(request: web.Request, thread: Thread) -> Access:
     """The viewer's access to a thread's circle, NotFound when they may not read the thread."""
-    circle = await Circle.get(id=thread.circle_id)
-    access = await readable_access(request, circle)
+    return await readable_thread_access(await circle_access(request, await Circle.get(id=thread.circle_id)), thread)
+
+
+async def readable_thread_access(access: Access, thread: Thread) -> Access:
+    """The same access when the viewer may read the thread, else NotFound (thread_with_access's rule)."""
+    if not access.can_read:
+        raise not_found()
     if not may_see_row(thread, access) or await is_hidden_author(thread.author_id):
         raise not_found()
     return access

@@ -59,7 +59,7 @@ async def _to_reply(request: web.Request, post: Post) -> web.Response:
     if not may_see_row(post, access) or await is_hidden_author(post.author_id):
         raise not_found()
     previous = await (
-        (await _replies(thread, access))
+        (await readable_replies(thread, access))
         .filter(Q(published_at__lt=post.published_at) | Q(published_at=post.published_at, id__lt=post.id))
         .order_by("-published_at", "-id")
         .first()
@@ -68,7 +68,7 @@ async def _to_reply(request: web.Request, post: Post) -> web.Response:
     raise web.HTTPFound(f"{thread_path(request, thread)}{query}#post-{post.id}")
 
 
-async def _replies(thread: Thread, access: Access):
+async def readable_replies(thread: Thread, access: Access):
     """Replies the viewer may see: visible ones (removed ones as a note) and the viewer's own held ones."""
     shown = Q(review_state=ReviewState.VISIBLE)
     if access.actor is not None:
@@ -93,7 +93,7 @@ async def thread_page(request: web.Request, thread: Thread, *, status: int = 200
         context = {"circle": access.circle, "access": access, "thread": thread, "removed": True}
         return await render(request, "ui/member/thread.html", context, status=410)
     cursor = cursor_param(request)
-    page = await _oldest_first(await _replies(thread, access), cursor)
+    page = await _oldest_first(await readable_replies(thread, access), cursor)
     rows: list[Thread | Post] = [thread, *page.items] if not cursor else list(page.items)
     items = await _items(access, rows, inline_images=request.app[SETTINGS].media.proxy)
     policy = await request_policy(request)
