@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -178,6 +181,16 @@ def test_a_member_joins_a_circle_on_another_instance_by_handle_and_posts_there(t
     assert_accessible(visitor)
 
 
+def app_consent_path(base: str) -> str:
+    """The consent page an app sends a member to, for an app registered through the API as apps do."""
+    fields = {"client_name": "Pocket app", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write"}
+    request = urllib.request.Request(f"{base}/api/v1/apps", data=urllib.parse.urlencode(fields).encode())
+    with urllib.request.urlopen(request, timeout=30) as response:
+        client_id = json.loads(response.read())["client_id"]
+    query = {"client_id": client_id, "redirect_uri": fields["redirect_uris"], "response_type": "code", "scope": "read"}
+    return f"/oauth/authorize?{urllib.parse.urlencode(query)}"
+
+
 def test_every_page_passes_axe_core_with_content_on_it(start_server, open_page):
     server = start_server("Riverside Peer Support")
     base = server.base_url
@@ -257,6 +270,7 @@ def test_every_page_passes_axe_core_with_content_on_it(start_server, open_page):
     sweep.check(admin, "/admin/content-rules")
     steps.block_domain(admin, base, "spam.example", "Sends unsolicited advertising.")
     sweep.check(admin, "/admin/federation")
+    sweep.check(admin, "/oauth/authorize", app_consent_path(base))
 
     admin.goto(thread_url)
     edit_thread = admin.locator("#opening").get_by_role("link", name="Edit")
