@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from circlefed.domain.events import ReactionAdded, ReactionRemoved
@@ -53,3 +54,17 @@ async def reaction_counts(object_uri: str) -> dict[str, int]:
     for kind in ReactionKind:
         counts[kind.value] = await Reaction.filter(object_uri=object_uri, kind=kind).count()
     return counts
+
+
+async def likes_of(uris: list[str], reader: Actor | None) -> tuple[dict[str, int], set[str]]:
+    """For the rows a page or an app shows: each one's number of likes, and which of them the reader liked."""
+    counts = dict(
+        await Reaction.filter(object_uri__in=uris, kind=ReactionKind.LIKE)
+        .annotate(n=Count("id"))
+        .group_by("object_uri")
+        .values_list("object_uri", "n")
+    )
+    if reader is None:
+        return counts, set()
+    mine = Reaction.filter(object_uri__in=uris, kind=ReactionKind.LIKE, actor_id=reader.id)
+    return counts, set(await mine.values_list("object_uri", flat=True))

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aiohttp import web
-from tortoise.functions import Count
 
 from circlefed.domain.directory import not_found
+from circlefed.domain.reactions import likes_of
 from circlefed.domain.read_rule import row_level
 from circlefed.protocol import mastodon_ids as ids
 from circlefed.protocol.mastodon_status import AccountFacts, StatusFacts, render_status
@@ -19,8 +19,6 @@ from circlefed.storage.models import (
     Circle,
     Membership,
     Post,
-    Reaction,
-    ReactionKind,
     ReviewState,
     Thread,
     Visibility,
@@ -97,19 +95,7 @@ async def render_statuses(
     actors = await Actor.filter(id__in=list({row.author_id for row in [thread, *rows]}))  # type: ignore[attr-defined]
     authors = await _authors(base, circle, actors)
     uris = [row.uri for row in rows]
-    likes = dict(
-        await Reaction.filter(object_uri__in=uris, kind=ReactionKind.LIKE)
-        .annotate(n=Count("id"))
-        .group_by("object_uri")
-        .values_list("object_uri", "n")
-    )
-    mine: set[str] = set()
-    if access.actor is not None:
-        mine = set(
-            await Reaction.filter(object_uri__in=uris, kind=ReactionKind.LIKE, actor_id=access.actor.id).values_list(
-                "object_uri", flat=True
-            )
-        )
+    likes, mine = await likes_of(uris, access.actor)
     page = base + thread_path(request, thread)
     circle_facts = await _circle_facts(base, circle)
     thread_author = authors[thread.author_id]  # type: ignore[attr-defined]

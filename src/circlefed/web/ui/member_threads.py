@@ -6,13 +6,13 @@ from typing import Any
 
 from aiohttp import web
 from tortoise.expressions import Q
-from tortoise.functions import Count
 
 from circlefed.domain.directory import not_found
+from circlefed.domain.reactions import likes_of
 from circlefed.domain.revisions import latest_proposals
 from circlefed.domain.safety import crisis_resources_text
 from circlefed.federation.lookup import find_post
-from circlefed.storage.models import Actor, Post, Reaction, ReactionKind, ReviewState, Thread
+from circlefed.storage.models import Actor, Post, ReviewState, Thread
 from circlefed.storage.visibility import is_hidden_author, visible_posts
 from circlefed.web.keys import SETTINGS
 from circlefed.web.ui.media_proxy import with_inline_images
@@ -144,19 +144,7 @@ def _reply_block(access: Access, thread: Thread) -> str | None:
 async def _items(access: Access, rows: list[Thread | Post], *, inline_images: bool) -> list[dict[str, Any]]:
     labels = await author_labels(access.circle, {row.author_id for row in rows})
     uris = [row.uri for row in rows]
-    likes = dict(
-        await Reaction.filter(object_uri__in=uris, kind=ReactionKind.LIKE)
-        .annotate(n=Count("id"))
-        .group_by("object_uri")
-        .values_list("object_uri", "n")
-    )
-    mine: set[str] = set()
-    if access.actor is not None:
-        mine = set(
-            await Reaction.filter(object_uri__in=uris, kind=ReactionKind.LIKE, actor_id=access.actor.id).values_list(
-                "object_uri", flat=True
-            )
-        )
+    likes, mine = await likes_of(uris, access.actor)
     own_id = access.actor.id if access.actor is not None else None
     proposals = await latest_proposals(rows, access.actor) if access.actor is not None else {}
     items = [{**_item(row, labels, likes, mine, own_id), "proposal": proposals.get(row.uri)} for row in rows]
