@@ -44,7 +44,8 @@ from circlefed.storage.models import (
 SEED_PASSWORD = "seeded-member-password"  # noqa: S105 - development data, printed to whoever seeds
 BATCH = 2_000
 SMALL_CIRCLE = "smallcircle"
-_SHAPE_TEXTS: dict[int, str] = {}  # an Announce shape's id -> its payload as JSON text
+# An Announce shape's URI (unique across the instances one process seeds, unlike its row id) -> its JSON text.
+_SHAPE_TEXTS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -263,7 +264,7 @@ async def _announces_of(object_uri: str) -> list[OutboxActivity]:
 
 def _shape_text(shape: OutboxActivity) -> str:
     """The shape's payload as JSON text, encoded once per shape (not once per copy)."""
-    text = _SHAPE_TEXTS.get(shape.id)
+    text = _SHAPE_TEXTS.get(shape.uri)
     if text is None:
-        text = _SHAPE_TEXTS[shape.id] = json.dumps(shape.payload)
+        text = _SHAPE_TEXTS[shape.uri] = json.dumps(shape.payload)
     return text
