@@ -4,10 +4,42 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from circlefed.web.api import accounts, apps, instance, oauth, statuses
+from circlefed.web.api import (
+    account_views,
+    accounts,
+    apps,
+    empty_answers,
+    follows,
+    instance,
+    markers,
+    media,
+    notifications,
+    oauth,
+    preferences,
+    reports,
+    search,
+    statuses,
+    timelines,
+)
 from circlefed.web.api.auth import setup_limits
 
-MODULES = [instance, oauth, apps, accounts, statuses]
+MODULES = [
+    instance,
+    oauth,
+    apps,
+    accounts,
+    account_views,
+    follows,
+    statuses,
+    timelines,
+    notifications,
+    markers,
+    search,
+    reports,
+    media,
+    preferences,
+    empty_answers,
+]
 
 
 def setup_api(app: web.Application) -> None:

@@ -1,0 +1,9 @@
+"""Web API: Mastodon's preferences of the token's member."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+
+def add_routes(app: web.Application) -> None:
+    """No routes yet."""
