@@ -1,9 +1,10 @@
-"""Protocol: Mastodon's opaque numeric ids for circlefed's rows: statuses (threads even, replies odd) and the
-accounts a status names (a member's own account, a pseudonym in one circle, a remote author, a circle)."""
+"""Protocol: Mastodon's opaque numeric ids for circlefed's rows: statuses (ordered by time, as apps expect) and
+the accounts a status names (a member's own account, a pseudonym in one circle, a remote author, a circle)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 # Account ids apart from a member's own (Account.id): each kind has its own range, so no two ever meet.
@@ -11,29 +12,45 @@ PSEUDONYM_BASE = 10**12  # + Membership.id: how one member is shown in one circl
 REMOTE_BASE = 2 * 10**12  # + Actor.id: an author on another instance
 CIRCLE_BASE = 3 * 10**12  # + Circle.id: a circle, shown as a group account
 
+# A status id is Mastodon's own layout: milliseconds of publication above 16 low bits, so that ids sort by time
+# (apps such as Tusky order their timelines by id). Here the low bits say thread or reply and carry the row id's
+# last 15 bits; the row is the one published in that millisecond with those bits.
+KIND_BIT = 1 << 15
+ROW_BITS = KIND_BIT - 1
+MAX_STATUS_ID = 2**63 - 1
+MILLISECOND = timedelta(milliseconds=1)
+Kind = Literal["thread", "reply"]
+
 
 @dataclass(frozen=True)
 class StatusRef:
-    kind: Literal["thread", "reply"]
-    row_id: int
+    kind: Kind
+    millis: int
+    row_bits: int
+
+    def window(self) -> tuple[datetime, datetime]:
+        """The millisecond the row was published in: [start, end)."""
+        start = datetime.fromtimestamp(0, UTC) + self.millis * MILLISECOND
+        return start, start + MILLISECOND
+
+    def names(self, row_id: int) -> bool:
+        return row_id & ROW_BITS == self.row_bits
 
 
-def thread_status_id(thread_id: int) -> str:
-    return str(2 * thread_id)
-
-
-def reply_status_id(post_id: int) -> str:
-    return str(2 * post_id + 1)
+def status_id(kind: Kind, row_id: int, published_at: datetime) -> str:
+    millis = (published_at - datetime.fromtimestamp(0, UTC)) // MILLISECOND
+    return str((max(millis, 0) << 16) | (KIND_BIT if kind == "reply" else 0) | (row_id & ROW_BITS))
 
 
 def parse_status_id(raw: str) -> StatusRef | None:
-    """The row a status id names, or None for anything that is not one (no leading zeros, signs or spaces)."""
-    if not raw.isascii() or not raw.isdigit() or (raw != "0" and raw.startswith("0")) or len(raw) > 19:
+    """What a status id names, or None for anything that is not one (no leading zeros, signs or spaces)."""
+    if not raw.isascii() or not raw.isdigit() or raw.startswith("0") or len(raw) > 19:
         return None
     number = int(raw)
-    if number < 2:
+    if number > MAX_STATUS_ID:
         return None
-    return StatusRef("thread", number // 2) if number % 2 == 0 else StatusRef("reply", number // 2)
+    kind: Kind = "reply" if number & KIND_BIT else "thread"
+    return StatusRef(kind, number >> 16, number & ROW_BITS)
 
 
 def pseudonym_account_id(membership_id: int) -> str:

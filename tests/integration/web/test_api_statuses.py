@@ -19,6 +19,7 @@ from circlefed.storage.models import (
     Thread,
     Visibility,
 )
+from circlefed.web.api.status_views import status_id
 from tests.factories import approved_member, site_of
 from tests.integration.web.conftest import sign_in
 from tests.integration.web.member_world import circle, page, person
@@ -26,7 +27,7 @@ from tests.integration.web.oauth_flow import bearer, register, token_for
 
 pytestmark = pytest.mark.storage
 STATUSES = "/api/v1/statuses"
-MISSING = f"{STATUSES}/{2 * 987654}"
+MISSING = f"{STATUSES}/{(1_700_000_000_000 << 16) + 4321}"
 
 
 async def token_of(client, app, name: str, scope: str = "read write") -> dict[str, str]:
@@ -59,7 +60,7 @@ async def test_a_thread_posted_by_mentioning_its_circle_is_on_the_circle_page(cl
     )
     assert status == 200, body
     thread = await Thread.get(title="Rough night <again>")
-    assert body["id"] == str(2 * thread.id) and thread.source == "Could not sleep at all."
+    assert body["id"] == status_id(thread) and thread.source == "Could not sleep at all."
     assert body["content"].startswith("<p><strong>Rough night &lt;again&gt;</strong></p>")
     assert (body["visibility"], body["spoiler_text"], body["sensitive"]) == ("public", "sleep", True)
     assert body["mentions"][0]["acct"] == "grief" and body["account"]["username"] == "robin"
@@ -95,11 +96,12 @@ async def test_replies_by_in_reply_to_id_and_the_context(client, grief, app_clie
     _, opening = await post_status(client, robin, status="@grief Evenings\nThey are long.")
     status, first = await post_status(client, robin, status="Still long.", in_reply_to_id=opening["id"])
     assert status == 200, first
-    assert first["in_reply_to_id"] == opening["id"] and int(first["id"]) % 2 == 1
+    assert first["in_reply_to_id"] == opening["id"] and int(first["id"]) > int(opening["id"])
     assert first["in_reply_to_account_id"] == opening["account"]["id"]
     _, second = await post_status(client, robin, status="Better now.", in_reply_to_id=first["id"])
     assert second["in_reply_to_id"] == opening["id"], "a reply to a reply is a reply in the thread"
-    assert await Post.filter(thread_id=int(opening["id"]) // 2).count() == 2
+    thread = await Thread.get(title="Evenings")
+    assert status_id(thread) == opening["id"] and await Post.filter(thread_id=thread.id).count() == 2
     context = await (await client.get(f"{STATUSES}/{opening['id']}/context", headers=robin)).json()
     assert context["ancestors"] == [] and [s["id"] for s in context["descendants"]] == [first["id"], second["id"]]
     context = await (await client.get(f"{STATUSES}/{first['id']}/context", headers=robin)).json()

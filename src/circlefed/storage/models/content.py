@@ -49,7 +49,8 @@ class Thread(Model):
     class Meta:
         table = "threads"
         # A circle's page: its pinned threads, then the others by last activity (keyset pages); counts by circle.
-        indexes = (("circle_id", "is_pinned", "last_activity_at", "id"),)
+        # A client app's status id names a thread by the millisecond it was published (protocol/mastodon_ids.py).
+        indexes = (("circle_id", "is_pinned", "last_activity_at", "id"), ("published_at", "id"))
 
 
 class Post(Model):

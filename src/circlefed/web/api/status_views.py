@@ -66,11 +66,8 @@ async def readable_status(raw: str, viewer: Viewer, now: datetime) -> Readable:
     circle's level, the row's audience, bans, held rows for their author only, hidden instances); deleted ones
     are gone. Anything else raises the one NotFound a missing id raises too."""
     ref = ids.parse_status_id(raw)
-    if ref is None:
-        raise not_found()
-    model = Thread if ref.kind == "thread" else Post
-    row = await model.get_or_none(id=ref.row_id)
-    if row is None or row.deleted_at is not None:
+    row = await _row_named(ref) if ref is not None else None
+    if row is None:
         raise not_found()
     thread = row if isinstance(row, Thread) else await Thread.get(id=row.thread_id)
     if thread.deleted_at is not None:
@@ -82,8 +79,16 @@ async def readable_status(raw: str, viewer: Viewer, now: datetime) -> Readable:
     return Readable(row, thread, access)
 
 
+async def _row_named(ref: ids.StatusRef) -> Thread | Post | None:
+    """The live row published in the id's millisecond with its row bits (rows sharing both: the first)."""
+    model: type[Thread] | type[Post] = Thread if ref.kind == "thread" else Post
+    start, end = ref.window()
+    rows = await model.filter(published_at__gte=start, published_at__lt=end, deleted_at=None).order_by("id")
+    return next((row for row in rows if ref.names(row.id)), None)
+
+
 def status_id(row: Thread | Post) -> str:
-    return ids.thread_status_id(row.id) if isinstance(row, Thread) else ids.reply_status_id(row.id)
+    return ids.status_id("thread" if isinstance(row, Thread) else "reply", row.id, row.published_at)
 
 
 async def render_statuses(
@@ -113,7 +118,7 @@ async def render_statuses(
             content_warning=row.content_warning,
             public=row_level(circle, row.audience) is Visibility.PUBLIC,
             title=row.title if is_thread else None,
-            in_reply_to_id=None if is_thread else ids.thread_status_id(thread.id),
+            in_reply_to_id=None if is_thread else status_id(thread),
             in_reply_to_account_id=None if is_thread else thread_author.id,
             replies_count=await _reply_count(thread, access) if is_thread else 0,
             favourites_count=likes.get(row.uri, 0),
