@@ -21,33 +21,11 @@ from circlefed.storage.models import (
 )
 from circlefed.web.api.status_views import status_id
 from tests.factories import approved_member, site_of
-from tests.integration.web.conftest import sign_in
+from tests.integration.web.api_support import MISSING, STATUSES, answer_of, post_status, token_of
 from tests.integration.web.member_world import circle, page, person
-from tests.integration.web.oauth_flow import bearer, register, token_for
+from tests.integration.web.oauth_flow import bearer, register
 
 pytestmark = pytest.mark.storage
-STATUSES = "/api/v1/statuses"
-MISSING = f"{STATUSES}/{(1_700_000_000_000 << 16) + 4321}"
-
-
-async def token_of(client, app, name: str, scope: str = "read write") -> dict[str, str]:
-    client.session.cookie_jar.clear()
-    await sign_in(client, name)
-    token = await token_for(client, app, scope=scope)
-    client.session.cookie_jar.clear()
-    return bearer(token)
-
-
-async def post_status(client, headers, **data):
-    response = await client.post(STATUSES, json=data, headers=headers)
-    return response.status, await response.json()
-
-
-async def answer_of(client, method: str, path: str, headers=None) -> tuple[int, bytes]:
-    async with client.request(method, path, headers=headers or {}) as response:
-        return response.status, await response.read()
-
-
 @pytest.fixture
 async def app_client(client):
     return await register(client)
@@ -79,9 +57,9 @@ async def test_a_new_thread_needs_one_circle_and_a_title(client, grief, app_clie
     robin = await token_of(client, app_client, "robin")
     assert await post_status(client, robin, status="  ") == (422, {"error": "Validation failed: Text can't be blank"})
     status, body = await post_status(client, robin, status="@grief\n\n")
-    assert (status, body["error"]) == (422, "A new thread needs a title on its first line")
+    assert (status, body["error"]) == (422, "A thread needs a title on its first line")
     status, body = await post_status(client, robin, status="@grief   \nonly a body")
-    assert (status, body["error"]) == (422, "A new thread needs a title on its first line")
+    assert (status, body["error"]) == (422, "A thread needs a title on its first line")
     status, body = await post_status(client, robin, status="No circle named")
     assert status == 422 and "Mention the one circle" in body["error"]
     status, body = await post_status(client, robin, status="@hope@partner.example Hi")

@@ -18,6 +18,7 @@ from circlefed.web.api import (
     preferences,
     reports,
     search,
+    status_edits,
     statuses,
     timelines,
 )
@@ -31,6 +32,7 @@ MODULES = [
     account_views,
     follows,
     statuses,
+    status_edits,
     timelines,
     notifications,
     markers,

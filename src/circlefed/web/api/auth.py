@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 from authlib.oauth2 import OAuth2Error
+from multidict import MultiMapping
 
 from circlefed.domain.oauth_scopes import covers_any
 from circlefed.domain.oauth_tokens import resolve_token
@@ -51,15 +52,34 @@ async def read_params(request: web.Request) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise web.HTTPBadRequest(text="The body must be a JSON object.")
         return data
-    if request.method == "POST" and request.body_exists:
-        form = await request.post()
-        return {key: value for key, value in form.items() if isinstance(value, str)}
-    return dict(request.query)
+    if request.method in ("POST", "PUT", "PATCH") and request.body_exists:
+        return _fields(await request.post())
+    return _fields(request.query)
+
+
+def _fields(pairs: MultiMapping) -> dict[str, Any]:
+    """Form or query fields; `name[]` (Rails' arrays, as apps send them) gathered into a list under `name`."""
+    fields: dict[str, Any] = {}
+    for key, value in pairs.items():
+        if not isinstance(value, str):
+            continue
+        if key.endswith("[]"):
+            fields.setdefault(key[:-2], []).append(value)
+        else:
+            fields[key] = value
+    return fields
 
 
 def text_param(params: dict[str, Any], name: str) -> str:
     value = params.get(name, "")
     return value.strip() if isinstance(value, str) else ""
+
+
+def list_param(params: dict[str, Any], name: str) -> list[str]:
+    """A list parameter (a JSON array, `name[]` fields, or one value), as strings."""
+    value = params.get(name, [])
+    values = value if isinstance(value, list) else [value]
+    return [str(item) for item in values if isinstance(item, str | int) and str(item)]
 
 
 def oauth_error(exc: OAuth2Error, *, status: int | None = None) -> web.Response:

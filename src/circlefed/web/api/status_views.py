@@ -87,6 +87,16 @@ async def _row_named(ref: ids.StatusRef) -> Thread | Post | None:
     return next((row for row in rows if ref.names(row.id)), None)
 
 
+def source_text(readable: Readable) -> str:
+    """What the author wrote, as a status's text: a thread starts with its circle's mention and its title."""
+    row = readable.row
+    if not isinstance(row, Thread):
+        return row.source
+    circle = readable.access.circle
+    mention = f"@{circle.slug} " if circle.is_local else ""
+    return f"{mention}{row.title}\n\n{row.source}"
+
+
 def status_id(row: Thread | Post) -> str:
     return ids.status_id("thread" if isinstance(row, Thread) else "reply", row.id, row.published_at)
 

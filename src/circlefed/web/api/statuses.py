@@ -16,10 +16,26 @@ from circlefed.domain.safety import Screening, crisis_resources_text
 from circlefed.errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests
 from circlefed.services import posting
 from circlefed.storage.models import Circle, Post, Reaction, ReactionKind, ReviewState, Thread
-from circlefed.web.api.auth import NO_STORE, bearer_optional, bearer_required, mastodon_error, read_params
-from circlefed.web.api.status_views import Readable, Viewer, readable_status, render_statuses, status_id, viewer_of
+from circlefed.web.api.auth import (
+    NO_STORE,
+    bearer_optional,
+    bearer_required,
+    list_param,
+    mastodon_error,
+    read_params,
+)
+from circlefed.web.api.media import NO_MEDIA
+from circlefed.web.api.status_views import (
+    Readable,
+    Viewer,
+    readable_status,
+    render_statuses,
+    source_text,
+    status_id,
+    viewer_of,
+)
 from circlefed.web.keys import CLOCK, SETTINGS, SITE
-from circlefed.web.ui.member_access import access_for
+from circlefed.web.ui.member_access import access_for, require_posting
 from circlefed.web.ui.member_threads import readable_replies
 from circlefed.web.ui.render import request_policy
 
@@ -31,6 +47,10 @@ MENTION = re.compile(r"(?<![\w@/.])@([A-Za-z0-9_-]+)(?:@([A-Za-z0-9-]+(?:\.[A-Za
 HELD = (
     "Your post is waiting for a facilitator. Thank you for writing. Your post was not lost: a facilitator of "
     "this circle will look at it soon. Until then, only you can see it."
+)
+HELD_EDIT = (
+    "Your edit is waiting for a facilitator. Thank you for writing. Your changes were not lost: a facilitator of "
+    "this circle will look at them soon. Until then, the circle sees your post as it was before."
 )
 CRISIS = "Your post is up. Thank you for writing. It sounds like things may be hard right now."
 RESOURCES = "Support right now: if you are in danger or thinking about ending your life, please reach out now:"
@@ -93,8 +113,8 @@ async def create(request: web.Request) -> web.StreamResponse:
     text = params.get("status") if isinstance(params.get("status"), str) else ""
     warning = params.get("spoiler_text")
     warning = warning.strip() or None if isinstance(warning, str) else None
-    if params.get("media_ids") or params.get("media_ids[]"):
-        return mastodon_error("Media attachments are not supported here", 422)
+    if list_param(params, "media_ids"):
+        return mastodon_error(NO_MEDIA, 422)
     if not text.strip():
         return mastodon_error("Validation failed: Text can't be blank", 422)
     viewer = await viewer_of(request)
@@ -108,18 +128,14 @@ async def create(request: web.Request) -> web.StreamResponse:
         log.info("api: actor %d replied in thread %d", viewer.actor.id, target.thread.id)
     else:
         circle, title, body = await _new_thread_parts(request, text)
-        access = await access_for(circle, viewer.account, viewer.actor, now)
-        if access.must_acknowledge:
-            raise Forbidden("The ground rules of this circle changed. Accept them on the circle's page, then post.")
-        if not access.may_post:
-            raise Forbidden("Only members of this circle can start threads here.")
+        require_posting(await access_for(circle, viewer.account, viewer.actor, now))
         started = await posting.start_thread(
             site, circle, viewer.actor, title=title, source=body, content_warning=warning, now=now
         )
         row, screening = started.thread, started.screening
         log.info("api: actor %d started thread %d in circle %d", viewer.actor.id, row.id, circle.id)
     readable = await readable_status(status_id(row), viewer, now)
-    hold = await _hold_message(request, screening)
+    hold = await hold_message(request, screening)
     return await _one(request, readable, **({"circlefed_hold": hold} if hold else {}))
 
 
@@ -139,21 +155,34 @@ async def _new_thread_parts(request: web.Request, text: str) -> tuple[Circle, st
     if len(circles) != 1:
         raise BadRequest("Mention the one circle to post in, like @circlename, at the start of your post")
     (circle,) = circles.values()
-    for match in reversed(mentioned):
+    return circle, *split_title(without_mentions(text, mentioned))
+
+
+def without_mentions(text: str, mentions: list[re.Match]) -> str:
+    for match in reversed(mentions):
         text = text[: match.start()] + text[match.end() :]
+    return text
+
+
+def split_title(text: str) -> tuple[str, str]:
+    """A thread's title (the first line) and body (the rest; the title again when there is no rest). A first line
+    too long for a title is shortened, and kept whole in the body: nothing typed is lost."""
     first, _, rest = text.replace("\r\n", "\n").partition("\n")
-    title = first.strip()[:MAX_TITLE_LENGTH].strip()
-    if not title:
-        raise BadRequest("A new thread needs a title on its first line")
-    return circle, title, rest.strip() or title
+    first, rest = first.strip(), rest.strip()
+    if not first:
+        raise BadRequest("A thread needs a title on its first line")
+    if len(first) <= MAX_TITLE_LENGTH:
+        return first, rest or first
+    title = first[: MAX_TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip() or first[: MAX_TITLE_LENGTH - 1]
+    return f"{title}…", f"{first}\n\n{rest}".strip()
 
 
-async def _hold_message(request: web.Request, screening: Screening | None) -> str | None:
+async def hold_message(request: web.Request, screening: Screening | None, *, edit: bool = False) -> str | None:
     """What web/ui/member_compose.py's care page tells the poster after a hold or crisis words."""
     if screening is None or not (screening.is_held or screening.crisis_resources):
         return None
     resources = crisis_resources_text(await request_policy(request))
-    opening = HELD if screening.is_held else CRISIS
+    opening = (HELD_EDIT if edit else HELD) if screening.is_held else CRISIS
     return f"{opening}\n\n{RESOURCES}\n{resources}\n\n{NOT_A_SERVICE}"
 
 
@@ -166,13 +195,10 @@ async def delete(request: web.Request) -> web.StreamResponse:
         raise Forbidden("Only the author can delete this post")
     (status,) = await render_statuses(request, readable.access, thread, [row])
     site, now = request.app[SITE], request.app[CLOCK].now()
+    status["text"] = source_text(readable)
     if isinstance(row, Thread):
-        circle = readable.access.circle
-        mention = f"@{circle.slug} " if circle.is_local else ""
-        status["text"] = f"{mention}{row.title}\n\n{row.source}"
         await posting.delete_thread(site, row, viewer.actor, now=now)
     else:
-        status["text"] = row.source
         await posting.delete_reply(site, row, viewer.actor, now=now)
     log.info("api: actor %d deleted status %s", viewer.actor.id, status["id"])
     return web.json_response(status, headers=NO_STORE)

@@ -14,6 +14,7 @@ from circlefed.domain.memberships import can_moderate
 from circlefed.domain.pseudonyms import display_names
 from circlefed.domain.read_rule import ReaderLevel, may_read_row, readable_audiences, reader_level_of
 from circlefed.domain.standing import active_ban, needs_acknowledgement
+from circlefed.errors import Forbidden
 from circlefed.storage.models import (
     Account,
     Actor,
@@ -211,3 +212,20 @@ async def names(
         elif for_facilitators and actor.local_name and shown[actor_id] != actor.local_name:
             shown[actor_id] = f"{shown[actor_id]} ({actor.local_name})"
     return shown
+
+
+def require_posting(access: Access) -> Access:
+    """A member who may start a thread here now; else the refusal the compose page and the client API both give."""
+    if access.must_acknowledge:
+        raise Forbidden("The ground rules of this circle changed. Accept them on the circle's page, then post.")
+    if not access.may_post:
+        raise Forbidden("Only members of this circle can start threads here.")
+    return access
+
+
+def require_reportable(row: Thread | Post, access: Access) -> None:
+    """A member may report someone else's post of their circle (the report page and the client API alike)."""
+    if not access.is_member or access.actor is None:
+        raise Forbidden("Only members of this circle can report its posts.")
+    if row.author_id == access.actor.id:  # type: ignore[attr-defined]
+        raise Forbidden("You cannot report your own post. You can edit or delete it.")

@@ -19,7 +19,14 @@ from circlefed.storage.models import Thread
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.forms import Form, as_sentence, read_form
 from circlefed.web.ui.guards import login_required, safe_next
-from circlefed.web.ui.member_access import Access, circle_access, circle_of_request, thread_path, thread_with_access
+from circlefed.web.ui.member_access import (
+    Access,
+    circle_access,
+    circle_of_request,
+    require_posting,
+    thread_path,
+    thread_with_access,
+)
 from circlefed.web.ui.member_posts import own_post, own_thread
 from circlefed.web.ui.render import redirect, render, request_policy
 
@@ -127,12 +134,7 @@ async def new_thread(request: web.Request) -> web.StreamResponse:
 
 
 async def _posting_access(request: web.Request) -> Access:
-    access = await circle_access(request, await circle_of_request(request))
-    if access.must_acknowledge:
-        raise Forbidden("The ground rules of this circle changed. Accept them on the circle's page, then post.")
-    if not access.may_post:
-        raise Forbidden("Only members of this circle can start threads here.")
-    return access
+    return require_posting(await circle_access(request, await circle_of_request(request)))
 
 
 @login_required

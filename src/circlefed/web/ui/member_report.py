@@ -7,13 +7,13 @@ import logging
 from aiohttp import web
 
 from circlefed.domain.reports import MAX_REASON, AlreadyReported
-from circlefed.errors import CirclefedError, Forbidden
+from circlefed.errors import CirclefedError
 from circlefed.services.decisions import file_report
 from circlefed.storage.models import Actor, Post, ReportCategory, Thread
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.forms import Form, read_form
 from circlefed.web.ui.guards import login_required
-from circlefed.web.ui.member_access import Access
+from circlefed.web.ui.member_access import Access, require_reportable
 from circlefed.web.ui.member_posts import back_to, row_for_path
 from circlefed.web.ui.render import redirect, render
 
@@ -23,10 +23,7 @@ CATEGORIES = tuple(category.value for category in ReportCategory)
 
 async def _reportable(request: web.Request) -> tuple[Thread | Post, Thread, Access]:
     row, thread, access = await row_for_path(request)
-    if not access.is_member or access.actor is None:
-        raise Forbidden("Only members of this circle can report its posts.")
-    if row.author_id == access.actor.id:
-        raise Forbidden("You cannot report your own post. You can edit or delete it.")
+    require_reportable(row, access)
     return row, thread, access
 
 
