@@ -13,6 +13,7 @@ from circlefed.storage.models import (
     Actor,
     ContentRule,
     ContentRuleAction,
+    Delivery,
     InstancePolicy,
     Post,
     ReviewState,
@@ -20,7 +21,7 @@ from circlefed.storage.models import (
     Visibility,
 )
 from circlefed.web.api.status_views import status_id
-from tests.factories import approved_member, site_of
+from tests.factories import approved_member, remote_circle, site_of
 from tests.integration.web.api_support import MISSING, STATUSES, answer_of, post_status, token_of
 from tests.integration.web.member_world import circle, page, person
 from tests.integration.web.oauth_flow import bearer, register
@@ -63,7 +64,7 @@ async def test_a_new_thread_needs_one_circle_and_a_title(client, grief, app_clie
     status, body = await post_status(client, robin, status="No circle named")
     assert status == 422 and "Mention the one circle" in body["error"]
     status, body = await post_status(client, robin, status="@hope@partner.example Hi")
-    assert status == 422 and "another instance" in body["error"]
+    assert status == 422 and "Join a circle of another instance" in body["error"]
     status, body = await post_status(client, robin, status="@grief@127.0.0.1:8080 Title only")
     assert status == 200, body
     assert (await Thread.get(title="Title only")).source == "Title only"
@@ -184,3 +185,18 @@ async def test_favourites_and_deleting(client, grief, settings, app_client):
     assert gone is None or gone.deleted_at is not None
     assert await answer_of(client, "GET", f"{STATUSES}/{made['id']}", robin) == await answer_of(
         client, "GET", MISSING, robin)
+
+
+async def test_a_thread_in_a_joined_circle_of_another_instance_goes_to_it(client, grief, member, app_client):
+    hope = await remote_circle("hope", "partner.example", visibility=Visibility.MEMBERS)
+    robin = await token_of(client, app_client, "robin")
+    status, body = await post_status(client, robin, status="@hope@partner.example Hi\nFrom my phone.")
+    assert (status, body) == (404, {"error": "Record not found"}), "a members circle one has not joined"
+    await approved_member(hope, await member.actor)
+    status, body = await post_status(client, robin, status="@Hope@Partner.example Hi\nFrom my phone.")
+    assert status == 200, body
+    assert body["visibility"] == "private" and body["mentions"][0]["acct"] == "hope@partner.example"
+    thread = await Thread.get(title="Hi")
+    assert thread.circle_id == hope.id and thread.source == "From my phone."
+    sent = await Delivery.filter(activity__type="Create").values_list("inbox_uri", flat=True)
+    assert "https://partner.example/c/hope/inbox" in sent

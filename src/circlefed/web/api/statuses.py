@@ -146,16 +146,23 @@ async def _new_thread_parts(request: web.Request, text: str) -> tuple[Circle, st
     mentioned: list[re.Match] = []
     for match in MENTION.finditer(text):
         slug, host = match.group(1), (match.group(2) or "").lower()
-        if host and host != domain:
-            raise BadRequest("Posting into a circle of another instance from an app is not supported yet")
-        circle = await Circle.get_or_none(slug=slug.lower(), is_local=True)
+        circle = await _circle_named(slug, host if host != domain else "")
         if circle is not None:
             circles[circle.id] = circle
             mentioned.append(match)
+    if not circles and any(host and host.lower() != domain for _, host in MENTION.findall(text)):
+        raise BadRequest("Join a circle of another instance (on its page here, or by its handle) to post in it")
     if len(circles) != 1:
         raise BadRequest("Mention the one circle to post in, like @circlename, at the start of your post")
     (circle,) = circles.values()
     return circle, *split_title(without_mentions(text, mentioned))
+
+
+async def _circle_named(slug: str, host: str) -> Circle | None:
+    """A circle of this instance (no host) or one of another instance that someone here joined."""
+    if not host:
+        return await Circle.get_or_none(slug=slug.lower(), is_local=True)
+    return await Circle.filter(slug__iexact=slug, is_local=False, actor__instance__domain=host).first()
 
 
 def without_mentions(text: str, mentions: list[re.Match]) -> str:
