@@ -203,6 +203,21 @@ async def test_nodeinfo_document_has_the_profiled_content_type_and_software(clie
     assert document["metadata"]["nodeName"] == settings.instance.name
 
 
+async def test_nodeinfo_20_for_clients_that_ask_for_it_by_path(client):
+    # SPEC: NodeInfo 2.0 schema (software has name and version only); Elk fetches /nodeinfo/2.0 directly
+    links = {link["rel"]: link["href"] for link in (await (await client.get("/.well-known/nodeinfo")).json())["links"]}
+    assert links["http://nodeinfo.diaspora.software/ns/schema/2.0"] == f"{BASE}/nodeinfo/2.0"
+    response = await client.get("/nodeinfo/2.0")
+    assert response.headers["Content-Type"] == (
+        'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.0#"'
+    )
+    document = await response.json(content_type=None)
+    newer = await (await client.get("/nodeinfo/2.1")).json(content_type=None)
+    assert document["version"] == "2.0" and set(document["software"]) == {"name", "version"}
+    assert {key: value for key, value in document.items() if key not in ("version", "software")} == {
+        key: value for key, value in newer.items() if key not in ("version", "software")}
+
+
 async def add_thread_and_reply(slug: str, author: Actor, when, *, deleted: bool = False) -> None:
     circle = await Circle.get(slug=slug)
     thread = await Thread.create(

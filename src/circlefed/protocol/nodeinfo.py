@@ -1,4 +1,5 @@
-"""Protocol: NodeInfo 2.1 documents and the /.well-known/nodeinfo index (with the FEP-2677 instance actor link)."""
+"""Protocol: NodeInfo 2.1 and 2.0 documents and the /.well-known/nodeinfo index (with the FEP-2677 instance actor
+link). 2.0 is there for clients that fetch /nodeinfo/2.0 without reading the index (Elk does)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ NODEINFO_21_CONTENT_TYPE = 'application/json; profile="http://nodeinfo.diaspora.
 APPLICATION_ACTOR_REL = "https://www.w3.org/ns/activitystreams#Application"
 SOFTWARE_NAME = "circlefed"
 NODEINFO_21_PATH = "/nodeinfo/2.1"
+SCHEMA_20_REL = "http://nodeinfo.diaspora.software/ns/schema/2.0"
+NODEINFO_20_CONTENT_TYPE = 'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.0#"'
+NODEINFO_20_PATH = "/nodeinfo/2.0"
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ def render_nodeinfo_links(base_url: str) -> dict:
     return {
         "links": [
             {"rel": SCHEMA_21_REL, "href": f"{base}{NODEINFO_21_PATH}"},
+            {"rel": SCHEMA_20_REL, "href": f"{base}{NODEINFO_20_PATH}"},
             # SPEC: FEP-2677 (the instance actor, fetchable without a signature)
             {"rel": APPLICATION_ACTOR_REL, "href": f"{base}/actor"},
         ]
@@ -47,11 +52,13 @@ def render_nodeinfo(
     node_name: str,
     node_description: str,
     open_registrations: bool = False,
+    version: str = "2.1",
 ) -> dict:
-    """A NodeInfo 2.1 document. Lemmy and PieFed read software.name to decide what a peer can be trusted with."""
+    """A NodeInfo document (2.1, or 2.0, whose software names only name and version). Lemmy and PieFed read
+    software.name to decide what a peer can be trusted with."""
     return {
-        "version": "2.1",
-        "software": _software(software),
+        "version": version,
+        "software": _software(software) if version == "2.1" else {"name": SOFTWARE_NAME, "version": software.version},
         "protocols": ["activitypub"],
         "services": {"inbound": [], "outbound": []},
         "openRegistrations": open_registrations,
@@ -78,7 +85,7 @@ def _software(software: SoftwareInfo) -> dict:
 
 
 # Schemas whose documents carry software.name (2.0 and 2.1 alike); newest first.
-READABLE_SCHEMAS = (SCHEMA_21_REL, "http://nodeinfo.diaspora.software/ns/schema/2.0")
+READABLE_SCHEMAS = (SCHEMA_21_REL, SCHEMA_20_REL)
 MAX_SOFTWARE_CHARS = 64
 
 

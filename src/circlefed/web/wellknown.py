@@ -1,4 +1,4 @@
-"""Web: discovery endpoints: WebFinger, host-meta and NodeInfo (index and the 2.1 document)."""
+"""Web: discovery endpoints: WebFinger, host-meta and NodeInfo (index and the 2.1 and 2.0 documents)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from circlefed.domain.instance_identity import instance_identity
 from circlefed.domain.registration import registration_mode
 from circlefed.errors import BadRequest, NotFound
 from circlefed.protocol.nodeinfo import (
+    NODEINFO_20_CONTENT_TYPE,
+    NODEINFO_20_PATH,
     NODEINFO_21_CONTENT_TYPE,
     NODEINFO_21_PATH,
     SoftwareInfo,
@@ -71,6 +73,8 @@ async def nodeinfo_links(request: web.Request) -> web.Response:
 
 
 async def nodeinfo(request: web.Request) -> web.Response:
+    """/nodeinfo/2.1, or /nodeinfo/2.0 (the same counts, in the older schema)."""
+    version = "2.0" if request.path == NODEINFO_20_PATH else "2.1"
     instance = request.app[SETTINGS].instance
     usage = await nodeinfo_usage(request.app[CLOCK].now())
     name, description = await instance_identity(instance.name, instance.description)
@@ -78,9 +82,10 @@ async def nodeinfo(request: web.Request) -> web.Response:
     open_registrations = await registration_mode() in (RegistrationMode.OPEN, RegistrationMode.APPROVAL)
     document = render_nodeinfo(
         SoftwareInfo(version=__version__), usage, node_name=name, node_description=description,
-        open_registrations=open_registrations,
+        open_registrations=open_registrations, version=version,
     )
-    return _json(document, NODEINFO_21_CONTENT_TYPE, CORS_HEADERS)
+    content_type = NODEINFO_20_CONTENT_TYPE if version == "2.0" else NODEINFO_21_CONTENT_TYPE
+    return _json(document, content_type, CORS_HEADERS)
 
 
 def _json(document: dict, content_type: str, headers: dict[str, str]) -> web.Response:
@@ -94,3 +99,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/.well-known/host-meta", host_meta, name="host_meta")
     app.router.add_get("/.well-known/nodeinfo", nodeinfo_links, name="nodeinfo_links")
     app.router.add_get(NODEINFO_21_PATH, nodeinfo, name="nodeinfo")
+    app.router.add_get(NODEINFO_20_PATH, nodeinfo, name="nodeinfo_20")

@@ -164,7 +164,7 @@ async def _probe(pool, http, world, built) -> None:
     base = pool.instance.base_url
     secrets = forbidden(world, built, pool)
     shown: list[str] = []  # every answer, for the positive control at the end
-    urls = [f"{base}/", f"{base}/nodeinfo/2.1", f"{base}/.well-known/nodeinfo", f"{base}/actor"]
+    urls = [f"{base}/", f"{base}/nodeinfo/2.1", f"{base}/nodeinfo/2.0", f"{base}/.well-known/nodeinfo", f"{base}/actor"]
     for item in built:
         circle = f"{base}/c/{item.slug}"
         urls += [circle, *(f"{circle}/{name}" for name in ("outbox", "followers", "moderators", "featured"))]
