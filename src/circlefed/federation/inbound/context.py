@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from circlefed.delivery.jobs import PermanentFailure
+from circlefed.domain import notifications
 from circlefed.domain.events import Event
 from circlefed.domain.site import Site
 from circlefed.errors import CirclefedError
@@ -42,7 +43,10 @@ class HandlerContext:
         return replace(self, actor=actor, received=activity, via=via)
 
     async def publish(self, events: Iterable[Event]) -> None:
-        """Publish what the change caused, relaying the received activity (call inside its transaction)."""
+        """Record the notifications the change causes and publish it, relaying the received activity (call
+        inside its transaction)."""
+        events = list(events)
+        await notifications.record(events, now=self.now)
         if self.via is None:  # what a remote circle's Group relayed to us goes nowhere else
             await publish(self.site, events, now=self.now, received=self.received)
 

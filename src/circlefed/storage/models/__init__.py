@@ -61,6 +61,11 @@ from circlefed.storage.models.moderation import (
     ReportCategory,
     ReportState,
 )
+from circlefed.storage.models.notifications import (
+    Marker,
+    Notification,
+    NotificationKind,
+)
 from circlefed.storage.models.oauth import (
     OAuthApp,
     OAuthCode,
@@ -96,10 +101,13 @@ __all__ = [
     "Invite",
     "LoginFailure",
     "LoginLockout",
+    "Marker",
     "Membership",
     "MembershipState",
     "Message",
     "ModerationLogEntry",
+    "Notification",
+    "NotificationKind",
     "OAuthApp",
     "OAuthCode",
     "OAuthToken",

@@ -19,7 +19,7 @@ from circlefed.protocol.mastodon_status import render_account
 from circlefed.storage.models import Account, Actor, Circle, Membership, Post, ReviewState, Thread, Visibility
 from circlefed.storage.visibility import visible_threads
 from circlefed.web.api.accounts import own_account
-from circlefed.web.api.status_views import Viewer, _circle_facts, readable_status, render_statuses, status_id
+from circlefed.web.api.status_views import Viewer, circle_account_facts, readable_status, render_statuses, status_id
 from circlefed.web.keys import CLOCK, SITE
 from circlefed.web.ui.member_access import Access, access_for
 
@@ -87,7 +87,7 @@ async def _circle(circle_id: int) -> Circle:
 async def circle_target(request: web.Request, circle: Circle, viewer: Viewer) -> Target:
     """A circle as a group account, to who may see its page (else NotFound, as for no circle)."""
     access = await access_for(circle, viewer.account, viewer.actor, request.app[CLOCK].now())
-    facts = replace(await _circle_facts(request.app[SITE].uris.base, circle), created_at=circle.created_at)
+    facts = replace(await circle_account_facts(request.app[SITE].uris.base, circle), created_at=circle.created_at)
     shown = render_account(facts) | {
         "display_name": circle.name,
         "note": f"<p>{escape(circle.description)}</p>" if circle.description.strip() else "",

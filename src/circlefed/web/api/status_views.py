@@ -108,11 +108,11 @@ async def render_statuses(
     base = request.app[SITE].uris.base
     circle = access.circle
     actors = await Actor.filter(id__in=list({row.author_id for row in [thread, *rows]}))  # type: ignore[attr-defined]
-    authors = await _authors(base, circle, actors)
+    authors = await authors_as_shown(base, circle, actors)
     uris = [row.uri for row in rows]
     likes, mine = await likes_of(uris, access.actor)
     page = base + thread_path(request, thread)
-    circle_facts = await _circle_facts(base, circle)
+    circle_facts = await circle_account_facts(base, circle)
     thread_author = authors[thread.author_id]  # type: ignore[attr-defined]
     statuses = []
     for row in rows:
@@ -145,7 +145,7 @@ async def _reply_count(thread: Thread, access: Access) -> int:
     ).count()
 
 
-async def _authors(base: str, circle: Circle, actors: list[Actor]) -> dict[int, AccountFacts]:
+async def authors_as_shown(base: str, circle: Circle, actors: list[Actor]) -> dict[int, AccountFacts]:
     """Each author as the circle's pages show them: their own account only where the page shows their own name;
     a pseudonym is an account of its own in this circle (its id from the membership, its page the circle's)."""
     shown = await names(circle, actors)
@@ -180,7 +180,7 @@ async def _authors(base: str, circle: Circle, actors: list[Actor]) -> dict[int, 
     return facts
 
 
-async def _circle_facts(base: str, circle: Circle) -> AccountFacts:
+async def circle_account_facts(base: str, circle: Circle) -> AccountFacts:
     group = await Actor.get(id=circle.actor_id)  # type: ignore[attr-defined]
     page = base + circle_path(circle)
     acct = circle.slug if circle.is_local else f"{circle.slug}@{group.uri.split('/')[2]}"
