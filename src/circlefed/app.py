@@ -26,7 +26,7 @@ from circlefed.http_client import SafeHttpClient
 from circlefed.policy.domains import domain_label
 from circlefed.settings import Settings
 from circlefed.storage.db import activated, describe, open_database
-from circlefed.web import actors, health, inbox, objects, wellknown
+from circlefed.web import actors, c2s_outbox, health, inbox, objects, wellknown
 from circlefed.web.api import setup_api
 from circlefed.web.api.cors import api_cors
 from circlefed.web.forwarded import forwarded_client, proxy_networks
@@ -156,6 +156,7 @@ def _add_routes(app: web.Application) -> None:
     health.add_routes(app)
     wellknown.add_routes(app)
     actors.add_routes(app)
+    c2s_outbox.add_routes(app)  # ActivityPub client to server: members' outboxes and inboxes
     objects.add_routes(app)
     app.router.add_static("/static", TEMPLATES_DIR / "static", name="static")
     app.router.add_get("/favicon.ico", _favicon)  # asked for by browsers and tools whatever the page links

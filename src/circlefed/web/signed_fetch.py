@@ -40,9 +40,15 @@ def viewer_of(request: web.Request) -> Viewer:
     return Viewer(signer=signer, signed_at=request.get(SIGNED_AT), now=request.app[CLOCK].now())
 
 
+# Read with a member's Bearer token (web/c2s_collections.py), never with a server's signature: an app's
+# `Authorization: Bearer` is no signature, and these routes answer nothing without a valid token.
+BEARER_ROUTES = frozenset({"member_outbox", "member_inbox_read"})
+
+
 @web.middleware
 async def authorized_fetch(request: web.Request, handler):
-    if request.method in ("GET", "HEAD") and wants_activity_json(request):
+    bearer_route = request.match_info.route.name in BEARER_ROUTES
+    if request.method in ("GET", "HEAD") and wants_activity_json(request) and not bearer_route:
         await _check_fetch(request)
     return await handler(request)
 

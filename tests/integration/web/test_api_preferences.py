@@ -41,3 +41,10 @@ async def test_what_is_not_made_here_is_refused_with_its_reason(client, robin):
         response = await client.post(path, data={"description": "a photo"}, headers=robin)
         assert response.status == 422 and "text only" in (await response.json())["error"]
     assert (await client.post("/api/v1/lists", json={"title": "x"})).status == 401
+
+
+async def test_every_api_path_answers_with_a_trailing_slash_too(client, robin):
+    assert (await client.get("/api/v1/preferences/", headers=robin)).status == 200
+    assert (await client.get("/api/v1/instance/")).status == 200
+    refused = await client.post("/api/v1/reports/", json={})
+    assert (refused.status, await refused.json()) == (401, {"error": "The access token is invalid"})

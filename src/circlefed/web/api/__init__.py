@@ -45,7 +45,21 @@ MODULES = [
 
 
 def setup_api(app: web.Application) -> None:
-    """The per-token rate limits, then every API module's routes."""
+    """The per-token rate limits, then every API module's routes, each also with a trailing slash."""
     setup_limits(app)
     for module in MODULES:
         module.add_routes(app)
+    _with_trailing_slashes(app)
+
+
+def _with_trailing_slashes(app: web.Application) -> None:
+    """Mastodon answers `/api/v1/reports/` as `/api/v1/reports`, and clients call both (Mastodon.py posts reports
+    and reads the instance with the slash)."""
+    routes = {
+        (route.method, route.resource.canonical): route.handler
+        for route in app.router.routes()
+        if route.resource is not None and route.method != "HEAD"
+    }
+    for (method, path), handler in routes.items():
+        if path.startswith("/api/") and not path.endswith("/") and (method, f"{path}/") not in routes:
+            app.router.add_route(method, f"{path}/", handler)

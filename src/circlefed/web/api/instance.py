@@ -49,9 +49,6 @@ async def nothing_listed(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    # With and without the trailing slash: Mastodon answers both, and Mastodon.py asks with one.
-    for path in ("/api/v1/instance", "/api/v1/instance/"):
-        app.router.add_get(path, instance_v1)
-    for path in ("/api/v2/instance", "/api/v2/instance/"):
-        app.router.add_get(path, instance_v2)
+    app.router.add_get("/api/v1/instance", instance_v1)
+    app.router.add_get("/api/v2/instance", instance_v2)
     app.router.add_get("/api/v1/custom_emojis", nothing_listed)
