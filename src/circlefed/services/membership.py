@@ -10,6 +10,8 @@ from circlefed.domain.events import JoinApproved, JoinRejected, MemberLeft, Memb
 from circlefed.domain.memberships import JoinOutcome
 from circlefed.domain.site import Site
 from circlefed.federation.actions import perform
+from circlefed.federation.remote.follows import find_remote_circle, join_remote_circle
+from circlefed.federation.wiring import FederationWiring
 from circlefed.storage.models import Account, Actor, Circle
 
 
@@ -19,6 +21,17 @@ async def join_circle(
     """Join an open circle at once, or ask to (approval, confidential, another instance's circle)."""
     change = memberships.request_join(circle, person, acknowledged_rules_version=rules_version, now=now)
     return await perform(site, change, now=now)
+
+
+async def join_elsewhere(federation: FederationWiring, person: Actor, handle: str) -> JoinOutcome:
+    """Ask to join a circle of another instance by its handle (@slug@other.example): it is read afresh, then
+    followed; its Accept approves the membership."""
+    return await join_remote_circle(federation, person, handle)
+
+
+async def find_elsewhere(federation: FederationWiring, handle: str) -> Circle:
+    """A circle of another instance by its handle, read afresh and remembered here (to be shown, then joined)."""
+    return await find_remote_circle(federation, handle)
 
 
 async def leave_circle(site: Site, circle: Circle, person: Actor, *, now: datetime) -> MemberLeft:

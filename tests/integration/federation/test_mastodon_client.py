@@ -12,9 +12,10 @@ import pytest
 from mastodon import Mastodon, MastodonNotFoundError
 
 from circlefed.domain.accounts import create_account
-from circlefed.storage.models import Report
+from circlefed.storage.models import Report, Thread
 from circlefed.web.keys import SITE
 from tests.factories import PASSWORD
+from tests.integration.federation.circles import settle, start_quiet
 from tests.integration.federation.fixtures import host_grief
 from tests.integration.web.oauth_flow import query_of
 from tests.integration.web.page_forms import submit
@@ -114,3 +115,31 @@ async def test_two_members_apps_join_a_circle_post_reply_like_read_report_and_de
         await asyncio.to_thread(sam.status, opening["id"])
     left = await asyncio.to_thread(sam.account_unfollow, circle["id"])
     assert left["following"] is False
+
+
+async def test_an_app_finds_joins_and_posts_in_a_circle_of_another_instance(start_instance):
+    hosted = await host_grief(start_instance)
+    home = await start_quiet(start_instance)
+    with home.db():
+        await create_account(home.app[SITE], "robin", PASSWORD)
+    robin = await signed_in_app(home, "robin")
+    handle = f"@grief@{hosted.instance.domain}"
+    known = await asyncio.to_thread(robin.search_v2, handle, resolve=False, result_type="accounts")
+    assert known["accounts"] == [], "without resolve, only circles known here"
+    found = (await asyncio.to_thread(robin.search_v2, handle, resolve=True, result_type="accounts"))["accounts"]
+    assert [(account["acct"], account["group"]) for account in found] == [(handle[1:], True)]
+    asked = await asyncio.to_thread(robin.account_follow, found[0]["id"])
+    assert asked["requested"] is True and asked["following"] is False, "until the circle's Accept arrives"
+    await settle(hosted.instance, home)
+    (joined,) = await asyncio.to_thread(robin.account_relationships, found[0]["id"])
+    assert joined["following"] is True
+
+    opening = await asyncio.to_thread(robin.status_post, f"{handle} From my phone\nAcross instances.")
+    assert opening["mentions"][0]["acct"] == handle[1:]
+    await settle(hosted.instance, home)
+    with hosted.instance.db():
+        arrived = await Thread.get(title="From my phone")
+        assert arrived.circle_id == hosted.circle.id and arrived.source.strip() == "Across instances."
+    nothing = await asyncio.to_thread(
+        robin.search_v2, f"@nobody@{hosted.instance.domain}", resolve=True, result_type="accounts")
+    assert nothing["accounts"] == []

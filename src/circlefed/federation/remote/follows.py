@@ -44,6 +44,15 @@ async def join_remote_circle(federation: FederationWiring, member: Actor, handle
     return outcome
 
 
+async def find_remote_circle(federation: FederationWiring, handle: str) -> Circle:
+    """The circle a handle of another instance names (read afresh), remembered here; BadRequest when the handle
+    names no circle."""
+    group = await resolve_handle(federation, handle, refresh=True)
+    if group.type != "Group":
+        raise BadRequest(f"{handle} is not a circle (its actor is a {group.type})")
+    return await remote_circle(group)
+
+
 async def remote_circle(group: Actor) -> Circle:
     """The local row standing for a remote Group, created from its document on first use."""
     existing = await Circle.get_or_none(actor_id=group.id)

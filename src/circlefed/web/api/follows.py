@@ -8,14 +8,14 @@ import logging
 from aiohttp import web
 
 from circlefed.domain.standing import has_rules
-from circlefed.errors import BadRequest, NotFound
+from circlefed.errors import BadRequest, CirclefedError, NotFound
 from circlefed.services import membership
-from circlefed.storage.models import MembershipState
+from circlefed.storage.models import Actor, Circle, MembershipState
 from circlefed.web.api.account_targets import CIRCLE, Target, parse_account_ref, target_of, visible_circle
 from circlefed.web.api.auth import NO_STORE, bearer_required, mastodon_error
 from circlefed.web.api.status_views import Viewer, viewer_of
 from circlefed.web.api.statuses import refused_as_mastodon
-from circlefed.web.keys import CLOCK, SITE
+from circlefed.web.keys import CLOCK, FEDERATION, SITE
 from circlefed.web.ui.member_access import Access, circle_path
 
 log = logging.getLogger(__name__)
@@ -91,10 +91,9 @@ async def follow(request: web.Request) -> web.StreamResponse:
     circle = access.circle
     if access.is_member or access.is_pending:
         return web.json_response(_of_access(target.id, access), headers=NO_STORE)
-    if not circle.is_local:
-        circles = request.app[SITE].uris.base + "/circles"
-        return mastodon_error(f"Ask to join a circle of another instance on the Circles page: {circles}", 422)
     assert viewer.actor is not None
+    if not circle.is_local:
+        return await _join_elsewhere(request, target, viewer.actor, circle)
     now = request.app[CLOCK].now()
     try:
         outcome = await membership.join_circle(request.app[SITE], circle, viewer.actor, rules_version=None, now=now)
@@ -109,6 +108,33 @@ async def follow(request: web.Request) -> web.StreamResponse:
     approved = outcome.state is MembershipState.APPROVED
     pending = outcome.state is MembershipState.PENDING
     return web.json_response(relationship(target.id, following=approved, requested=pending), headers=NO_STORE)
+
+
+async def _join_elsewhere(request: web.Request, target: Target, person: Actor, circle: Circle) -> web.Response:
+    """Ask a circle of another instance, read afresh by its handle as the Circles page does; its Accept arrives
+    later (requested until then)."""
+    group = await Actor.get(id=circle.actor_id).prefetch_related("instance")  # type: ignore[attr-defined]
+    handle = f"@{group.preferred_username}@{group.instance.domain}"
+    try:
+        outcome = await membership.join_elsewhere(request.app[FEDERATION], person, handle)
+    except CirclefedError as exc:
+        log.info("api: actor %d could not ask circle %d of another instance: %s", person.id, circle.id, exc.message)
+        return mastodon_error(*_elsewhere_problem(exc))
+    log.info("api: actor %d asked to join circle %d of another instance", person.id, circle.id)
+    approved = outcome.state is MembershipState.APPROVED
+    pending = outcome.state is MembershipState.PENDING
+    return web.json_response(relationship(target.id, following=approved, requested=pending), headers=NO_STORE)
+
+
+def _elsewhere_problem(exc: CirclefedError) -> tuple[str, int]:
+    """Plain words for the app (the exception's own text names hosts and library errors: it goes to the log)."""
+    if exc.status == 404:
+        return "That circle could not be found on its instance any more.", 404
+    if exc.status == 403:
+        return "This instance does not connect with that circle's instance.", 403
+    if exc.status >= 500:
+        return "That circle's instance could not be reached just now. Try again later.", 502
+    return "That circle could not be asked to let you join. Try again later.", 422
 
 
 @bearer_required("write:follows")

@@ -12,7 +12,8 @@ from tortoise.expressions import Q
 
 from circlefed.domain.reading_scope import reader_scope
 from circlefed.domain.text_search import find_rows, search_terms
-from circlefed.errors import BadRequest, NotFound
+from circlefed.errors import BadRequest, CirclefedError, NotFound
+from circlefed.services import membership
 from circlefed.storage.models import Circle, Membership, MembershipState, Post, Thread, Visibility
 from circlefed.web.api.account_targets import circle_target
 from circlefed.web.api.auth import NO_STORE, bearer_optional, mastodon_error
@@ -20,7 +21,7 @@ from circlefed.web.api.status_lists import render_rows
 from circlefed.web.api.status_views import Viewer, readable_status, render_statuses, status_id, viewer_of
 from circlefed.web.api.statuses import refused_as_mastodon
 from circlefed.web.api.timelines import truthy
-from circlefed.web.keys import CLOCK, SETTINGS, SITE
+from circlefed.web.keys import CLOCK, FEDERATION, SETTINGS, SITE
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
 ADDRESS = re.compile(r"^https?://\S+$", re.IGNORECASE)
 REPLY_ANCHOR = re.compile(r"^post-(\d{1,18})$")
+HANDLE = re.compile(r"^@?[A-Za-z0-9_.-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$")
 SIGN_IN_TO_PAGE = "Search queries pagination is not supported without authentication"
 SIGN_IN_TO_RESOLVE = "Search queries that resolve remote resources are not supported without authentication"
 
@@ -54,6 +56,8 @@ async def search(request: web.Request) -> web.StreamResponse:
             found["statuses"] = await _resolved(request, viewer, text)
         return web.json_response(found, headers=NO_STORE)
     if kind in ("", "accounts"):
+        if resolve and viewer.actor is not None and offset == 0:
+            await _remember_circle_elsewhere(request, text)
         found["accounts"] = await _circles(request, viewer, text, limit, offset)
     if kind in ("", "statuses") and viewer.actor is not None:
         # Words are searched for members only (as Mastodon does): it reads many rows, and no token limits nobody.
@@ -118,6 +122,18 @@ async def _circles(request: web.Request, viewer: Viewer, text: str, limit: int, 
         except NotFound:
             log.warning("api: search left out circle %d: the viewer may not see it", circle.id)
     return accounts
+
+
+async def _remember_circle_elsewhere(request: web.Request, text: str) -> None:
+    """With resolve, a handle of another instance's circle is read from there and remembered, so that the
+    search below finds it (as Mastodon resolves a remote account); a handle naming nothing finds nothing."""
+    domain = text.rpartition("@")[2].lower()
+    if not HANDLE.match(text) or domain == request.app[SETTINGS].instance.domain.lower():
+        return
+    try:
+        await membership.find_elsewhere(request.app[FEDERATION], "@" + text.lstrip("@"))
+    except CirclefedError as exc:
+        log.info("api: search could not resolve a circle's handle on %s: %s", domain, exc.message)
 
 
 async def _seen_by(viewer: Viewer) -> Q:

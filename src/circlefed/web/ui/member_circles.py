@@ -9,8 +9,8 @@ from aiohttp import web
 
 from circlefed.domain.circle_founding import may_create_circles
 from circlefed.errors import CirclefedError
-from circlefed.federation.remote.follows import join_remote_circle
 from circlefed.federation.remote.handles import parse_handle
+from circlefed.services import membership
 from circlefed.storage.models import Account, Circle, Membership, MembershipState, Visibility
 from circlefed.web.keys import FEDERATION, REQUEST_ID
 from circlefed.web.ui.forms import Form, read_form
@@ -96,7 +96,7 @@ async def join_elsewhere(request: web.Request) -> web.StreamResponse:
     actor = await viewer_actor(request)
     assert actor is not None  # login_required
     try:
-        outcome = await join_remote_circle(request.app[FEDERATION], actor, handle)
+        outcome = await membership.join_elsewhere(request.app[FEDERATION], actor, handle)
     except CirclefedError as exc:
         log.info("refused joining a circle by handle for actor %s: %s", actor.id, exc.message)
         form.error("handle", _join_problem(exc, request[REQUEST_ID]))
