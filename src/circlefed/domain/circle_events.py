@@ -155,6 +155,23 @@ class NameChanged:
 
 
 @dataclass(frozen=True)
+class ProfileRenamed:
+    """A local member changed the name on their own profile: the instances that know their Person (public
+    circles they are in, circles elsewhere they joined) learn it. In no circle; `object_uri` is the Person."""
+
+    actor: Actor
+    circle: Circle | None = None
+
+    @property
+    def object_uri(self) -> str:
+        return self.actor.uri
+
+    @property
+    def is_local(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
 class ReportFiled:
     """A report stored here (circle hosted here) or sent to a remote circle; `actor` is the reporter,
     `object_uris` as reported (`object_uri`: the first of them, the one the stored report names)."""

@@ -34,6 +34,7 @@ from circlefed.domain.circle_events import (
     MessageSent,
     Moderated,
     NameChanged,
+    ProfileRenamed,
     ReportFiled,
     ReportResolved,
     RulesChanged,
@@ -67,6 +68,7 @@ __all__ = [
     "NameChanged",
     "Outcome",
     "PostApproved",
+    "ProfileRenamed",
     "ReactionAdded",
     "ReactionRemoved",
     "ReplyDeleted",
@@ -100,6 +102,7 @@ Event = (
     | ReactionRemoved
     | Moderated
     | NameChanged
+    | ProfileRenamed
     | PostApproved
     | ReportFiled
     | ReportResolved

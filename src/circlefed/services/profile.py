@@ -1,15 +1,18 @@
-"""Services: a member's own profile: the name it shows (domain/profile.py), committed in one transaction."""
+"""Services: a member's own profile: the name it shows (domain/profile.py), committed with the Update that tells
+the instances knowing the member."""
 
 from __future__ import annotations
 
-from tortoise.transactions import in_transaction
+from datetime import datetime
 
 from circlefed.domain import profile
-from circlefed.storage.models import Account, Actor
+from circlefed.domain.events import ProfileRenamed
+from circlefed.domain.site import Site
+from circlefed.federation.actions import perform
+from circlefed.storage.models import Account
 
 
-async def rename_profile(account: Account, name: str) -> Actor:
+async def rename_profile(site: Site, account: Account, name: str, *, now: datetime) -> ProfileRenamed | None:
     """The profile name the member chose (an app's display_name); the names circles show them by stay as set on
-    /account. Other instances see the new name when they next fetch the member's actor."""
-    async with in_transaction():
-        return await profile.set_profile_name(account, name)
+    /account. The instances that know the member's Person are sent its Update."""
+    return await perform(site, profile.set_profile_name(account, name), now=now)

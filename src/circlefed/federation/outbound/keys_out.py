@@ -18,12 +18,12 @@ from circlefed.delivery.outbox import store_activity
 from circlefed.domain.directory import get_person
 from circlefed.domain.site import Site
 from circlefed.errors import BadRequest
-from circlefed.federation.outbound.audience import follower_inboxes
+from circlefed.federation.outbound.audience import follower_inboxes, instances_knowing_member
 from circlefed.federation.outbound.exits import Reach, enqueue
 from circlefed.federation.outbound.moderation_out import group_update
 from circlefed.protocol.actors import render_person_update
 from circlefed.protocol.keys import generate_rsa_keypair
-from circlefed.storage.models import Account, Actor, Circle, Membership, MembershipState, Visibility
+from circlefed.storage.models import Account, Actor, Circle, Visibility
 
 
 async def rotate_key(site: Site, actor: Actor, *, now: datetime) -> list[str]:
@@ -45,7 +45,7 @@ async def _replace_key(site: Site, actor: Actor, now: datetime) -> list[str]:
         activity = await group_update(site, circle, now, as_circle_content=False)
         inboxes = await follower_inboxes(circle)
     elif await Account.exists(actor_id=actor.id):
-        inboxes = await _instances_knowing_member(actor)
+        inboxes = await instances_knowing_member(actor)
         uri = site.uris.new_activity()
         payload = render_person_update(uri, await get_person(site, actor.local_name or ""), now)
         activity = await store_activity(uri=uri, type="Update", actor=actor, payload=payload, now=now,
@@ -54,17 +54,3 @@ async def _replace_key(site: Site, actor: Actor, now: datetime) -> list[str]:
         return []
     await enqueue(site, activity, inboxes, None, now, reach=Reach.PUBLIC_FACE)
     return inboxes
-
-
-async def _instances_knowing_member(actor: Actor) -> list[str]:
-    inboxes: list[str] = []
-    memberships = Membership.filter(actor_id=actor.id, state=MembershipState.APPROVED).prefetch_related("circle")
-    for membership in await memberships:
-        circle = membership.circle
-        if circle.is_local and circle.visibility is Visibility.PUBLIC:
-            inboxes += await follower_inboxes(circle)
-        elif not circle.is_local:
-            group = await Actor.get(id=circle.actor_id)  # type: ignore[attr-defined]
-            inbox = group.shared_inbox_uri or group.inbox_uri
-            inboxes += [inbox] if inbox else []
-    return list(dict.fromkeys(inboxes))

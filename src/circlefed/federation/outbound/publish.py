@@ -267,6 +267,7 @@ PUBLISHERS: dict[type, Publisher] = {
     ev.ReactionAdded: reactions_out.publish_reaction,
     ev.ReactionRemoved: reactions_out.publish_reaction,
     ev.NameChanged: names_out.publish_name,
+    ev.ProfileRenamed: names_out.publish_profile_name,
     ev.MessageSent: messages_out.publish_message,
     ev.Moderated: moderation_out.publish_moderated,
     ev.PostApproved: moderation_out.publish_approved,

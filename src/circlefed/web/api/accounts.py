@@ -26,7 +26,7 @@ from circlefed.storage.models import (
     Visibility,
 )
 from circlefed.web.api.auth import NO_STORE, TOKEN, bearer_required, mastodon_error, read_params
-from circlefed.web.keys import SITE
+from circlefed.web.keys import CLOCK, SITE
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ async def update_credentials(request: web.Request) -> web.StreamResponse:
         if not isinstance(name, str):
             return mastodon_error("display_name must be text", 422)
         try:
-            await rename_profile(account, name)
+            await rename_profile(request.app[SITE], account, name, now=request.app[CLOCK].now())
         except BadRequest as exc:
             return mastodon_error(f"display_name: {exc.message}", 422)
     actor = await Actor.get(id=account.actor_id)  # type: ignore[attr-defined]
