@@ -293,6 +293,7 @@ def test_every_page_passes_axe_core_with_content_on_it(start_server, open_page):
         "/account",
         "/account/password",
         "/account/delete",
+        "/notifications",
         "/facilitate",
         "/c/{slug}/facilitate",
         "/c/{slug}/facilitate/held",

@@ -43,6 +43,7 @@ from circlefed.domain.circle_events import (
 from circlefed.domain.post_events import (
     EditHeld,
     PostApproved,
+    PostRejected,
     ReactionAdded,
     ReactionRemoved,
     ReplyDeleted,
@@ -68,6 +69,7 @@ __all__ = [
     "NameChanged",
     "Outcome",
     "PostApproved",
+    "PostRejected",
     "ProfileRenamed",
     "ReactionAdded",
     "ReactionRemoved",
@@ -104,6 +106,7 @@ Event = (
     | NameChanged
     | ProfileRenamed
     | PostApproved
+    | PostRejected
     | ReportFiled
     | ReportResolved
     | RulesChanged

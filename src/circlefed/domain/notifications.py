@@ -1,5 +1,6 @@
 """Domain: notifications: what a member is told of, recorded from the events of a change in its own transaction
-(local and federated changes alike), and which of them the member may still see when they read them."""
+(local and federated changes alike), and which of them the member may still see when they read them (the rule
+of each kind: domain/notification_checks.py may_see)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from circlefed.domain.events import (
     JoinRejected,
     JoinRequested,
     PostApproved,
+    PostRejected,
     ReactionAdded,
     ReplyPosted,
     ReportFiled,
     ThreadStarted,
 )
-from circlefed.domain.read_rule import account_reader_level, may_read_row
+from circlefed.domain.notification_checks import may_see
 from circlefed.storage.models import (
     Account,
     Actor,
@@ -29,13 +31,12 @@ from circlefed.storage.models import (
     Post,
     Reaction,
     ReactionKind,
-    Report,
     ReviewState,
     Role,
     Thread,
 )
-from circlefed.storage.visibility import is_hidden_author
 
+__all__ = ["clear", "dismiss", "may_see", "one_shown", "record", "shown"]
 Kind = NotificationKind
 BATCH = 100  # notifications read at a time while looking for the ones a member may still see
 LARGEST_ID = 2**31 - 1  # ids are 32-bit integers: a bound beyond them bounds nothing (or everything)
@@ -52,8 +53,19 @@ async def record(events: Iterable[Any], *, now: datetime) -> None:
         recorder = RECORDERS.get(type(event))
         if recorder is not None:
             rows.extend(await recorder(event, now))
+    rows = await _seen_now(rows)
     if rows:
         await Notification.bulk_create(rows)
+
+
+async def _seen_now(rows: list[Notification]) -> list[Notification]:
+    """Only what each member may see now (may_see): someone banned from a circle, or who left a members circle,
+    is not told what happens there (not even that something did: the page's unread count counts rows)."""
+    if not rows:
+        return rows
+    actor_of = dict(await Account.filter(id__in={r.account_id for r in rows}).values_list("id", "actor_id"))  # type: ignore[attr-defined]
+    readers = {actor.id: actor for actor in await Actor.filter(id__in=set(actor_of.values()))}
+    return [row for row in rows if await may_see(row, readers[actor_of[row.account_id]])]  # type: ignore[attr-defined]
 
 
 async def _accounts_of(actor_ids: Iterable[int], *, besides: Iterable[int]) -> list[int]:
@@ -109,10 +121,23 @@ async def _thread_started(event: ThreadStarted, now: datetime) -> list[Notificat
 
 
 async def _post_approved(event: PostApproved, now: datetime) -> list[Notification]:
-    """A held reply a facilitator let through is told of as it would have been when posted."""
+    """A held post a facilitator let through: its author is told, and a reply is told of as it would have been
+    when posted."""
+    author = (event.post or event.thread).author_id  # type: ignore[attr-defined]
+    accounts = await _accounts_of([author], besides=[event.actor.id])
+    about = {"thread_id": event.thread.id, "post_id": event.post.id if event.post is not None else None}
+    told = _rows(accounts, Kind.POST_APPROVED, event.actor, event.circle, now, **about)
     if event.post is None:
-        return []
-    return await _replied(event.circle, event.thread, event.post, now)
+        return told
+    return told + await _replied(event.circle, event.thread, event.post, now)
+
+
+async def _post_declined(event: PostRejected, now: datetime) -> list[Notification]:
+    """A held post a facilitator declined: its author is told (they read the note on it)."""
+    author = (event.post or event.thread).author_id  # type: ignore[attr-defined]
+    accounts = await _accounts_of([author], besides=[event.actor.id])
+    about = {"thread_id": event.thread.id, "post_id": event.post.id if event.post is not None else None}
+    return _rows(accounts, Kind.POST_DECLINED, event.actor, event.circle, now, **about)
 
 
 async def _liked(event: ReactionAdded, now: datetime) -> list[Notification]:
@@ -169,6 +194,7 @@ RECORDERS: dict[type, Recorder] = {
     ReplyPosted: _reply_posted,
     ThreadStarted: _thread_started,
     PostApproved: _post_approved,
+    PostRejected: _post_declined,
     ReactionAdded: _liked,
     JoinRequested: _join_requested,
     JoinApproved: _join_answered,
@@ -178,72 +204,6 @@ RECORDERS: dict[type, Recorder] = {
 
 
 # --- reading ----------------------------------------------------------------------------------------------
-
-
-async def may_see(notification: Notification, reader: Actor) -> bool:
-    """Whether the member a notification is for may see it now. Nothing of a circle they are banned from; a
-    reply or like only while its post is readable to them by the read rule (domain/read_rule.py: gone when they
-    left a members-only circle, when it became members-only after they left, when the post was deleted or held);
-    a facilitator's notice only while they still facilitate and it still waits for them."""
-    circle = await Circle.get(id=notification.circle_id)  # type: ignore[attr-defined]
-    membership = await Membership.get_or_none(circle_id=circle.id, actor_id=reader.id)
-    if membership is not None and membership.state is MembershipState.BANNED:
-        return False
-    check = CHECKS.get(notification.kind)
-    return check is not None and await check(notification, circle, reader, membership)
-
-
-async def _content_readable(n: Notification, circle: Circle, reader: Actor, _: Membership | None) -> bool:
-    thread = await Thread.get_or_none(id=n.thread_id)  # type: ignore[attr-defined]
-    post = await Post.get_or_none(id=n.post_id) if n.post_id is not None else None  # type: ignore[attr-defined]
-    if thread is None or (n.post_id is not None and post is None):  # type: ignore[attr-defined]
-        return False
-    rows = [thread] if post is None else [thread, post]
-    level = await account_reader_level(circle, reader)
-    for row in rows:
-        if row.deleted_at is not None or row.review_state is not ReviewState.VISIBLE:
-            return False
-        if not may_read_row(circle, row, level) or await is_hidden_author(row.author_id):  # type: ignore[attr-defined]
-            return False
-    return not await is_hidden_author(n.actor_id)  # type: ignore[attr-defined]
-
-
-def _facilitates(membership: Membership | None) -> bool:
-    approved = membership is not None and membership.state is MembershipState.APPROVED
-    return approved and membership.role is Role.FACILITATOR  # type: ignore[union-attr]
-
-
-async def _request_waiting(n: Notification, _: Circle, __: Actor, membership: Membership | None) -> bool:
-    request = await Membership.get_or_none(id=n.membership_id)  # type: ignore[attr-defined]
-    return _facilitates(membership) and request is not None and request.state is MembershipState.PENDING
-
-
-async def _report_for_them(n: Notification, _: Circle, __: Actor, membership: Membership | None) -> bool:
-    return _facilitates(membership) and await Report.exists(id=n.report_id)  # type: ignore[attr-defined]
-
-
-async def _still_held(n: Notification, _: Circle, __: Actor, membership: Membership | None) -> bool:
-    if not _facilitates(membership):
-        return False
-    model: type[Thread] | type[Post] = Post if n.post_id is not None else Thread  # type: ignore[attr-defined]
-    row_id = n.post_id if n.post_id is not None else n.thread_id  # type: ignore[attr-defined]
-    return await model.exists(id=row_id, review_state=ReviewState.HELD, deleted_at=None)
-
-
-async def _own_answer(n: Notification, circle: Circle, reader: Actor, membership: Membership | None) -> bool:
-    return True  # about the member's own request: nothing of the circle's content
-
-
-Check = Callable[[Notification, Circle, Actor, Membership | None], Awaitable[bool]]
-CHECKS: dict[NotificationKind, Check] = {
-    Kind.REPLY: _content_readable,
-    Kind.LIKE: _content_readable,
-    Kind.JOIN_REQUEST: _request_waiting,
-    Kind.REPORT: _report_for_them,
-    Kind.HELD_POST: _still_held,
-    Kind.JOIN_APPROVED: _own_answer,
-    Kind.JOIN_DECLINED: _own_answer,
-}
 
 
 async def shown(

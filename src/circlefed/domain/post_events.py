@@ -1,4 +1,4 @@
-"""Domain: the events of threads and replies: started, edited, held, deleted, approved, reacted to."""
+"""Domain: the events of threads and replies: started, edited, held, deleted, approved or declined, reacted to."""
 
 from __future__ import annotations
 
@@ -166,6 +166,21 @@ class ReactionRemoved:
 @dataclass(frozen=True)
 class PostApproved:
     """A held thread or reply a facilitator (`actor`) approved: it goes out now as if it had just been posted."""
+
+    circle: Circle
+    thread: Thread
+    post: Post | None
+    actor: Actor
+
+    @property
+    def object_uri(self) -> str:
+        return (self.post or self.thread).uri
+
+
+@dataclass(frozen=True)
+class PostRejected:
+    """A held thread or reply a facilitator (`actor`) declined: it stays unpublished (nothing leaves the
+    instance); its author is told, and reads the facilitator's note on it."""
 
     circle: Circle
     thread: Thread

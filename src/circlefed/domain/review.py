@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from circlefed.domain import modlog
-from circlefed.domain.events import PostApproved
+from circlefed.domain.events import PostApproved, PostRejected
 from circlefed.domain.memberships import can_moderate
 from circlefed.domain.moderation import check_moderator
 from circlefed.errors import Conflict
@@ -42,9 +42,11 @@ async def approve_post(row: Thread | Post, by: Actor, *, now: datetime) -> PostA
     return PostApproved(circle, thread, row if isinstance(row, Post) else None, by)
 
 
-async def reject_post(row: Thread | Post, by: Actor, *, reason: str = "", note: str = "", now: datetime) -> None:
+async def reject_post(
+    row: Thread | Post, by: Actor, *, reason: str = "", note: str = "", now: datetime
+) -> PostRejected:
     """The post stays invisible for good (kept for the record); nothing leaves the instance. `reason` is for the
-    moderation log, `note` for the author, who reads it on their post."""
+    moderation log, `note` for the author, who reads it on their post (and is told of it: the event)."""
     thread = row if isinstance(row, Thread) else await Thread.get(id=row.thread_id)
     circle = await Circle.get(id=thread.circle_id)
     await check_moderator(circle, by)
@@ -52,6 +54,7 @@ async def reject_post(row: Thread | Post, by: Actor, *, reason: str = "", note: 
     row.review_state, row.review_note = ReviewState.REJECTED, note
     await row.save(update_fields=["review_state", "review_note"])
     await modlog.record(circle, by, modlog.REJECT_POST, target_uri=row.uri, reason=reason, now=now)
+    return PostRejected(circle, thread, row if isinstance(row, Post) else None, by)
 
 
 def _check_held(row: Thread | Post) -> None:

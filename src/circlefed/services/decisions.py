@@ -8,7 +8,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from circlefed.domain import reports, review, revisions
+from circlefed.domain import notifications, reports, review, revisions
 from circlefed.domain.events import PostApproved, ReplyEdited, ReportFiled, ReportResolved, ThreadEdited
 from circlefed.domain.site import Site
 from circlefed.federation.actions import perform
@@ -21,9 +21,10 @@ async def approve_post(site: Site, row: Thread | Post, by: Actor, *, now: dateti
 
 
 async def reject_post(row: Thread | Post, by: Actor, *, reason: str, note: str, now: datetime) -> None:
-    """A held post stays invisible for good; nothing leaves the instance."""
+    """A held post stays invisible for good; nothing leaves the instance; its author is told."""
     async with in_transaction():
-        await review.reject_post(row, by, reason=reason, note=note, now=now)
+        declined = await review.reject_post(row, by, reason=reason, note=note, now=now)
+        await notifications.record([declined], now=now)
 
 
 async def approve_edit(site: Site, revision: Revision, by: Actor, *, now: datetime) -> ThreadEdited | ReplyEdited:

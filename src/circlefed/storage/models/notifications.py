@@ -22,6 +22,8 @@ class NotificationKind(StrEnum):
     JOIN_REQUEST = "join_request"  # for facilitators: someone asks to join their circle
     REPORT = "report"  # for facilitators: a post or person of their circle was reported
     HELD_POST = "held_post"  # for facilitators: a post of their circle waits for review
+    POST_APPROVED = "post_approved"  # the member's held post was approved by a facilitator (it is published now)
+    POST_DECLINED = "post_declined"  # ... or declined (it stays unpublished; the author reads the note on it)
 
 
 class Notification(Model):
@@ -47,6 +49,9 @@ class Notification(Model):
     )
     report = fields.ForeignKeyField("models.Report", related_name="notifications", null=True, on_delete=fields.CASCADE)
     created_at = fields.DatetimeField()
+    # Marked read one by one on the notifications page; "mark all read" moves the notifications read marker
+    # (Marker) instead, which apps share: unread is neither (domain/notification_reads.py).
+    read_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "notifications"

@@ -25,6 +25,7 @@ from circlefed.web.ui import (
     member_report,
     member_threads,
     messages,
+    notifications_page,
     oauth_consent,
     password_forgot,
     password_reset,
@@ -38,8 +39,8 @@ MODULES = [home, auth, account, account_data, account_devices, password_reset, p
 # Member pages (circles, circle page, threads, writing, post actions).
 MODULES += [member_circles, member_circle_page, member_threads, member_compose, member_posts, member_report]
 MODULES += [media_proxy, circle_invite, circle_new]
-# Private messages between facilitators and members.
-MODULES += [messages]
+# Private messages between facilitators and members; what a member is told of.
+MODULES += [messages, notifications_page]
 # Apps acting for members: the OAuth consent page and the Apps list on /account.
 MODULES += [oauth_consent, account_apps]
 

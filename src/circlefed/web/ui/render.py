@@ -11,6 +11,7 @@ from aiohttp import web
 
 from circlefed.domain.conversations import unread_count
 from circlefed.domain.instance_policy import read_instance_policy
+from circlefed.domain.notification_reads import unread_count as unread_notifications
 from circlefed.errors import CirclefedError
 from circlefed.storage.models import InstancePolicy, Membership, MembershipState, RegistrationMode, Role
 from circlefed.web.keys import SETTINGS
@@ -41,7 +42,8 @@ def redirect(request: web.Request, location: str, message: str | None = None, *,
 
 
 async def page_base(request: web.Request) -> dict[str, Any]:
-    """What base.html needs, computed once per request: viewer, its nav entries, CSRF token, instance name."""
+    """What base.html needs, computed once per request: viewer, its nav entries (with one count each of unread
+    conversations and notifications), CSRF token, instance name."""
     if _BASE in request:
         return request[_BASE]
     viewer = await current_account(request)
@@ -52,6 +54,7 @@ async def page_base(request: web.Request) -> dict[str, Any]:
         "viewer": viewer,
         "viewer_facilitates": viewer is not None and await _facilitates(viewer.actor_id),  # type: ignore[attr-defined]
         "unread_conversations": await unread_count(viewer.actor_id) if viewer is not None else 0,  # type: ignore[attr-defined]
+        "unread_notifications": await unread_notifications(viewer.id) if viewer is not None else 0,
         "csrf_token": await template_token(request),
         "instance_name": policy.instance_name or settings.name,
         "instance_description": policy.instance_description or settings.description,
