@@ -1,6 +1,7 @@
 """Web API: an account's statuses, one Mastodon page at a time: a circle's threads, a member's posts in public
 circles (all their own to the member), a name's or a remote author's posts; each status by the one read rule
-(account_targets.shown_status) and shown under the account asked for, never under another."""
+(status_views.readable_row, as readable_status finds it by its id) and shown under the account asked for, never
+under another. Rows are checked and rendered a batch at a time: a page costs a fixed number of queries."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ from tortoise.queryset import QuerySet
 
 from circlefed.protocol import mastodon_ids as ids
 from circlefed.storage.models import Post, Thread
-from circlefed.web.api.account_targets import CIRCLE, MEMBER, PSEUDONYM, Target, shown_status
+from circlefed.web.api.account_targets import CIRCLE, MEMBER, PSEUDONYM, Target
 from circlefed.web.api.accounts import public_replies, public_threads
 from circlefed.web.api.paging import Page
-from circlefed.web.api.status_views import Viewer, status_id
+from circlefed.web.api.status_lists import readable_items
+from circlefed.web.api.status_render import render_page
+from circlefed.web.api.status_views import Viewer, reading_of, status_id
 
 BATCH = 50  # rows read at a time, newest first (oldest first when paging forward with min_id)
 BUDGET = 400  # rows looked at for one page at most: a page may come back short, never slow
 TRUE = ("1", "true", "on")
 Row = Thread | Post
+Accept = Callable[[list[Row]], Awaitable[list[dict | None]]]  # each row's status, or None: not on the page
 
 
 @dataclass(frozen=True)
@@ -65,19 +69,18 @@ async def account_statuses(request: web.Request, target: Target, viewer: Viewer,
     return await walk(page, queries, _accept(request, viewer, shown_as))
 
 
-def _accept(
-    request: web.Request, viewer: Viewer, shown_as: str | None = None
-) -> Callable[[Row], Awaitable[dict | None]]:
-    async def accept(row: Row) -> dict | None:
-        status = await shown_status(request, viewer, row)
-        if status is None or (shown_as is not None and status["account"]["id"] != shown_as):
-            return None
-        return status
+def _accept(request: web.Request, viewer: Viewer, shown_as: str | None = None) -> Accept:
+    async def accept(rows: list[Row]) -> list[dict | None]:
+        items = await readable_items(reading_of(request, viewer), rows, by_id=True)
+        rendered = iter(await render_page(request, [item for item in items if item is not None]))
+        statuses = [next(rendered) if item is not None else None for item in items]
+        return [None if status is None or (shown_as is not None and status["account"]["id"] != shown_as) else status
+                for status in statuses]
 
     return accept
 
 
-async def walk(page: Page, queries: list[QuerySet], accept: Callable[[Row], Awaitable[dict | None]]) -> Listed:
+async def walk(page: Page, queries: list[QuerySet], accept: Accept) -> Listed:
     """Rows of the queries in status id order from the page's cursor on, each accepted or left, until the page
     is full or the rows (or the budget) run out. Status ids sort by publication time, so each batch is read by
     time and a millisecond is never split between batches."""
@@ -90,8 +93,9 @@ async def walk(page: Page, queries: list[QuerySet], accept: Callable[[Row], Awai
         batch = await _batch(queries, upper, lower, forward)
         if not batch:
             return Listed(_newest_first(found), more=False)
-        for number, row in batch:
-            status = await accept(row) if page.admits(number) else None
+        admitted = [(number, row) for number, row in batch if page.admits(number)]
+        statuses = await accept([row for _, row in admitted]) if admitted else []
+        for (number, _), status in zip(admitted, statuses, strict=True):
             if status is not None:
                 found.append((number, status))
                 if len(found) == page.limit:

@@ -14,7 +14,7 @@ from circlefed.domain.markers import marker_of
 from circlefed.errors import NotFound
 from circlefed.storage.models import Notification, NotificationKind
 from circlefed.web.api.auth import NO_STORE, TOKEN, bearer_required
-from circlefed.web.api.notification_views import API_TYPES, render_notification
+from circlefed.web.api.notification_views import API_TYPES, render_notification, render_notifications
 from circlefed.web.api.paging import Page, link_header, page_of
 from circlefed.web.api.status_views import Viewer, viewer_of
 from circlefed.web.api.statuses import refused_as_mastodon
@@ -47,12 +47,15 @@ async def _rendered(
         viewer.account, viewer.actor, kinds, below=page.max_id, above=page.lower, oldest_first=oldest_first
     )
     async with contextlib.aclosing(stream):
+        waiting: list[Notification] = []
         async for notification in stream:
-            rendered = await render_notification(request, viewer, notification)
-            if rendered is not None:
-                found.append(rendered)
-            if len(found) == page.limit:
-                break
+            waiting.append(notification)
+            if len(found) + len(waiting) == page.limit:  # render a page's worth at once: one query per kind
+                found += [item for item in await render_notifications(request, viewer, waiting) if item is not None]
+                waiting = []
+                if len(found) == page.limit:
+                    break
+        found += [item for item in await render_notifications(request, viewer, waiting) if item is not None]
     return list(reversed(found)) if oldest_first else found
 
 
