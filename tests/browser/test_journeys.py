@@ -239,6 +239,7 @@ def test_every_page_passes_axe_core_with_content_on_it(start_server, open_page):
         sweep.check(quinn, route, action)
     sweep.check(quinn, "403 page", "/admin", status=403)
     sweep.check(quinn, "404 page", "/c/no-such-circle", status=404)
+    sweep.check(quinn, "/search", "/search?q=thank&circle=welcome")  # results, words marked, within a circle
 
     visitor.goto(f"{base}/register")
     sweep.check(visitor, "/register")

@@ -109,9 +109,11 @@ async def bulk_loading(connection: BaseDBAsyncClient) -> AsyncIterator[None]:
     """On SQLite, write without waiting for the disk and, when no other connection has the file open, with a
     rollback journal (WAL writes each page twice) until the block ends, then the usual settings again: a crash
     of the process loses nothing committed, a power cut during the block can corrupt the file (for development
-    data only). PostgreSQL: as always."""
+    data only). PostgreSQL: as always, then the statistics of what was written (the word index's above all:
+    without them a search reads every row until autovacuum comes by)."""
     if connection.capabilities.dialect != "sqlite":
         yield
+        await connection.execute_script("ANALYZE")
         return
     await connection.execute_script("PRAGMA synchronous=OFF")
     journal_switched = await _rollback_journal(connection)

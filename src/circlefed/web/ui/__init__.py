@@ -29,6 +29,7 @@ from circlefed.web.ui import (
     oauth_consent,
     password_forgot,
     password_reset,
+    search_page,
 )
 from circlefed.web.ui.csrf import csrf_protect, is_signed_route
 from circlefed.web.ui.render import page_context
@@ -39,6 +40,8 @@ MODULES = [home, auth, account, account_data, account_devices, password_reset, p
 # Member pages (circles, circle page, threads, writing, post actions).
 MODULES += [member_circles, member_circle_page, member_threads, member_compose, member_posts, member_report]
 MODULES += [media_proxy, circle_invite, circle_new]
+# Finding threads and replies by their words.
+MODULES += [search_page]
 # Private messages between facilitators and members; what a member is told of.
 MODULES += [messages, notifications_page]
 # Apps acting for members: the OAuth consent page and the Apps list on /account.
