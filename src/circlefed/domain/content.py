@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
+from circlefed.domain.markup_rules import BOOK, FOUND, MentionBook, Mentioned, add_post_rules
 from circlefed.errors import BadRequest
 
 MAX_TITLE_LENGTH = 255
@@ -23,12 +24,13 @@ UNTITLED = "Untitled"
 # One small allow-list for rendered Markdown and remote HTML alike (PROTOCOL.md attack 19).
 ALLOWED_TAGS = frozenset({
     "p", "br", "a", "strong", "em", "b", "i", "s", "del", "sup", "sub", "code", "pre", "blockquote", "ul", "ol",
-    "li", "h2", "h3", "h4",
+    "li", "h2", "h3", "h4", "span",
 })
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
 # Mastodon marks mentions and hashtags with classes ("u-url mention"); only these two survive, and "image", which
 # protocol/remote_html.py gives the links it makes of a remote post's images (web/ui/media_proxy.py reads it).
-ALLOWED_CLASSES = {"a": {"mention", "hashtag", "image"}}
+# A span is kept only to mark a mention that links nowhere (domain/markup_rules.py): its one class is "mention".
+ALLOWED_CLASSES = {"a": {"mention", "hashtag", "image"}, "span": {"mention"}}
 LINK_REL = "nofollow noopener ugc"
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 # Removed together with their content (the rest of a disallowed tag's text is kept as plain text).
@@ -91,11 +93,10 @@ def _render_image_as_link(self, tokens: list[Token], idx: int, options, env) -> 
 
 
 def _markdown() -> MarkdownIt:
-    # linkify would need linkify-it-py, which is not a dependency: bare URLs stay plain text.
     md = MarkdownIt("commonmark", {"html": False, "breaks": True})
     md.core.ruler.push("circlefed_headings", _headings_within_allow_list)
     md.add_render_rule("image", _render_image_as_link)
-    return md
+    return add_post_rules(md)
 
 
 _MD = _markdown()
@@ -130,9 +131,17 @@ def sanitise_html(html: str) -> str:
     ).strip()
 
 
-def render_markdown(source: str) -> str:
-    """A local post's Markdown (CommonMark, raw HTML off, line breaks kept) as sanitised HTML."""
-    return sanitise_html(_MD.render(source))
+def render_markdown(source: str, mentions: MentionBook | None = None) -> str:
+    """A local post's Markdown (CommonMark, raw HTML off, line breaks kept, bare http(s) addresses linked) as
+    sanitised HTML; `@name` is a mention of whom `mentions` knows by that name (domain/mentions.py), else text."""
+    return sanitise_html(_MD.render(source, {BOOK: mentions} if mentions else None))
+
+
+def mentioned_in(source: str, mentions: MentionBook) -> list[Mentioned]:
+    """Whom the post mentions, as render_markdown shows them, in order (once each)."""
+    env: dict = {BOOK: mentions}
+    _MD.parse(source, env)
+    return list({who.actor_id: who for who in env.get(FOUND, [])}.values())
 
 
 class _TextExtractor(HTMLParser):

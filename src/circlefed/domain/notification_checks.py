@@ -96,6 +96,7 @@ async def _own_declined(n: Notification, circle: Circle, reader: Actor, _: Membe
 Check = Callable[[Notification, Circle, Actor, Membership | None], Awaitable[bool]]
 CHECKS: dict[NotificationKind, Check] = {
     Kind.REPLY: _content_readable,
+    Kind.MENTION: _content_readable,
     Kind.LIKE: _content_readable,
     Kind.JOIN_REQUEST: _request_waiting,
     Kind.REPORT: _report_for_them,

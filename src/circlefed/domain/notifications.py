@@ -19,6 +19,7 @@ from circlefed.domain.events import (
     ReportFiled,
     ThreadStarted,
 )
+from circlefed.domain.mentions import mention_notices
 from circlefed.domain.notification_checks import may_see
 from circlefed.storage.models import (
     Account,
@@ -51,8 +52,9 @@ async def record(events: Iterable[Any], *, now: datetime) -> None:
     rows: list[Notification] = []
     for event in events:
         recorder = RECORDERS.get(type(event))
-        if recorder is not None:
-            rows.extend(await recorder(event, now))
+        told = await recorder(event, now) if recorder is not None else []
+        rows.extend(told)
+        rows.extend(await mention_notices(event, told, now))  # members a post names (domain/mentions.py)
     rows = await _seen_now(rows)
     if rows:
         await Notification.bulk_create(rows)

@@ -12,12 +12,12 @@ from circlefed.domain.content import (
     check_source,
     html_to_text,
     remote_cw,
-    render_markdown,
     sanitise_html,
 )
 from circlefed.domain.edits import screen_edit
 from circlefed.domain.events import EditHeld, ReplyDeleted, ReplyEdited, ReplyPosted
 from circlefed.domain.memberships import is_member
+from circlefed.domain.mentions import render_post
 from circlefed.domain.modlog import REMOVE_REPLY, record
 from circlefed.domain.read_rule import audience_of_new_row, narrowest
 from circlefed.domain.safety import PASSED, Safety, check_posting_rate, screen_post
@@ -51,7 +51,7 @@ async def reply(
             thread=thread,
             author=author,
             in_reply_to_uri=parent_uri,
-            content_html=render_markdown(source),
+            content_html=await render_post(circle, author, source),
             source=source,
             content_warning=cw,
             audience=audience_of_new_row(circle, thread),
@@ -73,9 +73,10 @@ async def edit_reply(
     if by.id != post.author_id:
         raise Forbidden("only the author can edit a reply")
     source, cw = check_source(source), check_cw(content_warning)
-    fields = {"source": source, "content_warning": cw, "content_html": render_markdown(source)}
     thread = await post.thread
-    return await screen_edit(site.safety, await thread.circle, thread, post, by, fields, source, now)
+    circle = await thread.circle
+    fields = {"source": source, "content_warning": cw, "content_html": await render_post(circle, by, source)}
+    return await screen_edit(site.safety, circle, thread, post, by, fields, source, now)
 
 
 async def delete_reply(

@@ -14,13 +14,13 @@ from circlefed.domain.content import (
     check_title,
     html_to_text,
     remote_cw,
-    render_markdown,
     sanitise_html,
     title_from_remote,
 )
 from circlefed.domain.edits import screen_edit
 from circlefed.domain.events import EditHeld, ThreadDeleted, ThreadEdited, ThreadStarted
 from circlefed.domain.memberships import can_moderate, is_local_admin, is_member
+from circlefed.domain.mentions import render_post
 from circlefed.domain.modlog import REMOVE_THREAD, record
 from circlefed.domain.read_rule import audience_of_new_row, narrowest
 from circlefed.domain.safety import PASSED, Safety, check_posting_rate, screen_post
@@ -50,7 +50,7 @@ async def start_thread(
         circle=circle,
         author=author,
         title=title,
-        content_html=render_markdown(source),
+        content_html=await render_post(circle, author, source),
         source=source,
         content_warning=cw,
         audience=audience_of_new_row(circle, None),
@@ -71,8 +71,10 @@ async def edit_thread(
     if by.id != thread.author_id:
         raise Forbidden("only the author can edit a thread")
     title, source, cw = check_title(title), check_source(source), check_cw(content_warning)
-    fields = {"title": title, "source": source, "content_warning": cw, "content_html": render_markdown(source)}
-    return await screen_edit(site.safety, await thread.circle, thread, thread, by, fields, f"{title}\n{source}", now)
+    circle = await thread.circle
+    html = await render_post(circle, by, source)
+    fields = {"title": title, "source": source, "content_warning": cw, "content_html": html}
+    return await screen_edit(site.safety, circle, thread, thread, by, fields, f"{title}\n{source}", now)
 
 
 async def delete_thread(

@@ -55,6 +55,7 @@ class PostDocument:
     updated: datetime | None = None
     replies_uri: str | None = None
     replying_to: Mentioned | None = None  # a reply's answered author (cc and a Mention)
+    mentions: tuple[Mentioned, ...] = ()  # the people its text names (a Mention each)
 
     @property
     def type(self) -> str:
@@ -85,6 +86,8 @@ def render_post(post: PostDocument, *, context: bool = True) -> dict:
     if post.replying_to is not None:
         document["cc"] = [post.replying_to.uri]
         document["tag"].append(post.replying_to.tag())
+    tagged = {tag["href"] for tag in document["tag"]}
+    document["tag"].extend(named.tag() for named in post.mentions if named.uri not in tagged)
     if post.content_warning:
         # A content warning on Mastodon; never `sensitive` (Lemmy would read it as NSFW).
         document["summary"] = post.content_warning

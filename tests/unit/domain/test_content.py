@@ -153,7 +153,12 @@ def test_only_mention_and_hashtag_classes_survive():
 
 
 def test_tags_outside_the_allow_list_keep_their_text():
-    assert sanitise_html("<div><span>kept</span> <u>under</u> <h1>big</h1></div>") == "kept under big"
+    assert sanitise_html("<div><font>kept</font> <u>under</u> <h1>big</h1></div>") == "kept under big"
+
+
+def test_a_span_keeps_only_the_mention_class_and_no_attribute():
+    html = sanitise_html('<span class="mention h-card" style="color:red" onclick="x()">@Quiet Fern</span>')
+    assert html == '<span class="mention">@Quiet Fern</span>'
 
 
 def test_markdown_features_are_kept():

@@ -23,9 +23,10 @@ def test_paragraphs_breaks_emphasis_lists_and_links_are_kept():
 def test_text_that_looks_like_markdown_or_html_stays_text():
     html = "<p># not a heading<br>1. not a list<br>*not emphasis* &lt;b&gt;not bold&lt;/b&gt; &lt;https://x.example&gt;</p>"
     rendered = render_markdown(markdown_of_html(html))
+    # The brackets stay text; the address in them is linked as any bare web address in a post is.
     assert rendered == (
         "<p># not a heading<br>\n1. not a list<br>\n*not emphasis* &lt;b&gt;not bold&lt;/b&gt; "
-        "&lt;https://x.example&gt;</p>"
+        '&lt;<a href="https://x.example" rel="nofollow noopener ugc">https://x.example</a>&gt;</p>'
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from circlefed.delivery.outbox import store_activity
 from circlefed.domain import events as ev
+from circlefed.domain.mentions import mentioned_people
 from circlefed.domain.pseudonyms import attributed_actor, ensure_pseudonyms
 from circlefed.domain.read_rule import row_level
 from circlefed.domain.site import Site
@@ -89,9 +90,11 @@ def _shown_level(event: ContentEvent, row: Thread | Post) -> Visibility:
 
 
 async def _content_pseudonyms(site: Site, event: ContentEvent) -> None:
+    """The author's pseudonym, and those of the members the post names (its Mention tags name them)."""
     row = _row(event)
     if row.review_state is ReviewState.VISIBLE and event.actor.is_local:
-        await ensure_pseudonyms(site, event.circle, [event.actor], level=_shown_level(event, row))
+        named = [actor for _, actor in await mentioned_people(event.circle, row)]
+        await ensure_pseudonyms(site, event.circle, [event.actor, *named], level=_shown_level(event, row))
 
 
 async def _publish_content(site: Site, event: ContentEvent, *, now: datetime, received: dict | None) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 
 from circlefed.domain.content import title_with_cw
-from circlefed.domain.pseudonyms import attributed_actor
+from circlefed.domain.mentions import mentioned_people
+from circlefed.domain.pseudonyms import attributed_actor, uses_pseudonyms
 from circlefed.domain.read_rule import row_level
 from circlefed.domain.site import Site
 from circlefed.federation.lookup import find_post
@@ -59,6 +60,7 @@ async def thread_document(site: Site, thread: Thread) -> PostDocument:
         title=title_with_cw(thread.title, thread.content_warning),
         content_warning=thread.content_warning,
         replies_uri=replies_uri(site, thread.uri),
+        mentions=await _mention_tags(site, circle, thread),
     )
 
 
@@ -82,6 +84,7 @@ async def reply_document(site: Site, post: Post) -> PostDocument:
         context_uri=context_uri(site, thread),
         in_reply_to=post.in_reply_to_uri,
         content_warning=post.content_warning,
+        mentions=await _mention_tags(site, circle, post),
     )
 
 
@@ -100,6 +103,28 @@ async def _answered_author(site: Site, circle: Circle, post: Post, author: Actor
         return None
     handle = f"@{shown.preferred_username}@{authority(shown.uri)}" if shown.preferred_username else None
     return Mentioned(uri=shown.uri, handle=handle)
+
+
+async def _mention_tags(site: Site, circle: Circle, row: Thread | Post) -> tuple[Mentioned, ...]:
+    """The people a local post names, as the receiving side may know them: a remote person as themselves; a
+    member a public circle shows by their username as their Person; in a confidential circle a member's per-circle
+    pseudonym, never their Person (none while real names are shared); a member shown by a name of their own in a
+    public circle by nobody (the post links them nowhere either)."""
+    if not is_local_uri(site, row.uri):
+        return ()
+    confidential = uses_pseudonyms(circle, row.audience)
+    tags = []
+    for who, actor in await mentioned_people(circle, row):
+        if not actor.is_local:
+            tags.append(Mentioned(uri=actor.uri, handle=f"@{who.label}"))
+            continue
+        if not confidential and who.href is None:
+            continue
+        shown = await attributed_actor(site, circle, actor, level=row.audience)
+        if confidential and shown.uri == actor.uri:
+            continue
+        tags.append(Mentioned(uri=shown.uri, handle=f"@{shown.preferred_username}@{authority(shown.uri)}"))
+    return tuple(tags)
 
 
 async def object_document(site: Site, row: Thread | Post, *, context: bool = True) -> dict:

@@ -1,6 +1,6 @@
 """Storage: what a member is told of (notifications) and where they stopped reading (read markers).
 
-A notification points at what it is about (a reply, a like, a join request, a report) and is removed with it
+A notification points at what it is about (a reply, a mention, a like, a join request, a report) and is removed with it
 (cascade); whether the member may still see it is decided when it is read (domain/notifications.py), never here.
 """
 
@@ -24,6 +24,7 @@ class NotificationKind(StrEnum):
     HELD_POST = "held_post"  # for facilitators: a post of their circle waits for review
     POST_APPROVED = "post_approved"  # the member's held post was approved by a facilitator (it is published now)
     POST_DECLINED = "post_declined"  # ... or declined (it stays unpublished; the author reads the note on it)
+    MENTION = "mention"  # a local post names the member (domain/mentions.py), told once per post
 
 
 class Notification(Model):

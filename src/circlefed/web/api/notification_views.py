@@ -43,11 +43,12 @@ log = logging.getLogger(__name__)
 Kind = NotificationKind
 API_TYPES = {
     Kind.REPLY: "mention",
+    Kind.MENTION: "mention",
     Kind.LIKE: "favourite",
     Kind.JOIN_REQUEST: "follow_request",
     Kind.REPORT: "admin.report",
 }
-ABOUT_A_STATUS = (Kind.REPLY, Kind.LIKE)
+ABOUT_A_STATUS = (Kind.REPLY, Kind.MENTION, Kind.LIKE)
 # Mastodon's report categories: spam, a rule broken ("violation"), anything else.
 REPORT_CATEGORIES = {ReportCategory.SPAM: "spam", ReportCategory.GROUND_RULES: "violation"}
 

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from circlefed.domain.content import MAX_CW_LENGTH, MAX_SOURCE_LENGTH, MAX_TITLE_LENGTH, render_markdown
 from circlefed.domain.directory import not_found
+from circlefed.domain.mentions import mention_book
 from circlefed.domain.safety import Screening, crisis_resources_text
 from circlefed.errors import BadRequest, Conflict, Forbidden, TooManyRequests
 from circlefed.services import posting
@@ -55,6 +56,10 @@ async def _form_page(
     preview: bool = False,
     problem: str | None = None,
 ) -> web.Response:
+    body = form.values.get("body", "")
+    preview_html = None
+    if preview and body and access.actor is not None:  # as it will be posted: names as the circle shows them
+        preview_html = render_markdown(body, await mention_book(access.circle, access.actor, body))
     context: dict[str, Any] = {
         "circle": access.circle,
         "access": access,
@@ -62,7 +67,7 @@ async def _form_page(
         "mode": mode,
         "action": action,
         "problem": problem,
-        "preview_html": render_markdown(form.values.get("body", "")) if preview and form.values.get("body") else None,
+        "preview_html": preview_html,
         "max_title": MAX_TITLE_LENGTH,
         "max_cw": MAX_CW_LENGTH,
     }

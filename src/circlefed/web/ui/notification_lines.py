@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 Kind = NotificationKind
 LEFT = "Something happened in a circle you left."
 GONE = "Something you were told of here is no longer here: it was removed, or it has been dealt with."
-CONTENT_KINDS = (Kind.REPLY, Kind.LIKE, Kind.POST_APPROVED, Kind.POST_DECLINED)
+CONTENT_KINDS = (Kind.REPLY, Kind.MENTION, Kind.LIKE, Kind.POST_APPROVED, Kind.POST_DECLINED)
 # The facilitators' queue each of their notices leads to (web/ui/facilitate_queue.py, facilitate_reports.py).
 QUEUES = {Kind.JOIN_REQUEST: ("requests", "the join requests"), Kind.HELD_POST: ("held", "the held posts"),
           Kind.REPORT: ("reports", "the reports")}
@@ -140,7 +140,8 @@ async def _for_facilitators(circle: Circle, n: Notification, base: Line) -> Line
 
 
 async def _about_content(request: web.Request, reader: Reader, circle: Circle, n: Notification, base: Line):
-    """A reply, a like, or the member's own held post decided: only while the thread page would show it."""
+    """A reply, a mention, a like, or the member's own held post decided: only while the thread page would show
+    it."""
     thread = await Thread.get_or_none(id=n.thread_id)  # type: ignore[attr-defined]
     post = await Post.get_or_none(id=n.post_id) if n.post_id is not None else None  # type: ignore[attr-defined]
     if thread is None or (n.post_id is not None and post is None):  # type: ignore[attr-defined]
@@ -163,6 +164,9 @@ async def _about_content(request: web.Request, reader: Reader, circle: Circle, n
         return _with_link(base, f"A facilitator declined {where}", thread.title, href, tail)
     replier = await Actor.get(id=n.actor_id)  # type: ignore[attr-defined]
     name = (await names(circle, [replier]))[replier.id]
+    if n.kind is Kind.MENTION:
+        where = "a reply in " if post is not None else "the thread "
+        return _with_link(base, f"{name} mentioned you in {where}", thread.title, href, f" in {circle.name}.")
     answered = "your thread " if await _answers_thread(thread, post, reader.actor) else "your reply in "
     return _with_link(base, f"{name} replied to {answered}", thread.title, href, f" in {circle.name}.")
 
