@@ -29,7 +29,7 @@ from .lifecycle_world import Databases, open_world
 
 pytestmark = [pytest.mark.storage, pytest.mark.slow]
 NO_POSTGRES = "CIRCLEFED_TEST_DATABASE_URL is not set: the PostgreSQL run needs a server"
-SEQUENCES = int(os.environ.get("CIRCLEFED_LIFECYCLE_SEQUENCES", "50"))
+SEQUENCES = int(os.environ.get("CIRCLEFED_LIFECYCLE_SEQUENCES", "36"))
 POSTGRES_SEQUENCES = int(os.environ.get("CIRCLEFED_LIFECYCLE_SEQUENCES_POSTGRES", "3"))
 PER_PART = int(os.environ.get("CIRCLEFED_LIFECYCLE_SEQUENCES_PER_PART", "0"))
 STEPS = int(os.environ.get("CIRCLEFED_LIFECYCLE_STEPS", "25"))
